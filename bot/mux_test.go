@@ -1,0 +1,105 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/bot/bottest"
+)
+
+// echo answers every message with its text, slowly, and records the order it saw them in.
+type echo struct {
+	mu      sync.Mutex
+	seen    map[string][]string
+	active  map[string]int
+	overlap bool
+	maxPar  int
+	par     int
+}
+
+func (h *echo) Handle(_ context.Context, m bot.Message) []bot.Reply {
+	conv := m.ChatID + "/" + m.SenderID
+	h.mu.Lock()
+	h.active[conv]++
+	if h.active[conv] > 1 {
+		h.overlap = true
+	}
+	h.par++
+	h.maxPar = max(h.maxPar, h.par)
+	h.mu.Unlock()
+	time.Sleep(2 * time.Millisecond)
+	h.mu.Lock()
+	h.seen[conv] = append(h.seen[conv], m.Text)
+	h.active[conv]--
+	h.par--
+	h.mu.Unlock()
+	return []bot.Reply{{Channel: m.Channel, ChatID: m.ChatID, Text: m.Text}}
+}
+
+type memSeen struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (d *memSeen) FirstSeen(_ context.Context, ch, id string) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen[ch+id] {
+		return false, nil
+	}
+	d.seen[ch+id] = true
+	return true, nil
+}
+
+func TestMuxOrdersEachConversationAndRunsOthersInParallel(t *testing.T) {
+	h := &echo{seen: map[string][]string{}, active: map[string]int{}}
+	mux := bot.NewMux(h, &memSeen{seen: map[string]bool{}}, slog.New(slog.DiscardHandler))
+	rec := bottest.NewRecorder("test")
+	mux.Add(rec)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- mux.Run(ctx) }()
+	rec.Say(ctx, bot.Message{ID: "warmup", ChatID: "c0", SenderID: "p0", Text: "hi"})
+
+	var dones []<-chan struct{}
+	for i := range 20 {
+		for p := range 5 {
+			m := bot.Message{Channel: "test", ID: fmt.Sprintf("%d-%d", p, i), ChatID: "group", SenderID: fmt.Sprint("p", p), Text: fmt.Sprint(i)}
+			dones = append(dones, mux.Deliver(ctx, m))
+		}
+	}
+	// A redelivered message is handled once.
+	dones = append(dones, mux.Deliver(ctx, bot.Message{Channel: "test", ID: "0-0", ChatID: "group", SenderID: "p0", Text: "again"}))
+	for _, d := range dones {
+		<-d
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if h.overlap {
+		t.Error("two messages of one conversation were handled at the same time")
+	}
+	if h.maxPar < 2 {
+		t.Errorf("conversations never ran in parallel (max %d at once)", h.maxPar)
+	}
+	for p := range 5 {
+		got := h.seen[fmt.Sprint("group/p", p)]
+		if len(got) != 20 {
+			t.Fatalf("p%d: %d messages handled, want 20 (duplicate skipped): %v", p, len(got), got)
+		}
+		for i, text := range got {
+			if text != fmt.Sprint(i) {
+				t.Fatalf("p%d: out of order: %v", p, got)
+			}
+		}
+	}
+	if n := len(rec.Sent()); n != 101 {
+		t.Errorf("%d replies sent, want 101", n)
+	}
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/flows"
+	"github.com/guanjia/guanjia/storage/embedded"
+	"github.com/guanjia/guanjia/storage/mongostore"
+	"github.com/guanjia/guanjia/storage/redisstate"
+	"github.com/guanjia/guanjia/templates"
+)
+
+// App is guanjia wired together: stores, templates, flows and the mux. Tests run it end to end.
+type App struct {
+	cfg Config
+	log *slog.Logger
+
+	ferret   *embedded.Ferret
+	embRedis *embedded.Redis
+	rdb      *redis.Client
+
+	Store     *mongostore.Store
+	State     *redisstate.Store
+	Templates *templates.Set
+	Engine    *flows.Engine
+	Mux       *bot.Mux
+}
+
+// openStore connects to MongoDB, or starts the embedded FerretDB when no URI is configured,
+// and loads the sample data on the embedded store's first start.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.Store, *embedded.Ferret, error) {
+	uri := cfg.MongoURI
+	var fdb *embedded.Ferret
+	if uri == "" {
+		var err error
+		fdb, err = embedded.StartFerret(filepath.Join(cfg.DataDir, "ferretdb"), log)
+		if err != nil {
+			return nil, nil, fmt.Errorf("start embedded store: %w", err)
+		}
+		uri = fdb.URI()
+	}
+	st, err := mongostore.Open(ctx, uri, mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
+	if err != nil {
+		if fdb != nil {
+			_ = fdb.Close()
+		}
+		return nil, nil, err
+	}
+	if fdb != nil {
+		seeded, err := st.Seeded(ctx)
+		if err == nil && !seeded {
+			log.Info("loading sample data", "community", mongostore.SampleCommunity)
+			err = st.Seed(ctx)
+		}
+		if err != nil {
+			_ = st.Close(ctx)
+			_ = fdb.Close()
+			return nil, nil, fmt.Errorf("sample data: %w", err)
+		}
+	}
+	return st, fdb, nil
+}
+
+// Open starts the stores and builds the engine. now is the clock (nil: time.Now).
+func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (a *App, err error) {
+	if now == nil {
+		now = time.Now
+	}
+	a = &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+		}
+	}()
+	if a.Templates, err = templates.Load(); err != nil {
+		return nil, err
+	}
+	if a.Store, a.ferret, err = openStore(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	redisURL := cfg.RedisURL
+	if redisURL == "" {
+		if a.embRedis, err = embedded.StartRedis(cfg.DataDir, log); err != nil {
+			return nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		redisURL = a.embRedis.URL()
+	}
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	a.rdb = redis.NewClient(opts)
+	if err := a.rdb.Ping(ctx).Err(); err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	a.State = redisstate.New(a.rdb, redisstate.Options{Prefix: cfg.RedisPrefix, Now: now})
+	a.Engine = flows.New(flows.Deps{
+		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Templates: a.Templates,
+		Now: now, Log: log,
+		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location()},
+	})
+	a.Mux = bot.NewMux(a.Engine, a.State, log)
+	return a, nil
+}
+
+// Run runs the given channels until ctx is done or their input ends.
+func (a *App) Run(ctx context.Context, channels ...bot.Channel) error {
+	for _, ch := range channels {
+		a.Mux.Add(ch)
+	}
+	return a.Mux.Run(ctx)
+}
+
+// Close stops everything Open started, saving the embedded Redis snapshot.
+func (a *App) Close() error {
+	var errs []error
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if a.rdb != nil {
+		errs = append(errs, a.rdb.Close())
+	}
+	if a.embRedis != nil {
+		errs = append(errs, a.embRedis.Close())
+	}
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close(ctx))
+	}
+	if a.ferret != nil {
+		errs = append(errs, a.ferret.Close())
+	}
+	return errors.Join(errs...)
+}

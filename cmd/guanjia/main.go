@@ -1,0 +1,110 @@
+// Command guanjia is the property-management chat assistant and its admin tools.
+//
+//	guanjia                  run every configured channel (the console when none is)
+//	guanjia console          chat on the local console
+//	guanjia tickets [flags]  list tickets; guanjia tickets show <no> for one
+//	guanjia seed             load the sample community
+//	guanjia config           print the effective configuration, secrets hidden
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // the office's time zone must load on machines without zoneinfo
+
+	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/bot/console"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "guanjia:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  guanjia                      run every configured channel (the console when none is)
+  guanjia console              chat on the local console: "<person>: <text>" or "<person>@<chat>: <text>"
+  guanjia tickets [-status S] [-kind K] [-community C] [-limit N]
+                               list tickets, newest first
+  guanjia tickets show <no>    one ticket with its timeline
+  guanjia seed                 load the sample community 示例花园
+  guanjia config               print the effective configuration (secrets hidden)
+`
+
+// run is the whole program; main only supplies the process's environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := ""
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	consoleMode := cmd == "" || cmd == "console"
+	log, err := newLogger(cfg, getenv, stderr, consoleMode)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "", "console":
+		return runChat(ctx, cfg, log, stdin, stdout)
+	case "tickets":
+		return runTickets(ctx, cfg, log, args, stdout)
+	case "seed":
+		return runSeed(ctx, cfg, log, stdout)
+	case "config":
+		fmt.Fprint(stdout, cfg.Redacted())
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// newLogger logs to stderr. At the console, where stderr shares the screen with the chat,
+// only warnings show unless a level is asked for.
+func newLogger(cfg Config, getenv func(string) string, stderr io.Writer, consoleMode bool) (*slog.Logger, error) {
+	level, err := cfg.level()
+	if err != nil {
+		return nil, err
+	}
+	if consoleMode && getenv("GUANJIA_LOG_LEVEL") == "" {
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts)), nil
+}
+
+// runChat runs the configured channels; with none configured, the console.
+func runChat(ctx context.Context, cfg Config, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+	app, err := Open(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	channels := []bot.Channel{console.New(stdin, stdout, nil)}
+	log.Info("guanjia running", "channels", len(channels))
+	err = app.Run(ctx, channels...)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/guanjia/guanjia/bot/console"
+	"github.com/guanjia/guanjia/storage/embedded"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts")
+
+// realRedisURL is the Redis every test of Redis behaviour runs against.
+const realRedisURL = "redis://127.0.0.1:6379/0"
+
+var sharedFerret *embedded.Ferret
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "guanjia-cmd-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sharedFerret, err = embedded.StartFerret(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start embedded FerretDB:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = sharedFerret.Close()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newClock() *clock {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	return &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, loc)}
+}
+
+// testConfig points a test at real Redis (its own key prefix) and the shared embedded
+// FerretDB (its own database), so tests neither see each other nor need cleaning up.
+func testConfig(t *testing.T) Config {
+	t.Helper()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	id := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + hex.EncodeToString(b)
+	cfg := defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.RedisURL = realRedisURL
+	cfg.RedisPrefix = "guanjia-test:" + id + ":"
+	cfg.MongoURI = sharedFerret.URI()
+	cfg.MongoDatabase = "t_" + id
+	if len(cfg.MongoDatabase) > 60 {
+		cfg.MongoDatabase = cfg.MongoDatabase[:60]
+	}
+	return cfg
+}
+
+// openTestApp opens the app on cfg with the sample data loaded.
+func openTestApp(t *testing.T, cfg Config, clk *clock) *App {
+	t.Helper()
+	ctx := context.Background()
+	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), clk.Now)
+	if err != nil {
+		t.Fatalf("open: %v (is redis-server running on 127.0.0.1:6379?)", err)
+	}
+	if err := a.Store.Seed(ctx); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return a
+}
+
+// runScript plays a transcript script through the console channel and returns what was
+// shown. Each chat line moves the clock 20 s on. Lines starting with "!" direct the test: "!wait 31m" moves the clock on,
+// "!restart" closes the app and opens a new one on the same stores.
+func runScript(t *testing.T, script string) string {
+	t.Helper()
+	cfg := testConfig(t)
+	clk := newClock()
+	app := openTestApp(t, cfg, clk)
+	defer func() { _ = app.Close() }()
+	var out bytes.Buffer
+	con := console.New(nil, &out, clk.Now)
+	app.Mux.Add(con)
+	ctx := context.Background()
+	sc := bufio.NewScanner(strings.NewReader(script))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		fmt.Fprintf(&out, "> %s\n", line)
+		switch {
+		case strings.HasPrefix(line, "!wait "):
+			d, err := time.ParseDuration(strings.TrimPrefix(line, "!wait "))
+			if err != nil {
+				t.Fatalf("bad directive %q", line)
+			}
+			clk.Advance(d)
+		case line == "!restart":
+			if err := app.Close(); err != nil {
+				t.Fatalf("close: %v", err)
+			}
+			app = openTestApp(t, cfg, clk)
+			con = console.New(nil, &out, clk.Now)
+			app.Mux.Add(con)
+		case strings.HasPrefix(line, "#"):
+		default:
+			// People take a moment to type; the timeline shows it.
+			clk.Advance(20 * time.Second)
+			if err := con.Line(ctx, app.Mux, line); err != nil {
+				t.Fatalf("line %q: %v", line, err)
+			}
+		}
+	}
+	return out.String()
+}
+
+// TestTranscripts plays every testdata/*.txt script and compares the conversation with
+// its .golden file (go test -run Transcripts -update rewrites them).
+func TestTranscripts(t *testing.T) {
+	scripts, err := filepath.Glob("testdata/*.txt")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no transcripts: %v", err)
+	}
+	for _, path := range scripts {
+		name := strings.TrimSuffix(filepath.Base(path), ".txt")
+		t.Run(name, func(t *testing.T) {
+			script, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := runScript(t, string(script))
+			golden := strings.TrimSuffix(path, ".txt") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("transcript %s differs from %s:\n%s", name, golden, diff(string(want), got))
+			}
+		})
+	}
+}
+
+// diff shows the first lines where two transcripts part.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d\nwant: %s\ngot:  %s", i+1, wl, gl)
+		}
+	}
+	return "(equal)"
+}

@@ -1,0 +1,223 @@
+// Package flows holds the conversations guanjia has with residents and staff: one file per
+// flow, steps as methods named for what the person is doing, and one table of triggers.
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/templates"
+)
+
+// Config tunes the flows.
+type Config struct {
+	// SessionIdle is how long a conversation waits for an answer before it lapses.
+	SessionIdle time.Duration
+	// FollowUpWait is how long the question after a resolved repair waits for the resident.
+	FollowUpWait time.Duration
+	// Location is the property office's time zone, for times people read.
+	Location *time.Location
+}
+
+// Deps are what the engine works with.
+type Deps struct {
+	Directory Directory
+	Tickets   Tickets
+	Sessions  Sessions
+	Templates *templates.Set
+	// Now is the clock; nil means time.Now.
+	Now    func() time.Time
+	Log    *slog.Logger
+	Config Config
+}
+
+// Engine answers inbound messages: it finds who is talking where, continues their
+// conversation or starts one, and runs staff commands.
+type Engine struct {
+	Deps
+	flows map[string]flow
+}
+
+// flow is one conversation kind.
+type flow interface {
+	// start begins the flow for the turn's person.
+	start(ctx context.Context, t *turn) error
+	// answer continues the flow at s.Step with the turn's message.
+	answer(ctx context.Context, t *turn, s *guanjia.Session) error
+}
+
+// New returns an engine.
+func New(d Deps) *Engine {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Config.SessionIdle <= 0 {
+		d.Config.SessionIdle = 30 * time.Minute
+	}
+	if d.Config.FollowUpWait <= 0 {
+		d.Config.FollowUpWait = 24 * time.Hour
+	}
+	e := &Engine{Deps: d}
+	e.flows = map[string]flow{
+		flowRepair:   &repairFlow{e},
+		flowFollowUp: &followUpFlow{e},
+	}
+	return e
+}
+
+// Handle implements bot.Handler. It is the one place errors meet the user: the cause is
+// logged once, the person gets a polite apology, and the conversation stays where it was.
+func (e *Engine) Handle(ctx context.Context, m bot.Message) []bot.Reply {
+	t, err := e.newTurn(ctx, m)
+	if err == nil {
+		err = e.route(ctx, t)
+	}
+	if err == nil {
+		err = t.err
+	}
+	if err != nil {
+		e.Log.Error("handle message", "channel", m.Channel, "message_id", m.ID, "err", err)
+		t.out = nil
+		t.say("common.error", nil)
+	}
+	return t.out
+}
+
+// route decides what a message means: a global word, the next answer in a conversation,
+// a staff command, or the start of a flow.
+func (e *Engine) route(ctx context.Context, t *turn) error {
+	text := t.text()
+	w := globalWord(text)
+	sess, err := e.Sessions.Load(ctx, t.key)
+	expired := false
+	switch {
+	case errors.Is(err, guanjia.ErrNotFound):
+		sess = guanjia.Session{}
+	case errors.Is(err, guanjia.ErrExpired):
+		t.say("common.expired", map[string]any{
+			"Flow": t.label("flow." + sess.Flow), "Minutes": int(e.idleFor(sess.Flow).Minutes())})
+		sess, expired = guanjia.Session{}, true
+		if w == wordCancel {
+			return nil
+		}
+	case err != nil:
+		return fmt.Errorf("flows: load session: %w", err)
+	}
+	active := sess.Flow != ""
+	switch w {
+	case wordCancel:
+		if !active {
+			t.say("common.nothing_to_cancel", nil)
+			return nil
+		}
+		if err := e.Sessions.Delete(ctx, t.key); err != nil {
+			return fmt.Errorf("flows: cancel: %w", err)
+		}
+		t.say("common.cancelled", nil)
+		return nil
+	case wordHelp:
+		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff()})
+		return nil
+	case wordMenu:
+		t.ask("common.menu", nil, []option{{"menu:repair", "menu.repair"}, {"menu:help", "menu.help"}})
+		return nil
+	}
+	cmd, isCmd := parseStaffCommand(text)
+	if c, ok := parseStaffCommand(t.msg.Choice); ok && !active {
+		// A button on a staff card carries the whole command.
+		cmd, isCmd = c, true
+	}
+	if _, hasNo := guanjia.ParseTicketNo(cmd.no); active && isCmd && hasNo && t.known && t.person.IsStaff() {
+		// A steward in the middle of a conversation can still act on a ticket.
+		return e.staffCommand(ctx, t, cmd)
+	}
+	if active {
+		f, ok := e.flows[sess.Flow]
+		if !ok {
+			return fmt.Errorf("flows: session of unknown flow %q", sess.Flow)
+		}
+		return f.answer(ctx, t, &sess)
+	}
+	if isCmd {
+		return e.staffCommand(ctx, t, cmd)
+	}
+	switch t.msg.Choice {
+	case "menu:repair":
+		return e.flows[flowRepair].start(ctx, t)
+	case "menu:help":
+		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff()})
+		return nil
+	}
+	if name, ok := intent(text); ok {
+		return e.flows[name].start(ctx, t)
+	}
+	// In a group the bot only speaks when spoken to; after the lapse note, that note is enough.
+	if !expired && (!t.chat.IsGroup() || t.msg.Mentioned) {
+		t.say("common.not_understood", nil)
+	}
+	return nil
+}
+
+func (e *Engine) location() *time.Location {
+	if e.Config.Location == nil {
+		return time.Local
+	}
+	return e.Config.Location
+}
+
+func (e *Engine) idleFor(flow string) time.Duration {
+	if flow == flowFollowUp {
+		return e.Config.FollowUpWait
+	}
+	return e.Config.SessionIdle
+}
+
+// save stores the session with a fresh expiry.
+func (e *Engine) save(ctx context.Context, s *guanjia.Session) error {
+	now := e.Now()
+	s.Updated = now
+	s.Expires = now.Add(e.idleFor(s.Flow))
+	if err := e.Sessions.Save(ctx, *s); err != nil {
+		return fmt.Errorf("flows: save session: %w", err)
+	}
+	return nil
+}
+
+// finish ends the turn's conversation.
+func (e *Engine) finish(ctx context.Context, t *turn) error {
+	if err := e.Sessions.Delete(ctx, t.key); err != nil {
+		return fmt.Errorf("flows: end session: %w", err)
+	}
+	return nil
+}
+
+type word int
+
+const (
+	wordNone word = iota
+	wordCancel
+	wordHelp
+	wordMenu
+)
+
+// globalWord recognises the words that work in any flow.
+func globalWord(text string) word {
+	switch strings.ToLower(strings.TrimPrefix(text, "/")) {
+	case "取消", "cancel", "算了", "不报了":
+		return wordCancel
+	case "帮助", "help", "?", "？", "start":
+		return wordHelp
+	case "菜单", "menu":
+		return wordMenu
+	}
+	return wordNone
+}

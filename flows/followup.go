@@ -1,0 +1,154 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+)
+
+// followUpFlow asks a resident, after their repair is resolved, whether it is fixed and how
+// they rate it (SPEC 4.6). "Not fixed" reopens the ticket.
+type followUpFlow struct{ e *Engine }
+
+// Follow-up steps.
+const (
+	stepFixed   = "fixed"
+	stepRating  = "rating"
+	stepComment = "comment"
+)
+
+var fixedOptions = []option{
+	{"fixed:yes", "followup.choice_fixed"},
+	{"fixed:no", "followup.choice_not_fixed"},
+}
+
+// askFollowUp starts the follow-up in the reporter's chat. A resident busy with another
+// conversation there is only told the news, so that their answers are not taken over.
+func (e *Engine) askFollowUp(ctx context.Context, t *turn, tk guanjia.Ticket, r reporter) error {
+	_, err := e.Sessions.Load(ctx, r.key)
+	switch {
+	case err == nil:
+		t.send(r.reply(e.render(r.lang, "ticket.resolved", map[string]any{"No": tk.No}, &t.err), nil))
+		return nil
+	case !errors.Is(err, guanjia.ErrNotFound) && !errors.Is(err, guanjia.ErrExpired):
+		return fmt.Errorf("flows: follow-up: %w", err)
+	}
+	s := guanjia.Session{Key: r.key, Flow: flowFollowUp, Step: stepFixed,
+		Data: map[string]string{"community": tk.Community, "no": tk.No}}
+	if err := e.save(ctx, &s); err != nil {
+		return err
+	}
+	choices := make([]bot.Choice, len(fixedOptions))
+	for i, o := range fixedOptions {
+		choices[i] = bot.Choice{Label: e.render(r.lang, o.label, nil, &t.err), Value: o.value}
+	}
+	t.send(r.reply(e.render(r.lang, "followup.ask_fixed", map[string]any{"No": tk.No}, &t.err), choices))
+	return nil
+}
+
+func (f *followUpFlow) start(_ context.Context, t *turn) error {
+	// The follow-up is only ever started by a steward resolving a ticket.
+	t.say("common.not_understood", nil)
+	return nil
+}
+
+func (f *followUpFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
+	switch s.Step {
+	case stepFixed:
+		return f.takeFixed(ctx, t, s)
+	case stepRating:
+		return f.takeRating(ctx, t, s)
+	case stepComment:
+		return f.takeComment(ctx, t, s)
+	}
+	return fmt.Errorf("flows: follow-up: unknown step %q", s.Step)
+}
+
+func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Session) error {
+	v, ok := t.pick(fixedOptions)
+	if !ok {
+		t.reask("common.pick_one", "followup.ask_fixed", map[string]any{"No": s.Data["no"]}, fixedOptions)
+		return f.e.save(ctx, s)
+	}
+	if v == "fixed:yes" {
+		s.Step = stepRating
+		t.say("followup.ask_rating", nil)
+		return f.e.save(ctx, s)
+	}
+	ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: t.label("followup.choice_not_fixed")}
+	tk, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
+		return tk.Apply(guanjia.ActReopen, ev)
+	})
+	if err != nil && !errors.Is(err, guanjia.ErrConflict) {
+		return fmt.Errorf("flows: follow-up reopen: %w", err)
+	}
+	// ErrConflict: a steward reopened it already; the resident's answer is still heard.
+	if err := f.e.finish(ctx, t); err != nil {
+		return err
+	}
+	t.say("followup.reopened", map[string]any{"No": tk.No})
+	return f.e.toStaff(ctx, t, tk.Community, func(lang string, errp *error) bot.Reply {
+		return bot.Reply{Text: f.e.render(lang, "staff.reopened_by_resident", map[string]any{"No": tk.No}, errp)}
+	})
+}
+
+// parseRating reads "5", "5分", "五星" and the like.
+func parseRating(text string) (int, bool) {
+	text = strings.TrimSpace(text)
+	for _, suffix := range []string{"分", "星", "颗星", " stars", " star"} {
+		text = strings.TrimSuffix(text, suffix)
+	}
+	if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= 5 {
+		return n, true
+	}
+	if i := strings.Index("一二三四五", text); i >= 0 && len(text) == 3 {
+		return i/3 + 1, true
+	}
+	return 0, false
+}
+
+func (f *followUpFlow) takeRating(ctx context.Context, t *turn, s *guanjia.Session) error {
+	n, ok := parseRating(t.text())
+	if !ok {
+		t.say("followup.bad_rating", nil)
+		return f.e.save(ctx, s)
+	}
+	ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: strconv.Itoa(n)}
+	_, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
+		tk.Rating = n
+		return tk.Apply(guanjia.ActRate, ev)
+	})
+	if err != nil {
+		return fmt.Errorf("flows: follow-up rating: %w", err)
+	}
+	s.Step, s.Data["rating"] = stepComment, strconv.Itoa(n)
+	t.say("followup.ask_comment", nil)
+	return f.e.save(ctx, s)
+}
+
+func (f *followUpFlow) takeComment(ctx context.Context, t *turn, s *guanjia.Session) error {
+	comment := t.text()
+	if isOneOf(comment, skipWords) || comment == "" {
+		comment = ""
+	} else {
+		ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: comment}
+		if _, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
+			return tk.Apply(guanjia.ActComment, ev)
+		}); err != nil {
+			return fmt.Errorf("flows: follow-up comment: %w", err)
+		}
+	}
+	if err := f.e.finish(ctx, t); err != nil {
+		return err
+	}
+	t.say("followup.thanks", nil)
+	return f.e.toStaff(ctx, t, s.Data["community"], func(lang string, errp *error) bot.Reply {
+		return bot.Reply{Text: f.e.render(lang, "staff.rated",
+			map[string]any{"No": s.Data["no"], "Rating": s.Data["rating"], "Comment": comment}, errp)}
+	})
+}

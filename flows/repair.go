@@ -1,0 +1,292 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+)
+
+// repairFlow takes a repair report one question at a time (SPEC 4.1).
+type repairFlow struct{ e *Engine }
+
+// Repair steps, as stored in sessions.
+const (
+	stepAddress     = "address"
+	stepCategory    = "category"
+	stepDescription = "description"
+	stepPhoto       = "photo"
+	stepUrgency     = "urgency"
+	stepConfirm     = "confirm"
+)
+
+// maxPhotos bounds the photos on one report.
+const maxPhotos = 5
+
+var (
+	addressYes      = []option{{"addr:yes", "repair.choice_address_yes"}}
+	categoryOptions = []option{
+		{"water_electric", "repair.cat.water_electric"},
+		{"door_window", "repair.cat.door_window"},
+		{"elevator", "repair.cat.elevator"},
+		{"facility", "repair.cat.facility"},
+		{"other", "repair.cat.other"},
+	}
+	urgencyOptions = []option{
+		{string(guanjia.UrgencyNormal), "repair.urgency.normal"},
+		{string(guanjia.UrgencyUrgent), "repair.urgency.urgent"},
+	}
+	confirmOptions = []option{
+		{"confirm:submit", "repair.choice_submit"},
+		{"confirm:redo", "repair.choice_redo"},
+		{"confirm:cancel", "repair.choice_cancel"},
+	}
+	skipWords = []string{"跳过", "skip", "没有", "无", "不用", "不需要", "no", "好了", "完成", "done", "ok", "好", "发完了", "没了"}
+)
+
+func (f *repairFlow) start(ctx context.Context, t *turn) error {
+	community := t.person.Community
+	if community == "" {
+		community = t.chat.Community
+	}
+	if community == "" {
+		t.say("common.unknown_community", nil)
+		return nil
+	}
+	s := guanjia.Session{Key: t.key, Flow: flowRepair, Step: stepAddress,
+		Data: map[string]string{"community": community}}
+	if t.known && t.person.Household != "" {
+		s.Data["household"] = t.person.Household
+		if t.chat.IsGroup() {
+			t.ask("repair.ask_address_known_group", nil, addressYes)
+		} else {
+			t.ask("repair.ask_address_known", map[string]any{"Address": t.person.Household}, addressYes)
+		}
+	} else {
+		t.say("repair.ask_address", nil)
+	}
+	return f.e.save(ctx, &s)
+}
+
+func (f *repairFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
+	switch s.Step {
+	case stepAddress:
+		return f.takeAddress(ctx, t, s)
+	case stepCategory:
+		return f.takeCategory(ctx, t, s)
+	case stepDescription:
+		return f.takeDescription(ctx, t, s)
+	case stepPhoto:
+		return f.takePhoto(ctx, t, s)
+	case stepUrgency:
+		return f.takeUrgency(ctx, t, s)
+	case stepConfirm:
+		return f.confirm(ctx, t, s)
+	}
+	return fmt.Errorf("flows: repair: unknown step %q", s.Step)
+}
+
+var buildingInText = regexp.MustCompile(`(\d{1,3})\s*(?:号楼|栋|幢)|(?i:building)\s*(\d{1,3})`)
+
+func (f *repairFlow) takeAddress(ctx context.Context, t *turn, s *guanjia.Session) error {
+	if _, ok := t.pick(addressYes); ok && s.Data["household"] != "" {
+		s.Data["address"] = s.Data["household"]
+		s.Data["building"] = ""
+		if b, err := guanjia.ParseHouseholdCode(s.Data["household"]); err == nil {
+			s.Data["building"] = strconv.Itoa(b)
+		}
+		return f.askCategory(ctx, t, s)
+	}
+	addr := t.text()
+	if n := utf8.RuneCountInString(addr); n < 2 || n > 60 || t.msg.Photo != "" {
+		t.say("repair.bad_address", nil)
+		return f.e.save(ctx, s)
+	}
+	s.Data["address"], s.Data["household"], s.Data["building"] = addr, "", ""
+	if b, err := guanjia.ParseHouseholdCode(addr); err == nil {
+		s.Data["building"] = strconv.Itoa(b)
+		_, err := f.e.Directory.Household(ctx, s.Data["community"], addr)
+		switch {
+		case err == nil:
+			s.Data["household"] = addr
+		case !errors.Is(err, guanjia.ErrNotFound):
+			return fmt.Errorf("flows: repair: household: %w", err)
+		}
+	} else if m := buildingInText.FindStringSubmatch(addr); m != nil {
+		s.Data["building"] = m[1] + m[2]
+	}
+	return f.askCategory(ctx, t, s)
+}
+
+func (f *repairFlow) askCategory(ctx context.Context, t *turn, s *guanjia.Session) error {
+	s.Step = stepCategory
+	t.ask("repair.ask_category", nil, categoryOptions)
+	return f.e.save(ctx, s)
+}
+
+func (f *repairFlow) takeCategory(ctx context.Context, t *turn, s *guanjia.Session) error {
+	v, ok := t.pick(categoryOptions)
+	if !ok {
+		t.reask("common.pick_one", "repair.ask_category", nil, categoryOptions)
+		return f.e.save(ctx, s)
+	}
+	s.Data["category"] = v
+	s.Step = stepDescription
+	t.say("repair.ask_description", nil)
+	return f.e.save(ctx, s)
+}
+
+func (f *repairFlow) takeDescription(ctx context.Context, t *turn, s *guanjia.Session) error {
+	d := t.text()
+	switch n := utf8.RuneCountInString(d); {
+	case n < 4:
+		t.say("repair.bad_description_short", nil)
+		return f.e.save(ctx, s)
+	case n > 500:
+		t.say("repair.bad_description_long", nil)
+		return f.e.save(ctx, s)
+	}
+	s.Data["description"] = d
+	if t.msg.Photo != "" {
+		s.Data["photos"] = t.msg.Photo
+	}
+	s.Step = stepPhoto
+	t.say("repair.ask_photo", nil)
+	return f.e.save(ctx, s)
+}
+
+func photosOf(s *guanjia.Session) []string {
+	if s.Data["photos"] == "" {
+		return nil
+	}
+	return strings.Split(s.Data["photos"], "\n")
+}
+
+func (f *repairFlow) takePhoto(ctx context.Context, t *turn, s *guanjia.Session) error {
+	if t.msg.Photo != "" {
+		photos := append(photosOf(s), t.msg.Photo)
+		s.Data["photos"] = strings.Join(photos, "\n")
+		if len(photos) < maxPhotos {
+			t.say("repair.photo_received", map[string]any{"Count": len(photos)})
+			return f.e.save(ctx, s)
+		}
+		t.say("repair.too_many_photos", map[string]any{"Max": maxPhotos})
+		return f.askUrgency(ctx, t, s)
+	}
+	if isOneOf(t.text(), skipWords) {
+		return f.askUrgency(ctx, t, s)
+	}
+	t.say("repair.bad_photo", nil)
+	return f.e.save(ctx, s)
+}
+
+func isOneOf(text string, words []string) bool {
+	text = strings.ToLower(strings.Trim(text, " 。.!！"))
+	for _, w := range words {
+		if text == w {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *repairFlow) askUrgency(ctx context.Context, t *turn, s *guanjia.Session) error {
+	s.Step = stepUrgency
+	t.ask("repair.ask_urgency", nil, urgencyOptions)
+	return f.e.save(ctx, s)
+}
+
+func (f *repairFlow) takeUrgency(ctx context.Context, t *turn, s *guanjia.Session) error {
+	v, ok := t.pick(urgencyOptions)
+	if !ok {
+		t.reask("common.pick_one", "repair.ask_urgency", nil, urgencyOptions)
+		return f.e.save(ctx, s)
+	}
+	s.Data["urgency"] = v
+	return f.askConfirm(ctx, t, s)
+}
+
+func summaryData(t *turn, s *guanjia.Session) map[string]any {
+	return map[string]any{
+		"Address":     s.Data["address"],
+		"Category":    t.label("repair.cat." + s.Data["category"]),
+		"Description": s.Data["description"],
+		"Photos":      len(photosOf(s)),
+		"Urgency":     t.label("repair.urgency." + s.Data["urgency"]),
+	}
+}
+
+func (f *repairFlow) askConfirm(ctx context.Context, t *turn, s *guanjia.Session) error {
+	s.Step = stepConfirm
+	t.ask("repair.summary", summaryData(t, s), confirmOptions)
+	return f.e.save(ctx, s)
+}
+
+func (f *repairFlow) confirm(ctx context.Context, t *turn, s *guanjia.Session) error {
+	v, ok := t.pick(confirmOptions)
+	switch {
+	case !ok:
+		t.reask("common.pick_one", "repair.summary", summaryData(t, s), confirmOptions)
+		return f.e.save(ctx, s)
+	case v == "confirm:redo":
+		return f.start(ctx, t)
+	case v == "confirm:cancel":
+		if err := f.e.finish(ctx, t); err != nil {
+			return err
+		}
+		t.say("common.cancelled", nil)
+		return nil
+	}
+	return f.submit(ctx, t, s)
+}
+
+// submit saves the ticket, and only once it is saved tells the resident its number and
+// shows the staff group its card.
+func (f *repairFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) error {
+	now := f.e.Now()
+	building, _ := strconv.Atoi(s.Data["building"])
+	tk := guanjia.Ticket{
+		Kind: guanjia.KindRepair, Community: s.Data["community"], Status: guanjia.StatusSubmitted,
+		Reporter: t.person.ID, ReporterName: t.person.Name,
+		Origin:    guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
+		Household: s.Data["household"], Address: s.Data["address"], Building: building,
+		Category: s.Data["category"], Description: s.Data["description"], Photos: photosOf(s),
+		Urgency: guanjia.Urgency(s.Data["urgency"]), CreatedAt: now, UpdatedAt: now,
+		DueAt:    now.Add(acceptWithin(guanjia.Urgency(s.Data["urgency"]))),
+		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},
+	}
+	if err := f.e.Tickets.CreateTicket(ctx, &tk); err != nil {
+		return fmt.Errorf("flows: repair: submit: %w", err)
+	}
+	f.e.Log.Info("ticket submitted", "ticket", tk.No, "community", tk.Community, "urgency", tk.Urgency)
+	if err := f.e.finish(ctx, t); err != nil {
+		// The ticket is saved; a leftover session only lapses later.
+		f.e.Log.Warn("end session after submit", "ticket", tk.No, "err", err)
+	}
+	t.say("repair.submitted", map[string]any{"No": tk.No})
+	return f.e.toStaff(ctx, t, tk.Community, func(lang string, errp *error) bot.Reply {
+		return bot.Reply{
+			Text: f.e.render(lang, "repair.card", cardData(f.e, lang, tk, errp), errp),
+			Choices: []bot.Choice{
+				{Label: f.e.render(lang, "repair.choice_accept", nil, errp), Value: "接单 " + tk.No},
+				{Label: f.e.render(lang, "repair.choice_assign", nil, errp), Value: "派单 " + tk.No},
+				{Label: f.e.render(lang, "repair.choice_details", nil, errp), Value: "详情 " + tk.No},
+			},
+		}
+	})
+}
+
+// acceptWithin is the default SLA for accepting a repair.
+func acceptWithin(u guanjia.Urgency) time.Duration {
+	if u == guanjia.UrgencyUrgent {
+		return 5 * time.Minute
+	}
+	return 15 * time.Minute
+}

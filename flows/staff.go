@@ -1,0 +1,245 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/templates"
+)
+
+// verbAction maps staff verbs to timeline actions.
+var verbAction = map[string]guanjia.Action{
+	verbAccept: guanjia.ActAccept, verbAssign: guanjia.ActAssign, verbProgress: guanjia.ActProgress,
+	verbResolve: guanjia.ActResolve, verbClose: guanjia.ActClose, verbReopen: guanjia.ActReopen,
+}
+
+// staffCommand runs a steward's instruction on a ticket of their community (SPEC 4.5).
+func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) error {
+	verbLabel := t.label("verb." + cmd.verb)
+	if !t.known || !t.person.IsStaff() {
+		t.say("staff.forbidden", map[string]any{"Command": verbLabel})
+		return nil
+	}
+	no, ok := guanjia.ParseTicketNo(cmd.no)
+	if !ok || (cmd.verb == verbAssign || cmd.verb == verbProgress) && cmd.rest == "" {
+		example := no
+		if !ok {
+			example = "R20261126-0001"
+		}
+		t.say("staff.usage", map[string]any{"Usage": t.render("usage."+cmd.verb, map[string]any{"No": example})})
+		return nil
+	}
+	var worker guanjia.Person
+	if cmd.verb == verbAssign {
+		w, err := e.Directory.PersonByName(ctx, t.person.Community, cmd.rest)
+		switch {
+		case errors.Is(err, guanjia.ErrNotFound) || err == nil && !w.IsStaff():
+			t.say("staff.worker_not_found", map[string]any{"Name": cmd.rest})
+			return nil
+		case err != nil:
+			return fmt.Errorf("flows: find worker: %w", err)
+		}
+		worker = w
+	}
+	if cmd.verb == verbDetails {
+		tk, err := e.Tickets.Ticket(ctx, t.person.Community, no)
+		if errors.Is(err, guanjia.ErrNotFound) {
+			t.say("staff.not_found", map[string]any{"No": no})
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("flows: details: %w", err)
+		}
+		t.say("ticket.details", detailsData(e, t.lang, tk, &t.err))
+		return nil
+	}
+	action := verbAction[cmd.verb]
+	ev := guanjia.Event{At: e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: cmd.rest}
+	tk, err := e.changeTicket(ctx, t.person.Community, no, func(tk *guanjia.Ticket) error {
+		if action == guanjia.ActAssign {
+			tk.Assignee, tk.AssigneeName = worker.ID, worker.Name
+		}
+		return tk.Apply(action, ev)
+	})
+	switch {
+	case errors.Is(err, guanjia.ErrNotFound):
+		t.say("staff.not_found", map[string]any{"No": no})
+		return nil
+	case errors.Is(err, guanjia.ErrConflict):
+		t.say("staff.bad_state", map[string]any{"No": no, "Status": t.label("status." + string(tk.Status)), "Action": verbLabel})
+		return nil
+	case err != nil:
+		return fmt.Errorf("flows: %s %s: %w", cmd.verb, no, err)
+	}
+	e.Log.Info("ticket updated", "ticket", tk.No, "action", action, "actor", t.person.ID)
+	t.say("staff.done."+cmd.verb, map[string]any{"No": no, "Worker": tk.AssigneeName,
+		"Status": t.label("status." + string(tk.Status))})
+	return e.tellReporter(ctx, t, tk, action, worker)
+}
+
+// changeTicket loads a ticket, applies change and saves it, retrying when another steward
+// changed the same ticket in between. On a refused change it returns the ticket as it is.
+func (e *Engine) changeTicket(ctx context.Context, community, no string, change func(*guanjia.Ticket) error) (guanjia.Ticket, error) {
+	for attempt := 0; ; attempt++ {
+		tk, err := e.Tickets.Ticket(ctx, community, no)
+		if err != nil {
+			return tk, err
+		}
+		cur := tk
+		if err := change(&tk); err != nil {
+			return cur, err
+		}
+		err = e.Tickets.UpdateTicket(ctx, &tk)
+		if errors.Is(err, guanjia.ErrConflict) && attempt < 4 {
+			continue
+		}
+		return tk, err
+	}
+}
+
+// toStaff sends a message built per language to every staff group of the community.
+func (e *Engine) toStaff(ctx context.Context, t *turn, community string, build func(lang string, errp *error) bot.Reply) error {
+	chats, err := e.Directory.ChatsByRole(ctx, community, guanjia.ChatStaff)
+	if err != nil {
+		return fmt.Errorf("flows: staff groups: %w", err)
+	}
+	if len(chats) == 0 {
+		e.Log.Warn("community has no staff group", "community", community)
+	}
+	for _, c := range chats {
+		r := build(e.Templates.Lang(""), &t.err)
+		r.Channel, r.ChatID = c.Channel, c.PlatformID
+		t.send(r)
+	}
+	return nil
+}
+
+// reporter is where a ticket's reporter hears about it: their private chat on the channel
+// they reported from, or else the chat they reported in.
+type reporter struct {
+	key  guanjia.SessionKey
+	lang string
+	// mention names the reporter when they are reached in a group.
+	mention string
+}
+
+// reply builds a message to the reporter.
+func (r reporter) reply(text string, choices []bot.Choice) bot.Reply {
+	return bot.Reply{Channel: r.key.Channel, ChatID: r.key.Chat, Text: r.mention + text, Choices: choices}
+}
+
+func (e *Engine) reporterOf(ctx context.Context, tk guanjia.Ticket) (reporter, error) {
+	r := reporter{key: guanjia.SessionKey{Channel: tk.Origin.Channel, Chat: tk.Origin.Chat, Person: tk.Origin.User},
+		lang: e.Templates.Lang("")}
+	if tk.Origin.Chat != tk.Origin.User {
+		// Until a private chat turns up, the reporter is reached where they reported.
+		r.mention = "@" + tk.ReporterName + " "
+	}
+	p, err := e.Directory.Person(ctx, tk.Reporter)
+	if errors.Is(err, guanjia.ErrNotFound) {
+		return r, nil
+	} else if err != nil {
+		return r, fmt.Errorf("flows: reporter: %w", err)
+	}
+	r.lang = e.Templates.Lang(p.Lang)
+	chats, err := e.Directory.PrivateChats(ctx, p.ID)
+	if err != nil {
+		return r, fmt.Errorf("flows: reporter chats: %w", err)
+	}
+	for _, c := range chats {
+		if c.Channel == tk.Origin.Channel {
+			r.key.Chat, r.mention = c.PlatformID, ""
+			break
+		}
+	}
+	return r, nil
+}
+
+// tellReporter tells the resident about a step that concerns them, and the worker about a job.
+func (e *Engine) tellReporter(ctx context.Context, t *turn, tk guanjia.Ticket, action guanjia.Action, worker guanjia.Person) error {
+	if action == guanjia.ActAssign {
+		if err := e.tellWorker(ctx, t, tk, worker); err != nil {
+			return err
+		}
+	}
+	r, err := e.reporterOf(ctx, tk)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"No": tk.No, "Actor": t.person.Name, "Worker": tk.AssigneeName}
+	var key string
+	switch action {
+	case guanjia.ActAccept:
+		key = "ticket.accepted"
+	case guanjia.ActAssign:
+		key = "ticket.assigned"
+	case guanjia.ActProgress:
+		key, data["Note"] = "ticket.progress", tk.Timeline[len(tk.Timeline)-1].Note
+	case guanjia.ActResolve:
+		return e.askFollowUp(ctx, t, tk, r)
+	case guanjia.ActClose:
+		key = "ticket.closed"
+	case guanjia.ActReopen:
+		key = "ticket.reopened"
+	default:
+		return nil
+	}
+	t.send(r.reply(e.render(r.lang, key, data, &t.err), nil))
+	return nil
+}
+
+func (e *Engine) tellWorker(ctx context.Context, t *turn, tk guanjia.Ticket, worker guanjia.Person) error {
+	chats, err := e.Directory.PrivateChats(ctx, worker.ID)
+	if err != nil {
+		return fmt.Errorf("flows: worker chats: %w", err)
+	}
+	lang := e.Templates.Lang(worker.Lang)
+	data := cardData(e, lang, tk, &t.err)
+	data["Actor"] = t.person.Name
+	for _, c := range chats {
+		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: e.render(lang, "ticket.job", data, &t.err)})
+	}
+	return nil
+}
+
+// cardData is what the staff card and the worker's job show: no phone numbers, no care notes.
+func cardData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string]any {
+	return map[string]any{
+		"No": tk.No, "Urgent": tk.Urgency == guanjia.UrgencyUrgent, "Address": tk.Address,
+		"Category":    e.render(lang, "repair.cat."+tk.Category, nil, errp),
+		"Description": tk.Description, "Photos": len(tk.Photos), "Reporter": tk.ReporterName,
+	}
+}
+
+func detailsData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string]any {
+	d := cardData(e, lang, tk, errp)
+	d["Status"] = e.render(lang, "status."+string(tk.Status), nil, errp)
+	d["Urgency"] = e.render(lang, "repair.urgency."+string(tk.Urgency), nil, errp)
+	d["Assignee"] = tk.AssigneeName
+	d["Rating"] = tk.Rating
+	var lines []string
+	for _, ev := range tk.Timeline {
+		line := fmt.Sprintf("%s %s %s", ev.At.In(e.location()).Format("01-02 15:04"), ev.ActorName,
+			e.render(lang, "action."+string(ev.Action), nil, errp))
+		if ev.Note != "" && lang == "zh" {
+			line += "：" + ev.Note
+		} else if ev.Note != "" {
+			line += ": " + ev.Note
+		}
+		lines = append(lines, line)
+	}
+	d["Timeline"] = lines
+	return d
+}
+
+// DescribeTicket renders a ticket's fields and timeline for people to read, as the
+// "详情" command and the admin command show it.
+func DescribeTicket(set *templates.Set, lang string, loc *time.Location, tk guanjia.Ticket) (string, error) {
+	e := &Engine{Deps: Deps{Templates: set, Config: Config{Location: loc}}}
+	var err error
+	s := e.render(lang, "ticket.details", detailsData(e, lang, tk, &err), &err)
+	return s, err
+}

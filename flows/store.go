@@ -1,0 +1,47 @@
+package flows
+
+import (
+	"context"
+
+	"github.com/guanjia/guanjia"
+)
+
+// Directory looks up the people, places and chats a conversation involves.
+// Lookups of absent records return an error wrapping guanjia.ErrNotFound.
+type Directory interface {
+	Community(ctx context.Context, id string) (guanjia.Community, error)
+	Household(ctx context.Context, community, code string) (guanjia.Household, error)
+	Person(ctx context.Context, id string) (guanjia.Person, error)
+	// PersonByName finds a person of a community by name (e.g. a worker named in 派单).
+	PersonByName(ctx context.Context, community, name string) (guanjia.Person, error)
+	// PersonByIdentity finds the person bound to a platform account.
+	PersonByIdentity(ctx context.Context, channel, platformID string) (guanjia.Person, error)
+	// Chat finds a chat by channel and the platform's chat id.
+	Chat(ctx context.Context, channel, platformID string) (guanjia.Chat, error)
+	// ChatsByRole lists a community's chats of one role (e.g. its staff groups).
+	ChatsByRole(ctx context.Context, community string, role guanjia.ChatRole) ([]guanjia.Chat, error)
+	// PrivateChats lists the private chats of a person on every channel.
+	PrivateChats(ctx context.Context, person string) ([]guanjia.Chat, error)
+}
+
+// Tickets keeps tickets.
+type Tickets interface {
+	// CreateTicket gives t its number (kind, day of t.CreatedAt in the community's time zone,
+	// next sequence of that community and day), sets ID and Version, and saves it.
+	CreateTicket(ctx context.Context, t *guanjia.Ticket) error
+	// Ticket finds a ticket by community and number.
+	Ticket(ctx context.Context, community, no string) (guanjia.Ticket, error)
+	// UpdateTicket saves t if its stored Version is still t.Version, and increments t.Version;
+	// otherwise it returns an error wrapping guanjia.ErrConflict.
+	UpdateTicket(ctx context.Context, t *guanjia.Ticket) error
+}
+
+// Sessions keeps conversations in progress.
+type Sessions interface {
+	// Load returns the session; guanjia.ErrNotFound when there is none; and the lapsed
+	// session together with guanjia.ErrExpired when it expired (it is deleted then).
+	Load(ctx context.Context, key guanjia.SessionKey) (guanjia.Session, error)
+	// Save stores the session until s.Expires (plus a grace period in which Load reports it expired).
+	Save(ctx context.Context, s guanjia.Session) error
+	Delete(ctx context.Context, key guanjia.SessionKey) error
+}

@@ -1,0 +1,109 @@
+package flows
+
+import (
+	"strings"
+)
+
+// Flow names, as stored in sessions.
+const (
+	flowRepair   = "repair"
+	flowFollowUp = "followup"
+)
+
+// trigger says which commands and words start a flow.
+type trigger struct {
+	flow string
+	// commands match the whole first word ("/repair", "报修").
+	commands []string
+	// words match anywhere in the text ("厨房漏水了").
+	words []string
+}
+
+// triggers is the one table of what starts each flow.
+var triggers = []trigger{
+	{
+		flow:     flowRepair,
+		commands: []string{"/repair", "报修", "repair", "维修", "我要报修"},
+		words: []string{"报修", "漏水", "渗水", "坏了", "不亮", "堵了", "堵塞", "停电", "没电", "没水",
+			"维修", "修一下", "repair", "broken", "leak"},
+	},
+}
+
+// intent finds the flow a free text asks for.
+func intent(text string) (string, bool) {
+	lower := strings.ToLower(text)
+	first, _, _ := strings.Cut(lower, " ")
+	first = stripBotName(first)
+	for _, tr := range triggers {
+		for _, c := range tr.commands {
+			if first == c {
+				return tr.flow, true
+			}
+		}
+	}
+	for _, tr := range triggers {
+		for _, w := range tr.words {
+			if strings.Contains(lower, w) {
+				return tr.flow, true
+			}
+		}
+	}
+	return "", false
+}
+
+// stripBotName turns "/repair@guanjia_bot" into "/repair", as commands arrive in groups.
+func stripBotName(cmd string) string {
+	if strings.HasPrefix(cmd, "/") {
+		cmd, _, _ = strings.Cut(cmd, "@")
+	}
+	return cmd
+}
+
+// staffCommand is a parsed staff instruction such as "派单 R20261126-0001 刘师傅".
+type staffCommand struct {
+	verb string
+	// no is the ticket number as typed; empty when missing.
+	no   string
+	rest string
+}
+
+// Staff verbs.
+const (
+	verbAccept   = "accept"
+	verbAssign   = "assign"
+	verbProgress = "progress"
+	verbResolve  = "resolve"
+	verbClose    = "close"
+	verbReopen   = "reopen"
+	verbDetails  = "details"
+)
+
+// staffVerbs is the one table of staff command words.
+var staffVerbs = map[string]string{
+	"接单": verbAccept, "accept": verbAccept, "/accept": verbAccept,
+	"派单": verbAssign, "assign": verbAssign, "/assign": verbAssign,
+	"进展": verbProgress, "progress": verbProgress, "/progress": verbProgress,
+	"完成": verbResolve, "resolve": verbResolve, "/resolve": verbResolve, "done": verbResolve,
+	"关闭": verbClose, "close": verbClose, "/close": verbClose,
+	"重开": verbReopen, "reopen": verbReopen, "/reopen": verbReopen,
+	"详情": verbDetails, "details": verbDetails, "/details": verbDetails,
+}
+
+// parseStaffCommand recognises "<verb> <ticket no> [rest]"; a verb alone still counts, so
+// that a missing number gets a usage hint rather than silence.
+func parseStaffCommand(text string) (staffCommand, bool) {
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return staffCommand{}, false
+	}
+	verb, ok := staffVerbs[stripBotName(strings.ToLower(fields[0]))]
+	if !ok {
+		return staffCommand{}, false
+	}
+	cmd := staffCommand{verb: verb}
+	if len(fields) > 1 {
+		cmd.no = fields[1]
+		cmd.rest = strings.TrimSpace(strings.Join(fields[2:], " "))
+	}
+	return cmd, true
+}

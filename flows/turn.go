@@ -1,0 +1,149 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+)
+
+// turn is one inbound message being answered: who is talking where, and what to reply.
+type turn struct {
+	e      *Engine
+	msg    bot.Message
+	chat   guanjia.Chat
+	person guanjia.Person
+	// known is false for a sender the records do not know yet.
+	known bool
+	lang  string
+	key   guanjia.SessionKey
+	out   []bot.Reply
+	err   error
+}
+
+func (e *Engine) newTurn(ctx context.Context, m bot.Message) (*turn, error) {
+	t := &turn{e: e, msg: m, lang: e.Templates.Lang(""),
+		key: guanjia.SessionKey{Channel: m.Channel, Chat: m.ChatID, Person: m.SenderID}}
+	chat, err := e.Directory.Chat(ctx, m.Channel, m.ChatID)
+	switch {
+	case errors.Is(err, guanjia.ErrNotFound):
+		role := guanjia.ChatPrivate
+		if m.Group {
+			// An unbound group serves nobody in particular; it is still a group for privacy.
+			role = guanjia.ChatBuilding
+		}
+		chat = guanjia.Chat{ID: guanjia.ChatID(m.Channel, m.ChatID), Channel: m.Channel,
+			PlatformID: m.ChatID, Name: m.ChatName, Role: role}
+	case err != nil:
+		return t, fmt.Errorf("flows: find chat: %w", err)
+	}
+	t.chat = chat
+	p, err := e.Directory.PersonByIdentity(ctx, m.Channel, m.SenderID)
+	switch {
+	case errors.Is(err, guanjia.ErrNotFound):
+		t.person = guanjia.Person{ID: guanjia.IdentityID(m.Channel, m.SenderID), Name: m.SenderName,
+			Community: chat.Community, Roles: []guanjia.Role{guanjia.RoleResident}}
+	case err != nil:
+		return t, fmt.Errorf("flows: find person: %w", err)
+	default:
+		t.person, t.known = p, true
+		t.lang = e.Templates.Lang(p.Lang)
+	}
+	return t, nil
+}
+
+// text is the message text without surrounding space and a leading bot mention.
+func (t *turn) text() string {
+	s := strings.TrimSpace(t.msg.Text)
+	for _, at := range []string{"@管家", "@guanjia"} {
+		s = strings.TrimSpace(strings.ReplaceAll(s, at, ""))
+	}
+	return s
+}
+
+// render renders a template in the turn's language; a failure is kept and reported by Handle.
+func (t *turn) render(key string, data any) string {
+	return t.e.render(t.lang, key, data, &t.err)
+}
+
+// label renders a short label template.
+func (t *turn) label(key string) string { return t.render(key, nil) }
+
+func (e *Engine) render(lang, key string, data any, errp *error) string {
+	s, err := e.Templates.Render(lang, key, data)
+	if err != nil {
+		if *errp == nil {
+			*errp = err
+		}
+		return key
+	}
+	return s
+}
+
+// say replies in the chat the message came from.
+func (t *turn) say(key string, data any) {
+	t.out = append(t.out, bot.Reply{Channel: t.msg.Channel, ChatID: t.msg.ChatID, Text: t.addressed(t.render(key, data))})
+}
+
+// ask replies with a question and its options.
+func (t *turn) ask(key string, data any, opts []option) {
+	t.out = append(t.out, bot.Reply{Channel: t.msg.Channel, ChatID: t.msg.ChatID,
+		Text: t.addressed(t.render(key, data)), Choices: t.choices(opts)})
+}
+
+// reask says why an answer was not taken and asks the question again, in one message.
+func (t *turn) reask(reason, key string, data any, opts []option) {
+	t.out = append(t.out, bot.Reply{Channel: t.msg.Channel, ChatID: t.msg.ChatID,
+		Text: t.addressed(t.render(reason, nil) + "\n" + t.render(key, data)), Choices: t.choices(opts)})
+}
+
+// addressed names the person a group reply is for, since several people talk there.
+func (t *turn) addressed(text string) string {
+	if t.chat.IsGroup() && t.msg.SenderName != "" {
+		return "@" + t.msg.SenderName + " " + text
+	}
+	return text
+}
+
+// send adds a message to another chat.
+func (t *turn) send(r bot.Reply) { t.out = append(t.out, r) }
+
+// option is one answer a step offers: the value that comes back, and its label's template.
+type option struct {
+	value string
+	label string
+}
+
+func (t *turn) choices(opts []option) []bot.Choice {
+	cs := make([]bot.Choice, len(opts))
+	for i, o := range opts {
+		cs[i] = bot.Choice{Label: t.label(o.label), Value: o.value}
+	}
+	return cs
+}
+
+// pick finds which option the message chose: a picked choice, its number, or its words.
+func (t *turn) pick(opts []option) (string, bool) {
+	for _, o := range opts {
+		if t.msg.Choice == o.value {
+			return o.value, true
+		}
+	}
+	text := strings.TrimSpace(t.msg.Text)
+	if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= len(opts) {
+		return opts[n-1].value, true
+	}
+	for _, o := range opts {
+		for _, lang := range []string{t.lang, "zh", "en"} {
+			l, err := t.e.Templates.Render(lang, o.label, nil)
+			if err == nil && text != "" && (strings.EqualFold(l, text) || strings.HasPrefix(l, text+"（") || strings.HasPrefix(l, text+" (")) {
+				return o.value, true
+			}
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,42 @@
+package mongostore
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/guanjia/guanjia"
+)
+
+// PutChat saves a chat under ChatID(Channel, PlatformID), replacing any there: binding a chat
+// again changes its role.
+func (s *Store) PutChat(ctx context.Context, c guanjia.Chat) error {
+	id, err := derivedID("chat", c.ID, guanjia.ChatID(c.Channel, c.PlatformID))
+	if err != nil {
+		return err
+	}
+	c.ID = id
+	return put(ctx, s.chats, c.ID, c, "chat")
+}
+
+// Chat finds a chat by channel and the platform's chat id.
+func (s *Store) Chat(ctx context.Context, channel, platformID string) (guanjia.Chat, error) {
+	id := guanjia.ChatID(channel, platformID)
+	return findOne[guanjia.Chat](ctx, s.chats, byID(id), "chat "+id)
+}
+
+// ChatsByRole lists a community's chats of one role, ordered by id; none is an empty list.
+func (s *Store) ChatsByRole(ctx context.Context, community string, role guanjia.ChatRole) ([]guanjia.Chat, error) {
+	filter := bson.D{{Key: "community", Value: community}, {Key: "role", Value: role}}
+	return findAll[guanjia.Chat](ctx, s.chats, filter, "chats of "+community,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// PrivateChats lists the private chats of a person on every channel, ordered by id; none is
+// an empty list.
+func (s *Store) PrivateChats(ctx context.Context, person string) ([]guanjia.Chat, error) {
+	filter := bson.D{{Key: "role", Value: guanjia.ChatPrivate}, {Key: "person", Value: person}}
+	return findAll[guanjia.Chat](ctx, s.chats, filter, "private chats of "+person,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}

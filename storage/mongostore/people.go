@@ -1,0 +1,50 @@
+package mongostore
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/guanjia/guanjia"
+)
+
+// PutPerson saves a person, replacing any with the same ID.
+func (s *Store) PutPerson(ctx context.Context, p guanjia.Person) error {
+	return put(ctx, s.people, p.ID, p, "person")
+}
+
+// Person finds a person by id.
+func (s *Store) Person(ctx context.Context, id string) (guanjia.Person, error) {
+	return findOne[guanjia.Person](ctx, s.people, byID(id), "person "+id)
+}
+
+// PersonByName finds a person of a community by name. Should several share the name, the one
+// with the smallest id is returned, so that the answer does not change from call to call.
+func (s *Store) PersonByName(ctx context.Context, community, name string) (guanjia.Person, error) {
+	filter := bson.D{{Key: "community", Value: community}, {Key: "name", Value: name}}
+	// The name stays out of the error: errors end up in logs.
+	return findOne[guanjia.Person](ctx, s.people, filter, "person by name in "+community,
+		options.FindOne().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// PutIdentity binds a platform account to a person; it is stored under
+// IdentityID(Channel, PlatformID), so an account belongs to one person at a time.
+func (s *Store) PutIdentity(ctx context.Context, id guanjia.Identity) error {
+	key, err := derivedID("identity", id.ID, guanjia.IdentityID(id.Channel, id.PlatformID))
+	if err != nil {
+		return err
+	}
+	id.ID = key
+	return put(ctx, s.identities, id.ID, id, "identity")
+}
+
+// PersonByIdentity finds the person bound to a platform account.
+func (s *Store) PersonByIdentity(ctx context.Context, channel, platformID string) (guanjia.Person, error) {
+	key := guanjia.IdentityID(channel, platformID)
+	id, err := findOne[guanjia.Identity](ctx, s.identities, byID(key), "identity "+key)
+	if err != nil {
+		return guanjia.Person{}, err
+	}
+	return s.Person(ctx, id.Person)
+}

@@ -1,0 +1,43 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/guanjia/guanjia"
+)
+
+// PutCommunity saves a community, replacing any with the same ID.
+func (s *Store) PutCommunity(ctx context.Context, c guanjia.Community) error {
+	return put(ctx, s.communities, c.ID, c, "community")
+}
+
+// Community finds a community by id.
+func (s *Store) Community(ctx context.Context, id string) (guanjia.Community, error) {
+	return findOne[guanjia.Community](ctx, s.communities, byID(id), "community "+id)
+}
+
+// PutHousehold saves a household under HouseholdID(Community, Code), replacing any there.
+func (s *Store) PutHousehold(ctx context.Context, h guanjia.Household) error {
+	id, err := derivedID("household", h.ID, guanjia.HouseholdID(h.Community, h.Code))
+	if err != nil {
+		return err
+	}
+	h.ID = id
+	return put(ctx, s.households, h.ID, h, "household")
+}
+
+// Household finds a household of a community by its code, e.g. "3-1-1201".
+func (s *Store) Household(ctx context.Context, community, code string) (guanjia.Household, error) {
+	id := guanjia.HouseholdID(community, code)
+	return findOne[guanjia.Household](ctx, s.households, byID(id), "household "+id)
+}
+
+// derivedID checks a record's ID against the key its other fields make, filling it in when
+// empty: a record stored under another key would never be found by its lookups.
+func derivedID(what, id, want string) (string, error) {
+	if id != "" && id != want {
+		return "", fmt.Errorf("mongostore: %s id %q, want %q: %w", what, id, want, guanjia.ErrInvalid)
+	}
+	return want, nil
+}
