@@ -11,6 +11,7 @@ import (
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/flows"
+	"github.com/guanjia/guanjia/storage/embedded"
 	"github.com/guanjia/guanjia/storage/mongostore"
 	"github.com/guanjia/guanjia/templates"
 )
@@ -29,7 +30,7 @@ func runSeed(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer
 	return nil
 }
 
-func closeStore(st *mongostore.Store, fdb interface{ Close() error }) {
+func closeStore(st *mongostore.Store, fdb *embedded.Ferret) {
 	_ = st.Close(context.Background())
 	if fdb != nil {
 		_ = fdb.Close()

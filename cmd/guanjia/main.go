@@ -100,6 +100,9 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger, stdin io.Reader,
 		return err
 	}
 	defer app.Close()
+	if isTerminal(stdin) {
+		fmt.Fprint(stdout, banner)
+	}
 	channels := []bot.Channel{console.New(stdin, stdout, nil)}
 	log.Info("guanjia running", "channels", len(channels))
 	err = app.Run(ctx, channels...)
@@ -107,4 +110,20 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger, stdin io.Reader,
 		return nil
 	}
 	return err
+}
+
+const banner = `guanjia 控制台 — 以任何人的身份在任何聊天里说话 / talk as anyone, in any chat:
+  张三: 报修                         张三的私聊 / 张三's private chat
+  王管家@员工群: 接单 R20261126-0001   员工群里的王管家 / 王管家 in the staff group
+  选项回复数字或文字，照片写作 [photo kitchen.jpg]，Ctrl-C 退出（进行中的对话下次继续）。
+`
+
+// isTerminal reports whether r is an interactive terminal, where a greeting helps.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

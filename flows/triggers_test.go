@@ -1,0 +1,56 @@
+package flows
+
+import "testing"
+
+func TestIntent(t *testing.T) {
+	tests := []struct {
+		text string
+		flow string
+	}{
+		{"报修", flowRepair},
+		{"/repair", flowRepair},
+		{"/repair@guanjia_bot", flowRepair},
+		{"厨房漏水了", flowRepair},
+		{"电梯坏了快来人", flowRepair},
+		{"The tap is broken", flowRepair},
+		{"今天天气不错", ""},
+		{"谢谢", ""},
+	}
+	for _, tt := range tests {
+		got, ok := intent(tt.text)
+		if got != tt.flow || ok != (tt.flow != "") {
+			t.Errorf("intent(%q) = %q, %v; want %q", tt.text, got, ok, tt.flow)
+		}
+	}
+}
+
+func TestParseStaffCommand(t *testing.T) {
+	tests := []struct {
+		text           string
+		ok             bool
+		verb, no, rest string
+	}{
+		{"接单 R20261126-0007", true, verbAccept, "R20261126-0007", ""},
+		{"派单 R20261126-0007 刘师傅", true, verbAssign, "R20261126-0007", "刘师傅"},
+		{"进展 r20261126-0007 配件 明天到", true, verbProgress, "r20261126-0007", "配件 明天到"},
+		{"/accept@guanjia_bot R20261126-0007", true, verbAccept, "R20261126-0007", ""},
+		{"接单", true, verbAccept, "", ""},
+		{"我要接单", false, "", "", ""},
+		{"", false, "", "", ""},
+	}
+	for _, tt := range tests {
+		c, ok := parseStaffCommand(tt.text)
+		if ok != tt.ok || c.verb != tt.verb || c.no != tt.no || c.rest != tt.rest {
+			t.Errorf("parseStaffCommand(%q) = %+v, %v", tt.text, c, ok)
+		}
+	}
+}
+
+func TestParseRating(t *testing.T) {
+	for text, want := range map[string]int{"5": 5, "1": 1, "4分": 4, "五星": 5, "三": 3, "3 stars": 3, "0": 0, "6": 0, "很好": 0, "": 0} {
+		got, ok := parseRating(text)
+		if got != want || ok != (want != 0) {
+			t.Errorf("parseRating(%q) = %d, %v; want %d", text, got, ok, want)
+		}
+	}
+}
