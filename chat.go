@@ -1,5 +1,7 @@
 package guanjia
 
+import "time"
+
 // ChatRole says what a chat is for.
 type ChatRole string
 
@@ -23,6 +25,10 @@ type Chat struct {
 	Buildings []int `bson:"buildings,omitempty" json:"buildings,omitempty"`
 	// Person is the person of a private chat.
 	Person string `bson:"person,omitempty" json:"person,omitempty"`
+	// Unreachable says why messages to the chat fail for good (bot removed, user blocked
+	// the bot); empty while it works.
+	Unreachable   string    `bson:"unreachable,omitempty" json:"unreachable,omitempty"`
+	UnreachableAt time.Time `bson:"unreachable_at,omitempty" json:"unreachable_at,omitempty"`
 }
 
 // ChatID is the storage key of a chat.

@@ -41,15 +41,43 @@ type Choice struct {
 	Value string
 }
 
+// Lane orders outbound messages: emergencies go before conversation replies, which go
+// before notices. The zero value is the conversation lane.
+type Lane int
+
+// Lanes.
+const (
+	LaneReply Lane = iota
+	LaneEmergency
+	LaneNotice
+)
+
+// Rank is the lane's place in the sending order, 0 first.
+func (l Lane) Rank() int {
+	switch l {
+	case LaneEmergency:
+		return 0
+	case LaneReply:
+		return 1
+	}
+	return 2
+}
+
 // Reply is one outbound message.
 type Reply struct {
 	Channel string
 	// ChatID is the platform's chat id.
-	ChatID  string
+	ChatID string
+	// Group is true when the chat is a group, which platforms pace differently.
+	Group   bool
 	Text    string
 	Choices []Choice
+	// For is the platform user id the choices are meant for; empty means anyone in the chat.
+	// Adapters with buttons refuse a press by someone else.
+	For string
 	// Photo is a file reference to send along, if any.
 	Photo string
+	Lane  Lane
 }
 
 // Handler turns an inbound message into the replies it causes. It reports its own errors

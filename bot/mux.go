@@ -9,8 +9,23 @@ import (
 )
 
 // Deduper remembers platform message ids, so that a message delivered twice is handled once.
+// The mux asks before handling and marks after: a message whose handling a crash cut short
+// is handled again when it is delivered again.
 type Deduper interface {
-	FirstSeen(ctx context.Context, channel, messageID string) (bool, error)
+	Handled(ctx context.Context, channel, messageID string) (bool, error)
+	MarkHandled(ctx context.Context, channel, messageID string) error
+}
+
+// Outbound takes the replies a message caused, for delivery. The returned channel is
+// closed once every reply was delivered or given up on.
+type Outbound interface {
+	Enqueue(ctx context.Context, replies []Reply) (<-chan struct{}, error)
+}
+
+// Synchronous is implemented by channels whose person waits for the answer before typing
+// again (a terminal): their messages count as handled only once the replies are out.
+type Synchronous interface {
+	Synchronous() bool
 }
 
 // Mux runs channels, routes replies to the channel they belong to, and handles each
@@ -19,7 +34,9 @@ type Deduper interface {
 type Mux struct {
 	handler Handler
 	dedupe  Deduper
+	out     Outbound
 	log     *slog.Logger
+	metrics *Metrics
 
 	mu       sync.Mutex
 	channels map[string]Channel
@@ -35,9 +52,11 @@ type item struct {
 
 type queue struct{ items []item }
 
-// NewMux returns a mux that hands messages to h, skipping those d has seen before.
-func NewMux(h Handler, d Deduper, log *slog.Logger) *Mux {
-	return &Mux{handler: h, dedupe: d, log: log, channels: map[string]Channel{}, queues: map[string]*queue{}}
+// NewMux returns a mux that hands messages to h, skipping those d has seen before, and
+// passes the replies to out (nil: each channel's Send, directly).
+func NewMux(h Handler, d Deduper, out Outbound, log *slog.Logger, m *Metrics) *Mux {
+	return &Mux{handler: h, dedupe: d, out: out, log: log, metrics: m,
+		channels: map[string]Channel{}, queues: map[string]*queue{}}
 }
 
 // Add registers a channel. Channels must be added before Run.
@@ -128,21 +147,53 @@ func (m *Mux) work(key string, q *queue) {
 
 func (m *Mux) handle(ctx context.Context, msg Message) {
 	if msg.ID != "" && m.dedupe != nil {
-		first, err := m.dedupe.FirstSeen(ctx, msg.Channel, msg.ID)
+		seen, err := m.dedupe.Handled(ctx, msg.Channel, msg.ID)
 		if err != nil {
 			// Handling twice is better than dropping a resident's message.
 			m.log.Warn("dedupe check failed", "channel", msg.Channel, "message_id", msg.ID, "err", err)
-		} else if !first {
+		} else if seen {
 			m.log.Info("duplicate message skipped", "channel", msg.Channel, "message_id", msg.ID)
 			return
 		}
 	}
-	for _, r := range m.handler.Handle(ctx, msg) {
-		m.Send(ctx, r)
+	m.metrics.received(msg.Channel)
+	replies := m.handler.Handle(ctx, msg)
+	m.deliver(ctx, msg.Channel, replies)
+	if msg.ID != "" && m.dedupe != nil {
+		if err := m.dedupe.MarkHandled(ctx, msg.Channel, msg.ID); err != nil {
+			m.log.Warn("dedupe mark failed", "channel", msg.Channel, "message_id", msg.ID, "err", err)
+		}
 	}
 }
 
-// Send delivers r through its channel, logging a failure.
+// deliver queues the replies; for a synchronous channel it waits until they are out.
+func (m *Mux) deliver(ctx context.Context, from string, replies []Reply) {
+	if len(replies) == 0 {
+		return
+	}
+	if m.out == nil {
+		for _, r := range replies {
+			m.Send(ctx, r)
+		}
+		return
+	}
+	sent, err := m.out.Enqueue(ctx, replies)
+	if err != nil {
+		m.log.Error("queue replies failed", "channel", from, "replies", len(replies), "err", err)
+		return
+	}
+	m.mu.Lock()
+	ch := m.channels[from]
+	m.mu.Unlock()
+	if s, ok := ch.(Synchronous); ok && s.Synchronous() {
+		select {
+		case <-sent:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// Send delivers r through its channel directly, logging a failure.
 func (m *Mux) Send(ctx context.Context, r Reply) {
 	m.mu.Lock()
 	ch, ok := m.channels[r.Channel]

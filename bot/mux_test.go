@@ -46,19 +46,22 @@ type memSeen struct {
 	seen map[string]bool
 }
 
-func (d *memSeen) FirstSeen(_ context.Context, ch, id string) (bool, error) {
+func (d *memSeen) Handled(_ context.Context, ch, id string) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.seen[ch+id] {
-		return false, nil
-	}
+	return d.seen[ch+id], nil
+}
+
+func (d *memSeen) MarkHandled(_ context.Context, ch, id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.seen[ch+id] = true
-	return true, nil
+	return nil
 }
 
 func TestMuxOrdersEachConversationAndRunsOthersInParallel(t *testing.T) {
 	h := &echo{seen: map[string][]string{}, active: map[string]int{}}
-	mux := bot.NewMux(h, &memSeen{seen: map[string]bool{}}, slog.New(slog.DiscardHandler))
+	mux := bot.NewMux(h, &memSeen{seen: map[string]bool{}}, nil, slog.New(slog.DiscardHandler), nil)
 	rec := bottest.NewRecorder("test")
 	mux.Add(rec)
 	ctx, cancel := context.WithCancel(context.Background())

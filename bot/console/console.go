@@ -43,6 +43,10 @@ func New(in io.Reader, out io.Writer, now func() time.Time) *Console {
 	return &Console{in: in, out: out, now: now, run: hex.EncodeToString(b), last: map[string][]bot.Choice{}}
 }
 
+// Synchronous implements bot.Synchronous: the person at the terminal reads each answer
+// before typing on, so a line counts as handled once its replies are printed.
+func (c *Console) Synchronous() bool { return true }
+
 // Name implements bot.Channel.
 func (c *Console) Name() string { return Name }
 

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/bot/outbox"
 	"github.com/guanjia/guanjia/flows"
 	"github.com/guanjia/guanjia/storage/embedded"
 	"github.com/guanjia/guanjia/storage/mongostore"
@@ -32,6 +34,9 @@ type App struct {
 	Templates *templates.Set
 	Engine    *flows.Engine
 	Mux       *bot.Mux
+	Outbox    *outbox.Outbox
+	Metrics   *bot.Metrics
+	Registry  *prometheus.Registry
 }
 
 // openStore connects to MongoDB, or starts the embedded FerretDB when no URI is configured,
@@ -107,16 +112,50 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 		Now: now, Log: log,
 		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location()},
 	})
-	a.Mux = bot.NewMux(a.Engine, a.State, log)
+	a.Registry = prometheus.NewRegistry()
+	a.Metrics = bot.NewMetrics(a.Registry)
+	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
+	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)
 	return a, nil
 }
 
-// Run runs the given channels until ctx is done or their input ends.
-func (a *App) Run(ctx context.Context, channels ...bot.Channel) error {
-	for _, ch := range channels {
-		a.Mux.Add(ch)
+// unreachable records on the chat that messages to it fail for good, for operators and so
+// that later features can stop addressing it.
+func (a *App) unreachable(ctx context.Context, channel, chat, reason string) {
+	if err := a.Store.MarkChatUnreachable(ctx, channel, chat, reason); err != nil {
+		a.log.Error("mark chat unreachable", "channel", channel, "chat_id", chat, "err", err)
 	}
-	return a.Mux.Run(ctx)
+}
+
+// Attach makes a channel part of the app: its messages are handled and its replies queued
+// and paced by limits.
+func (a *App) Attach(ch bot.Channel, limits outbox.Limits) {
+	a.Mux.Add(ch)
+	a.Outbox.Register(ch, limits)
+}
+
+// Channel is a channel together with its limits.
+type Channel struct {
+	bot.Channel
+	Limits outbox.Limits
+}
+
+// Run runs the channels and the outbound queue until ctx is done or the channels' input
+// ends; then it stops the queue, letting the sends under way finish.
+func (a *App) Run(ctx context.Context, channels ...Channel) error {
+	for _, ch := range channels {
+		a.Attach(ch.Channel, ch.Limits)
+	}
+	outCtx, stopOut := context.WithCancel(context.WithoutCancel(ctx))
+	outDone := make(chan struct{})
+	go func() {
+		defer close(outDone)
+		_ = a.Outbox.Run(outCtx)
+	}()
+	err := a.Mux.Run(ctx)
+	stopOut()
+	<-outDone
+	return err
 }
 
 // Close stops everything Open started, saving the embedded Redis snapshot.

@@ -18,8 +18,8 @@ import (
 	"syscall"
 	_ "time/tzdata" // the office's time zone must load on machines without zoneinfo
 
-	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/bot/console"
+	"github.com/guanjia/guanjia/bot/outbox"
 )
 
 func main() {
@@ -103,7 +103,7 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger, stdin io.Reader,
 	if isTerminal(stdin) {
 		fmt.Fprint(stdout, banner)
 	}
-	channels := []bot.Channel{console.New(stdin, stdout, nil)}
+	channels := []Channel{{Channel: console.New(stdin, stdout, nil), Limits: outbox.ConsoleLimits()}}
 	log.Info("guanjia running", "channels", len(channels))
 	err = app.Run(ctx, channels...)
 	if errors.Is(err, context.Canceled) {

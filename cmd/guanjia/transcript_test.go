@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/guanjia/guanjia/bot/console"
+	"github.com/guanjia/guanjia/bot/outbox"
 	"github.com/guanjia/guanjia/storage/embedded"
 )
 
@@ -87,8 +89,16 @@ func testConfig(t *testing.T) Config {
 	return cfg
 }
 
-// openTestApp opens the app on cfg with the sample data loaded.
-func openTestApp(t *testing.T, cfg Config, clk *clock) *App {
+// testApp is an opened app with a console attached and its outbound queue running.
+type testApp struct {
+	*App
+	con     *console.Console
+	stopOut context.CancelFunc
+	outDone chan struct{}
+}
+
+// openTestApp opens the app on cfg with the sample data loaded, a console writing to out.
+func openTestApp(t *testing.T, cfg Config, clk *clock, out io.Writer) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), clk.Now)
@@ -98,7 +108,21 @@ func openTestApp(t *testing.T, cfg Config, clk *clock) *App {
 	if err := a.Store.Seed(ctx); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	return a
+	ta := &testApp{App: a, con: console.New(nil, out, clk.Now), outDone: make(chan struct{})}
+	a.Attach(ta.con, outbox.ConsoleLimits())
+	var outCtx context.Context
+	outCtx, ta.stopOut = context.WithCancel(ctx)
+	go func() {
+		defer close(ta.outDone)
+		_ = a.Outbox.Run(outCtx)
+	}()
+	return ta
+}
+
+func (ta *testApp) Close() error {
+	ta.stopOut()
+	<-ta.outDone
+	return ta.App.Close()
 }
 
 // runScript plays a transcript script through the console channel and returns what was
@@ -108,11 +132,9 @@ func runScript(t *testing.T, script string) string {
 	t.Helper()
 	cfg := testConfig(t)
 	clk := newClock()
-	app := openTestApp(t, cfg, clk)
-	defer func() { _ = app.Close() }()
 	var out bytes.Buffer
-	con := console.New(nil, &out, clk.Now)
-	app.Mux.Add(con)
+	app := openTestApp(t, cfg, clk, &out)
+	defer func() { _ = app.Close() }()
 	ctx := context.Background()
 	sc := bufio.NewScanner(strings.NewReader(script))
 	for sc.Scan() {
@@ -132,14 +154,12 @@ func runScript(t *testing.T, script string) string {
 			if err := app.Close(); err != nil {
 				t.Fatalf("close: %v", err)
 			}
-			app = openTestApp(t, cfg, clk)
-			con = console.New(nil, &out, clk.Now)
-			app.Mux.Add(con)
+			app = openTestApp(t, cfg, clk, &out)
 		case strings.HasPrefix(line, "#"):
 		default:
 			// People take a moment to type; the timeline shows it.
 			clk.Advance(20 * time.Second)
-			if err := con.Line(ctx, app.Mux, line); err != nil {
+			if err := app.con.Line(ctx, app.Mux, line); err != nil {
 				t.Fatalf("line %q: %v", line, err)
 			}
 		}

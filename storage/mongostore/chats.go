@@ -2,6 +2,8 @@ package mongostore
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -39,4 +41,18 @@ func (s *Store) PrivateChats(ctx context.Context, person string) ([]guanjia.Chat
 	filter := bson.D{{Key: "role", Value: guanjia.ChatPrivate}, {Key: "person", Value: person}}
 	return findAll[guanjia.Chat](ctx, s.chats, filter, "private chats of "+person,
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// MarkChatUnreachable records why messages to a chat fail for good. A chat that was never
+// bound is recorded too, so that operators see it.
+func (s *Store) MarkChatUnreachable(ctx context.Context, channel, platformID, reason string) error {
+	id := guanjia.ChatID(channel, platformID)
+	update := bson.D{
+		{Key: "$set", Value: bson.D{{Key: "unreachable", Value: reason}, {Key: "unreachable_at", Value: time.Now().UTC()}}},
+		{Key: "$setOnInsert", Value: bson.D{{Key: "channel", Value: channel}, {Key: "platform_id", Value: platformID}}},
+	}
+	if _, err := s.chats.UpdateOne(ctx, byID(id), update, options.UpdateOne().SetUpsert(true)); err != nil {
+		return fmt.Errorf("mongostore: mark chat %s unreachable: %w", id, err)
+	}
+	return nil
 }

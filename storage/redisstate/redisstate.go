@@ -128,20 +128,35 @@ func (s *Store) Delete(ctx context.Context, key guanjia.SessionKey) error {
 	return nil
 }
 
-// FirstSeen reports whether the message with this platform id on this channel arrives for the
-// first time, remembering it for DedupeTTL. Exactly one of any number of concurrent callers
-// with the same id gets true, because the check and the mark are one SET NX.
-func (s *Store) FirstSeen(ctx context.Context, channel, messageID string) (bool, error) {
+func (s *Store) seenKey(channel, messageID string) string {
+	return s.prefix + "seen:" + channel + ":" + messageID
+}
+
+// Handled reports whether the message with this platform id on this channel was handled
+// already. The mux asks before handling and marks after, so that a message whose handling was
+// cut short by a crash is handled when the platform (or the inbound journal) delivers it again.
+func (s *Store) Handled(ctx context.Context, channel, messageID string) (bool, error) {
 	if channel == "" || messageID == "" {
 		// An empty id would make unrelated messages look like duplicates of each other.
-		return false, fmt.Errorf("redisstate: first seen: empty channel or message id: %w", guanjia.ErrInvalid)
+		return false, fmt.Errorf("redisstate: handled: empty channel or message id: %w", guanjia.ErrInvalid)
 	}
-	k := s.prefix + "seen:" + channel + ":" + messageID
-	first, err := s.rdb.SetNX(ctx, k, s.now().UTC().Format(time.RFC3339), s.dedupeTTL).Result()
+	n, err := s.rdb.Exists(ctx, s.seenKey(channel, messageID)).Result()
 	if err != nil {
-		return false, fmt.Errorf("redisstate: first seen %s:%s: %w", channel, messageID, err)
+		return false, fmt.Errorf("redisstate: handled %s:%s: %w", channel, messageID, err)
 	}
-	return first, nil
+	return n == 1, nil
+}
+
+// MarkHandled remembers for DedupeTTL that the message was handled.
+func (s *Store) MarkHandled(ctx context.Context, channel, messageID string) error {
+	if channel == "" || messageID == "" {
+		return fmt.Errorf("redisstate: mark handled: empty channel or message id: %w", guanjia.ErrInvalid)
+	}
+	err := s.rdb.Set(ctx, s.seenKey(channel, messageID), s.now().UTC().Format(time.RFC3339), s.dedupeTTL).Err()
+	if err != nil {
+		return fmt.Errorf("redisstate: mark handled %s:%s: %w", channel, messageID, err)
+	}
+	return nil
 }
 
 // Ping checks that Redis answers.

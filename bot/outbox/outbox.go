@@ -1,0 +1,222 @@
+// Package outbox is the outbound delivery queue every channel sends through: each message is
+// queued in Redis before it is sent and removed only once the platform accepted it, paced to
+// the platform's limits (held in Redis, so several instances keep them together), ordered by
+// lane (emergency, reply, notice) and, within a chat, by the order it was queued.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+)
+
+// Queue is the durable store of waiting messages and of the pacing counters.
+type Queue interface {
+	OutboxPush(ctx context.Context, env *guanjia.Envelope) error
+	OutboxPeek(ctx context.Context, channel string, n int) ([]guanjia.Envelope, error)
+	OutboxClaim(ctx context.Context, channel, id string, lease time.Duration) (bool, error)
+	OutboxAck(ctx context.Context, channel, id string) error
+	OutboxRetry(ctx context.Context, env guanjia.Envelope) error
+	OutboxDrop(ctx context.Context, env guanjia.Envelope) error
+	OutboxRecover(ctx context.Context, channel string) (int, error)
+	OutboxLen(ctx context.Context, channel string) (int64, error)
+	OutboxBlock(ctx context.Context, channel, chat string, d time.Duration) error
+	OutboxBlocked(ctx context.Context, channel string, chats []string) (map[string]time.Duration, error)
+	RateAcquire(ctx context.Context, rules []guanjia.RateKey) (time.Duration, int, error)
+}
+
+// Limits are one channel's pacing and size rules.
+type Limits struct {
+	// Private applies to each private chat, Group to each group, Global to the channel as a whole.
+	Private, Group, Global guanjia.Rate
+	// Margin widens every window a little, so that network jitter between our clock and the
+	// platform's never makes a paced burst look too fast on arrival.
+	Margin time.Duration
+	// MaxText is the longest text the platform takes; longer ones are split (0: no limit).
+	MaxText int
+	// Concurrency is how many sends may be under way at once (different chats only).
+	Concurrency int
+}
+
+// TelegramLimits are Telegram's published limits: about 1 message a second per chat (short
+// bursts allowed), 20 a minute per group, 30 a second overall.
+func TelegramLimits() Limits {
+	return Limits{
+		Private: guanjia.Rate{Max: 3, Window: 3 * time.Second},
+		Group:   guanjia.Rate{Max: 20, Window: time.Minute},
+		Global:  guanjia.Rate{Max: 30, Window: time.Second},
+		Margin:  50 * time.Millisecond, MaxText: 4096, Concurrency: 8,
+	}
+}
+
+// ConsoleLimits send one message at a time in order, unpaced: a person reads the terminal.
+func ConsoleLimits() Limits { return Limits{Concurrency: 1} }
+
+// Options tune an Outbox.
+type Options struct {
+	Log     *slog.Logger
+	Metrics *bot.Metrics
+	// Unreachable is told of a chat that can no longer be reached (bot removed, user blocked it).
+	Unreachable func(ctx context.Context, channel, chat, reason string)
+	// Lease is how long a claimed message stays claimed if its sender dies (default 2m).
+	Lease time.Duration
+	// MaxAttempts bounds retries of transient failures (default 20, about a day of backoff).
+	MaxAttempts int
+	// Backoff is the first wait after a transient failure, doubling up to MaxBackoff.
+	Backoff, MaxBackoff time.Duration
+	// Poll is how often an idle channel looks for messages queued by other instances.
+	Poll time.Duration
+}
+
+// Outbox queues replies and runs one dispatcher per registered channel.
+type Outbox struct {
+	q    Queue
+	opts Options
+
+	mu      sync.Mutex
+	chans   map[string]*dispatcher
+	waiters map[string]*waiter
+}
+
+type waiter struct {
+	left int
+	done chan struct{}
+}
+
+// New returns an outbox on q.
+func New(q Queue, opts Options) *Outbox {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 2 * time.Minute
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 20
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 2 * time.Hour
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = time.Second
+	}
+	return &Outbox{q: q, opts: opts, chans: map[string]*dispatcher{}, waiters: map[string]*waiter{}}
+}
+
+// Register adds a channel to send through, with its limits. Call it before Run.
+func (o *Outbox) Register(ch bot.Channel, l Limits) {
+	if l.MaxText == 0 {
+		if tl, ok := ch.(bot.TextLimiter); ok {
+			l.MaxText = tl.MaxText()
+		}
+	}
+	if l.Concurrency <= 0 {
+		l.Concurrency = 1
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.chans[ch.Name()] = &dispatcher{o: o, ch: ch, limits: l, wake: make(chan struct{}, 1), busy: map[string]bool{}}
+}
+
+// Enqueue queues replies (split to the platform's length) and returns a channel closed once
+// all of them were delivered or given up on by this instance. A reply to a channel that is
+// not registered is logged and dropped: nothing here could ever send it.
+func (o *Outbox) Enqueue(ctx context.Context, replies []bot.Reply) (<-chan struct{}, error) {
+	// left starts at one for Enqueue itself, so that a quick send cannot close done early.
+	w := &waiter{left: 1, done: make(chan struct{})}
+	var errs []error
+	for _, r := range replies {
+		o.mu.Lock()
+		d, ok := o.chans[r.Channel]
+		o.mu.Unlock()
+		if !ok {
+			o.opts.Log.Warn("reply to a channel that is not running", "channel", r.Channel, "chat_id", r.ChatID)
+			continue
+		}
+		for _, part := range Split(r, d.limits.MaxText) {
+			body, err := json.Marshal(part)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("outbox: encode: %w", err))
+				continue
+			}
+			env := guanjia.Envelope{Channel: part.Channel, Chat: part.ChatID, Group: part.Group, Rank: part.Lane.Rank(), Body: body}
+			if err := o.q.OutboxPush(ctx, &env); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			o.mu.Lock()
+			w.left++
+			o.waiters[env.ID] = w
+			o.mu.Unlock()
+			d.poke()
+		}
+	}
+	o.mu.Lock()
+	w.left--
+	if w.left == 0 {
+		close(w.done)
+	}
+	o.mu.Unlock()
+	return w.done, errors.Join(errs...)
+}
+
+// finished tells a local waiter that one of its messages is out (or given up on).
+func (o *Outbox) finished(id string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	w, ok := o.waiters[id]
+	if !ok {
+		return
+	}
+	delete(o.waiters, id)
+	w.left--
+	if w.left == 0 {
+		close(w.done)
+	}
+}
+
+// Run dispatches every registered channel until ctx is done, then lets the sends under way
+// finish (so an accepted message is not sent again) and releases everyone still waiting.
+func (o *Outbox) Run(ctx context.Context) error {
+	o.mu.Lock()
+	ds := make([]*dispatcher, 0, len(o.chans))
+	for _, d := range o.chans {
+		ds = append(ds, d)
+	}
+	o.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.run(ctx)
+		}()
+	}
+	wg.Wait()
+	o.mu.Lock()
+	for id, w := range o.waiters {
+		delete(o.waiters, id)
+		if w.left > 0 {
+			w.left = 0
+			close(w.done)
+		}
+	}
+	// A waiter whose Enqueue is still under way keeps its guard and closes itself.
+	o.mu.Unlock()
+	return nil
+}
+
+// Depth is how many messages wait for channel, for health and metrics.
+func (o *Outbox) Depth(ctx context.Context, channel string) (int64, error) {
+	return o.q.OutboxLen(ctx, channel)
+}
