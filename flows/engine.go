@@ -30,6 +30,9 @@ type Deps struct {
 	Directory Directory
 	Tickets   Tickets
 	Sessions  Sessions
+	Binder    Binder
+	// Linkers are the channels that can send a person from a group to a private chat.
+	Linkers   map[string]bot.Linker
 	Templates *templates.Set
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
@@ -131,6 +134,12 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 		t.ask("common.menu", nil, []option{{"menu:repair", "menu.repair"}, {"menu:help", "menu.help"}})
 		return nil
 	}
+	if args, ok := parseBindChat(text); ok {
+		return e.bindChat(ctx, t, args)
+	}
+	if handled, err := e.startCommand(ctx, t, text); handled || err != nil {
+		return err
+	}
 	cmd, isCmd := parseStaffCommand(text)
 	if c, ok := parseStaffCommand(t.msg.Choice); ok && !active {
 		// A button on a staff card carries the whole command.
@@ -152,13 +161,13 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 	}
 	switch t.msg.Choice {
 	case "menu:repair":
-		return e.flows[flowRepair].start(ctx, t)
+		return e.startFlow(ctx, t, flowRepair)
 	case "menu:help":
 		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff()})
 		return nil
 	}
 	if name, ok := intent(text); ok {
-		return e.flows[name].start(ctx, t)
+		return e.startFlow(ctx, t, name)
 	}
 	// In a group the bot only speaks when spoken to; after the lapse note, that note is enough.
 	if !expired && (!t.chat.IsGroup() || t.msg.Mentioned) {
@@ -211,7 +220,7 @@ const (
 
 // globalWord recognises the words that work in any flow.
 func globalWord(text string) word {
-	switch strings.ToLower(strings.TrimPrefix(text, "/")) {
+	switch strings.TrimPrefix(stripBotName(strings.ToLower(text)), "/") {
 	case "取消", "cancel", "算了", "不报了":
 		return wordCancel
 	case "帮助", "help", "?", "？", "start":

@@ -111,7 +111,7 @@ func (e *Engine) toStaff(ctx context.Context, t *turn, community string, build f
 	}
 	for _, c := range chats {
 		r := build(e.Templates.Lang(""), &t.err)
-		r.Channel, r.ChatID = c.Channel, c.PlatformID
+		r.Channel, r.ChatID, r.Group = c.Channel, c.PlatformID, true
 		t.send(r)
 	}
 	return nil
@@ -128,7 +128,11 @@ type reporter struct {
 
 // reply builds a message to the reporter.
 func (r reporter) reply(text string, choices []bot.Choice) bot.Reply {
-	return bot.Reply{Channel: r.key.Channel, ChatID: r.key.Chat, Text: r.mention + text, Choices: choices}
+	rep := bot.Reply{Channel: r.key.Channel, ChatID: r.key.Chat, Group: r.mention != "", Text: r.mention + text, Choices: choices}
+	if len(choices) > 0 {
+		rep.For = r.key.Person
+	}
+	return rep
 }
 
 func (e *Engine) reporterOf(ctx context.Context, tk guanjia.Ticket) (reporter, error) {

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"time"
 
 	"github.com/guanjia/guanjia"
 )
@@ -44,4 +45,14 @@ type Sessions interface {
 	// Save stores the session until s.Expires (plus a grace period in which Load reports it expired).
 	Save(ctx context.Context, s guanjia.Session) error
 	Delete(ctx context.Context, key guanjia.SessionKey) error
+}
+
+// Binder binds platform accounts to people and chats to roles.
+type Binder interface {
+	// UseCode spends a one-time binding code and returns its person's id; an unknown,
+	// expired or used code is an error wrapping guanjia.ErrNotFound.
+	UseCode(ctx context.Context, code string, now time.Time) (string, error)
+	PutIdentity(ctx context.Context, id guanjia.Identity) error
+	PutChat(ctx context.Context, c guanjia.Chat) error
+	CommunityByName(ctx context.Context, name string) (guanjia.Community, error)
 }

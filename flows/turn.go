@@ -84,21 +84,28 @@ func (e *Engine) render(lang, key string, data any, errp *error) string {
 	return s
 }
 
+// here is a reply in the chat the message came from; its choices are for the sender alone.
+func (t *turn) here(text string, opts []option) bot.Reply {
+	r := bot.Reply{Channel: t.msg.Channel, ChatID: t.msg.ChatID, Group: t.chat.IsGroup(), Text: t.addressed(text)}
+	if len(opts) > 0 {
+		r.Choices, r.For = t.choices(opts), t.msg.SenderID
+	}
+	return r
+}
+
 // say replies in the chat the message came from.
 func (t *turn) say(key string, data any) {
-	t.out = append(t.out, bot.Reply{Channel: t.msg.Channel, ChatID: t.msg.ChatID, Text: t.addressed(t.render(key, data))})
+	t.out = append(t.out, t.here(t.render(key, data), nil))
 }
 
 // ask replies with a question and its options.
 func (t *turn) ask(key string, data any, opts []option) {
-	t.out = append(t.out, bot.Reply{Channel: t.msg.Channel, ChatID: t.msg.ChatID,
-		Text: t.addressed(t.render(key, data)), Choices: t.choices(opts)})
+	t.out = append(t.out, t.here(t.render(key, data), opts))
 }
 
 // reask says why an answer was not taken and asks the question again, in one message.
 func (t *turn) reask(reason, key string, data any, opts []option) {
-	t.out = append(t.out, bot.Reply{Channel: t.msg.Channel, ChatID: t.msg.ChatID,
-		Text: t.addressed(t.render(reason, nil) + "\n" + t.render(key, data)), Choices: t.choices(opts)})
+	t.out = append(t.out, t.here(t.render(reason, nil)+"\n"+t.render(key, data), opts))
 }
 
 // addressed names the person a group reply is for, since several people talk there.

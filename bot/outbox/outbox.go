@@ -6,6 +6,8 @@ package outbox
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,15 +151,18 @@ func (o *Outbox) Enqueue(ctx context.Context, replies []bot.Reply) (<-chan struc
 				errs = append(errs, fmt.Errorf("outbox: encode: %w", err))
 				continue
 			}
-			env := guanjia.Envelope{Channel: part.Channel, Chat: part.ChatID, Group: part.Group, Rank: part.Lane.Rank(), Body: body}
-			if err := o.q.OutboxPush(ctx, &env); err != nil {
-				errs = append(errs, err)
-				continue
-			}
+			env := guanjia.Envelope{ID: newID(), Channel: part.Channel, Chat: part.ChatID, Group: part.Group,
+				Rank: part.Lane.Rank(), Body: body}
+			// The waiter is in place before the push: a running dispatcher may send at once.
 			o.mu.Lock()
 			w.left++
 			o.waiters[env.ID] = w
 			o.mu.Unlock()
+			if err := o.q.OutboxPush(ctx, &env); err != nil {
+				errs = append(errs, err)
+				o.finished(env.ID)
+				continue
+			}
 			d.poke()
 		}
 	}
@@ -219,4 +224,10 @@ func (o *Outbox) Run(ctx context.Context) error {
 // Depth is how many messages wait for channel, for health and metrics.
 func (o *Outbox) Depth(ctx context.Context, channel string) (int64, error) {
 	return o.q.OutboxLen(ctx, channel)
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -48,3 +48,10 @@ func (s *Store) PersonByIdentity(ctx context.Context, channel, platformID string
 	}
 	return s.Person(ctx, id.Person)
 }
+
+// PeopleByName lists the people of every community with this name, for admin commands
+// that take a name; ordered by id.
+func (s *Store) PeopleByName(ctx context.Context, name string) ([]guanjia.Person, error) {
+	return findAll[guanjia.Person](ctx, s.people, bson.D{{Key: "name", Value: name}}, "people by name",
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/guanjia/guanjia"
 )
 
@@ -40,4 +42,9 @@ func derivedID(what, id, want string) (string, error) {
 		return "", fmt.Errorf("mongostore: %s id %q, want %q: %w", what, id, want, guanjia.ErrInvalid)
 	}
 	return want, nil
+}
+
+// CommunityByName finds a community by its name, e.g. 示例花园, as admins type it.
+func (s *Store) CommunityByName(ctx context.Context, name string) (guanjia.Community, error) {
+	return findOne[guanjia.Community](ctx, s.communities, bson.D{{Key: "name", Value: name}}, "community by name")
 }

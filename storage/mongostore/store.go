@@ -41,6 +41,8 @@ type Store struct {
 	tickets     *mongo.Collection
 	revisions   *mongo.Collection
 	counters    *mongo.Collection
+	codes       *mongo.Collection
+	codesUsed   *mongo.Collection
 }
 
 // Open connects to the MongoDB (or FerretDB) at uri, checks that it answers and makes sure
@@ -72,6 +74,8 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 		tickets:     db.Collection("tickets"),
 		revisions:   db.Collection("ticket_revisions"),
 		counters:    db.Collection("counters"),
+		codes:       db.Collection("binding_codes"),
+		codesUsed:   db.Collection("binding_codes_used"),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(ctx)

@@ -1,0 +1,193 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/guanjia/guanjia"
+)
+
+// codePattern is a one-time binding code as `guanjia code` prints it.
+var codePattern = regexp.MustCompile(`^\d{6}$`)
+
+// deepLinkRepair starts a deep-link payload that opens the repair flow in private; the
+// community of the group it came from follows, for people not bound yet.
+const deepLinkRepair = "repair-"
+
+// privateFlows are the flows that ask for personal details: started in a group on a channel
+// with deep links, they continue in the private chat.
+var privateFlows = map[string]bool{flowRepair: true}
+
+// startFlow starts a flow, sending the person to their private chat first when the flow is
+// private and the channel can.
+func (e *Engine) startFlow(ctx context.Context, t *turn, name string) error {
+	if t.chat.IsGroup() && privateFlows[name] {
+		if l, ok := e.Linkers[t.msg.Channel]; ok {
+			community := t.person.Community
+			if community == "" {
+				community = t.chat.Community
+			}
+			if link, ok := l.PrivateLink(deepLinkRepair + community); ok && community != "" {
+				t.say("privacy.go_private", map[string]any{"Link": link})
+				return nil
+			}
+		}
+	}
+	return e.flows[name].start(ctx, t)
+}
+
+// startFromLink opens the repair flow in the private chat a deep link led to.
+func (e *Engine) startFromLink(ctx context.Context, t *turn, community string) error {
+	if t.chat.IsGroup() {
+		return e.startFlow(ctx, t, flowRepair)
+	}
+	if !t.known && t.person.Community == "" && community != "" {
+		if _, err := e.Directory.Community(ctx, community); err == nil {
+			t.person.Community = community
+		} else if !errors.Is(err, guanjia.ErrNotFound) {
+			return fmt.Errorf("flows: deep link: %w", err)
+		}
+	}
+	return e.flows[flowRepair].start(ctx, t)
+}
+
+// startCommand recognises "/start <code>", "绑定 <code>" and "/bind <code>", which bind the
+// sender's account to a person, and "/start repair-<community>", a deep link into a flow.
+func (e *Engine) startCommand(ctx context.Context, t *turn, text string) (bool, error) {
+	fields := strings.Fields(text)
+	if len(fields) != 2 {
+		return false, nil
+	}
+	verb := stripBotName(strings.ToLower(fields[0]))
+	switch {
+	case verb == "/start" && strings.HasPrefix(fields[1], deepLinkRepair):
+		return true, e.startFromLink(ctx, t, strings.TrimPrefix(fields[1], deepLinkRepair))
+	case (verb == "/start" || verb == "绑定" || verb == "/bind") && codePattern.MatchString(fields[1]):
+		return true, e.bindPerson(ctx, t, fields[1])
+	}
+	return false, nil
+}
+
+// bindPerson binds the sender's platform account to the person a code was issued for, and
+// records this private chat as theirs, so that 张三 on Telegram is 张三 in the records.
+func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
+	if t.chat.IsGroup() {
+		// A code typed in a group is spent by whoever reads it first: refuse it there.
+		t.say("bind.in_group", nil)
+		return nil
+	}
+	personID, err := e.Binder.UseCode(ctx, code, e.Now())
+	if errors.Is(err, guanjia.ErrNotFound) {
+		t.say("bind.bad_code", nil)
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: bind: %w", err)
+	}
+	p, err := e.Directory.Person(ctx, personID)
+	if err != nil {
+		return fmt.Errorf("flows: bind: %w", err)
+	}
+	if err := e.Binder.PutIdentity(ctx, guanjia.Identity{Channel: t.msg.Channel, PlatformID: t.msg.SenderID, Person: p.ID}); err != nil {
+		return fmt.Errorf("flows: bind: %w", err)
+	}
+	chat := guanjia.Chat{Channel: t.msg.Channel, PlatformID: t.msg.ChatID, Name: p.Name,
+		Role: guanjia.ChatPrivate, Community: p.Community, Person: p.ID}
+	if err := e.Binder.PutChat(ctx, chat); err != nil {
+		return fmt.Errorf("flows: bind: %w", err)
+	}
+	e.Log.Info("account bound", "channel", t.msg.Channel, "person", p.ID)
+	t.person, t.known, t.lang = p, true, e.Templates.Lang(p.Lang)
+	t.say("bind.ok", map[string]any{"Name": p.Name})
+	return nil
+}
+
+// chatBinding is a parsed "/bind staff 示例花园" or "绑定群 楼栋 示例花园 3".
+var chatRoles = map[string]guanjia.ChatRole{
+	"staff": guanjia.ChatStaff, "员工群": guanjia.ChatStaff, "员工": guanjia.ChatStaff,
+	"building": guanjia.ChatBuilding, "楼栋": guanjia.ChatBuilding, "业主群": guanjia.ChatBuilding,
+}
+
+// bindChat binds the group it is sent in to a role in a community. Only admins may.
+func (e *Engine) bindChat(ctx context.Context, t *turn, args []string) error {
+	if !t.known || !t.person.Has(guanjia.RoleAdmin) {
+		t.say("bindchat.forbidden", nil)
+		return nil
+	}
+	if !t.msg.Group {
+		t.say("bindchat.private", nil)
+		return nil
+	}
+	if len(args) < 2 {
+		t.say("bindchat.usage", nil)
+		return nil
+	}
+	role, ok := chatRoles[strings.ToLower(args[0])]
+	if !ok || role == guanjia.ChatBuilding && len(args) < 3 {
+		t.say("bindchat.usage", nil)
+		return nil
+	}
+	c, err := e.Binder.CommunityByName(ctx, args[1])
+	if errors.Is(err, guanjia.ErrNotFound) || err == nil && c.ID != t.person.Community {
+		t.say("bindchat.no_community", map[string]any{"Name": args[1]})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: bind chat: %w", err)
+	}
+	var buildings []int
+	if role == guanjia.ChatBuilding {
+		for _, f := range strings.FieldsFunc(strings.Join(args[2:], ","), func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
+			b, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(f), "号楼"))
+			if err != nil || !containsInt(c.Buildings, b) {
+				t.say("bindchat.no_building", map[string]any{"Community": c.Name, "Building": strings.TrimSpace(f)})
+				return nil
+			}
+			buildings = append(buildings, b)
+		}
+	}
+	chat := guanjia.Chat{Channel: t.msg.Channel, PlatformID: t.msg.ChatID, Name: t.msg.ChatName,
+		Role: role, Community: c.ID, Buildings: buildings}
+	if err := e.Binder.PutChat(ctx, chat); err != nil {
+		return fmt.Errorf("flows: bind chat: %w", err)
+	}
+	e.Log.Info("chat bound", "channel", t.msg.Channel, "chat_id", t.msg.ChatID, "role", role, "community", c.ID)
+	t.chat = chat
+	t.say("bindchat.ok", map[string]any{"Community": c.Name, "Staff": role == guanjia.ChatStaff, "Buildings": joinInts(buildings)})
+	return nil
+}
+
+// parseBindChat recognises "/bind <role> <community> [buildings]" and "绑定群 <role> ...".
+func parseBindChat(text string) ([]string, bool) {
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return nil, false
+	}
+	verb := stripBotName(strings.ToLower(fields[0]))
+	if verb != "/bind" && verb != "绑定群" {
+		return nil, false
+	}
+	if len(fields) == 2 && codePattern.MatchString(fields[1]) {
+		return nil, false // "/bind 123456" binds a person
+	}
+	return fields[1:], true
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, "、")
+}
