@@ -34,6 +34,8 @@ type Deps struct {
 	// Linkers are the channels that can send a person from a group to a private chat.
 	Linkers   map[string]bot.Linker
 	Templates *templates.Set
+	// Metrics counts completed conversations; nil counts nothing.
+	Metrics *bot.Metrics
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Log    *slog.Logger

@@ -146,6 +146,7 @@ func (f *followUpFlow) takeComment(ctx context.Context, t *turn, s *guanjia.Sess
 	if err := f.e.finish(ctx, t); err != nil {
 		return err
 	}
+	f.e.Metrics.FlowCompleted(flowFollowUp)
 	t.say("followup.thanks", nil)
 	return f.e.toStaff(ctx, t, s.Data["community"], func(lang string, errp *error) bot.Reply {
 		return bot.Reply{Text: f.e.render(lang, "staff.rated",

@@ -266,6 +266,7 @@ func (f *repairFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) er
 		return fmt.Errorf("flows: repair: submit: %w", err)
 	}
 	f.e.Log.Info("ticket submitted", "ticket", tk.No, "community", tk.Community, "urgency", tk.Urgency)
+	f.e.Metrics.FlowCompleted(flowRepair)
 	if err := f.e.finish(ctx, t); err != nil {
 		// The ticket is saved; a leftover session only lapses later.
 		f.e.Log.Warn("end session after submit", "ticket", tk.No, "err", err)

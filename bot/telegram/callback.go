@@ -82,7 +82,7 @@ func (c *Channel) callback(ctx context.Context, updateID int64, q *models.Callba
 		chat, messageID = q.Message.InaccessibleMessage.Chat, q.Message.InaccessibleMessage.MessageID
 	}
 	presser := itoa(q.From.ID)
-	value, label, refusal, err := c.checkPress(ctx, chat.ID, messageID, presser, q.Data, updateID)
+	value, label, shared, refusal, err := c.checkPress(ctx, chat.ID, messageID, presser, q.Data, updateID)
 	if ctx.Err() != nil {
 		return bot.Message{}, false
 	}
@@ -94,9 +94,13 @@ func (c *Channel) callback(ctx context.Context, updateID int64, q *models.Callba
 		c.log.Info("telegram button press refused", "update_id", updateID, "chat_id", chat.ID, "message_id", messageID, "user_id", q.From.ID)
 		return bot.Message{}, false
 	}
-	// Take the buttons off so the same choice is not made twice.
-	if _, err := c.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chat.ID, MessageID: messageID}); err != nil {
-		c.log.Warn("telegram remove keyboard failed", "chat_id", chat.ID, "message_id", messageID, "err", err)
+	// Take a personal question's buttons off so the same choice is not made twice. A shared
+	// card (a ticket in the staff group) keeps its buttons: accept, assign and details are
+	// pressed by different people at different times, and the commands check the state.
+	if !shared {
+		if _, err := c.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chat.ID, MessageID: messageID}); err != nil {
+			c.log.Warn("telegram remove keyboard failed", "chat_id", chat.ID, "message_id", messageID, "err", err)
+		}
 	}
 	m := bot.Message{
 		Channel: Name, ID: itoa(updateID),
@@ -113,40 +117,44 @@ func (c *Channel) callback(ctx context.Context, updateID int64, q *models.Callba
 	return m, true
 }
 
-// checkPress returns the choice a press stands for, or the refusal to show.
-func (c *Channel) checkPress(ctx context.Context, chat int64, messageID int, presser, data string, updateID int64) (value, label, refusal string, err error) {
+// checkPress returns the choice a press stands for and whether its message is a shared card,
+// or the refusal to show.
+func (c *Channel) checkPress(ctx context.Context, chat int64, messageID int, presser, data string, updateID int64) (value, label string, shared bool, refusal string, err error) {
 	i, ok := choiceIndex(data)
 	if !ok || messageID == 0 {
-		return "", "", refuseExpired, nil
+		return "", "", false, refuseExpired, nil
 	}
 	body, latest, err := c.prompts.LoadPrompt(ctx, Name, itoa(chat), messageID)
 	if errors.Is(err, guanjia.ErrNotFound) {
-		return "", "", refuseExpired, nil
+		return "", "", false, refuseExpired, nil
 	}
 	if err != nil {
-		return "", "", refuseFailure, err
+		return "", "", false, refuseFailure, err
 	}
 	var p prompt
 	if err := json.Unmarshal(body, &p); err != nil {
-		return "", "", refuseFailure, fmt.Errorf("decode prompt: %w", err)
+		return "", "", false, refuseFailure, fmt.Errorf("decode prompt: %w", err)
 	}
 	switch {
 	case i >= len(p.Values) || i >= len(p.Labels):
-		return "", "", refuseExpired, nil
+		return "", "", false, refuseExpired, nil
 	case p.For != "" && p.For != presser:
-		return "", "", refuseForeign, nil
+		return "", "", false, refuseForeign, nil
 	case p.onlyLatest() && !latest:
-		return "", "", refuseExpired, nil
+		return "", "", false, refuseExpired, nil
+	case !p.onlyLatest():
+		// A shared card answers many presses; the commands behind it refuse what no longer fits.
+		return p.Values[i], p.Labels[i], true, "", nil
 	}
 	// The update id as the claim lets the same press through again after a restart.
 	first, err := c.prompts.ClaimPrompt(ctx, Name, itoa(chat), messageID, itoa(updateID))
 	if err != nil {
-		return "", "", refuseFailure, err
+		return "", "", false, refuseFailure, err
 	}
 	if !first {
-		return "", "", refuseExpired, nil
+		return "", "", false, refuseExpired, nil
 	}
-	return p.Values[i], p.Labels[i], "", nil
+	return p.Values[i], p.Labels[i], false, "", nil
 }
 
 // answer answers a callback query; a failure is logged, as the press itself is not affected.

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/flows"
@@ -126,4 +128,45 @@ func statusList() string {
 		s += string(x)
 	}
 	return s
+}
+
+// runCode prints a one-time code that binds a chat account (Telegram, WeChat) to a person:
+// they send "/start <code>" or "绑定 <code>" to the bot in a private chat.
+func runCode(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: guanjia code <person name or id>")
+	}
+	st, fdb, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, fdb)
+	p, err := st.Person(ctx, args[0])
+	if errors.Is(err, guanjia.ErrNotFound) {
+		people, err := st.PeopleByName(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		switch len(people) {
+		case 0:
+			return fmt.Errorf("no person named or with id %q", args[0])
+		case 1:
+			p = people[0]
+		default:
+			ids := make([]string, len(people))
+			for i, x := range people {
+				ids[i] = x.ID + " (" + x.Community + ")"
+			}
+			return fmt.Errorf("%d people are named %q; give the id: %s", len(people), args[0], strings.Join(ids, ", "))
+		}
+	} else if err != nil {
+		return err
+	}
+	code, err := st.IssueCode(ctx, p.ID, time.Now(), cfg.CodeTTL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s 的绑定码：%s（%s 内有效，只能用一次）\n请在私聊中发给机器人：/start %s 或「绑定 %s」\n",
+		p.Name, code, cfg.CodeTTL, code, code)
+	return nil
 }

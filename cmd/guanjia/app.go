@@ -37,6 +37,8 @@ type App struct {
 	Outbox    *outbox.Outbox
 	Metrics   *bot.Metrics
 	Registry  *prometheus.Registry
+
+	channels []bot.Channel
 }
 
 // openStore connects to MongoDB, or starts the embedded FerretDB when no URI is configured,
@@ -107,13 +109,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 		return nil, fmt.Errorf("redis: %w", err)
 	}
 	a.State = redisstate.New(a.rdb, redisstate.Options{Prefix: cfg.RedisPrefix, Now: now})
-	a.Engine = flows.New(flows.Deps{
-		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Templates: a.Templates,
-		Now: now, Log: log,
-		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location()},
-	})
 	a.Registry = prometheus.NewRegistry()
 	a.Metrics = bot.NewMetrics(a.Registry)
+	a.Engine = flows.New(flows.Deps{
+		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Templates: a.Templates,
+		Linkers: map[string]bot.Linker{}, Metrics: a.Metrics, Now: now, Log: log,
+		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location()},
+	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)
 	return a, nil
@@ -132,6 +134,10 @@ func (a *App) unreachable(ctx context.Context, channel, chat, reason string) {
 func (a *App) Attach(ch bot.Channel, limits outbox.Limits) {
 	a.Mux.Add(ch)
 	a.Outbox.Register(ch, limits)
+	if l, ok := ch.(bot.Linker); ok {
+		a.Engine.Linkers[ch.Name()] = l
+	}
+	a.channels = append(a.channels, ch)
 }
 
 // Channel is a channel together with its limits.
@@ -152,6 +158,21 @@ func (a *App) Run(ctx context.Context, channels ...Channel) error {
 		defer close(outDone)
 		_ = a.Outbox.Run(outCtx)
 	}()
+	var httpDone chan error
+	if a.cfg.HTTPAddr != "" {
+		srv, err := a.serveHTTP(a.cfg.HTTPAddr)
+		if err != nil {
+			stopOut()
+			<-outDone
+			return err
+		}
+		httpDone = make(chan error, 1)
+		go func() { httpDone <- srv.wait() }()
+		defer func() {
+			srv.shutdown()
+			<-httpDone
+		}()
+	}
 	err := a.Mux.Run(ctx)
 	stopOut()
 	<-outDone

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot/outbox"
 )
 
 // Config is everything guanjia can be told, from environment variables and an optional YAML
@@ -34,6 +39,26 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// LogFormat is text or json.
 	LogFormat string `yaml:"log_format"`
+	// HTTPAddr serves /healthz, /readyz and /metrics; empty turns the server off.
+	HTTPAddr string `yaml:"http_addr"`
+	// CodeTTL is how long a binding code from "guanjia code" stays valid.
+	CodeTTL time.Duration `yaml:"code_ttl"`
+	// Telegram configures the Telegram channel; it runs when the token is set.
+	Telegram TelegramConfig `yaml:"telegram"`
+}
+
+// TelegramConfig is the Telegram channel's part of Config.
+type TelegramConfig struct {
+	Token         string        `yaml:"token"`
+	APIURL        string        `yaml:"api_url"`
+	WebhookURL    string        `yaml:"webhook_url"`
+	WebhookListen string        `yaml:"webhook_listen"`
+	WebhookSecret string        `yaml:"webhook_secret"`
+	PollTimeout   time.Duration `yaml:"poll_timeout"`
+	// RatePrivate, RateGroup and RateGlobal pace sending, as "messages/window", e.g. "20/1m".
+	RatePrivate string `yaml:"rate_private"`
+	RateGroup   string `yaml:"rate_group"`
+	RateGlobal  string `yaml:"rate_global"`
 }
 
 // envVars maps each setting to its environment variable, in the order the README lists them.
@@ -51,6 +76,44 @@ var envVars = []struct {
 	{"GUANJIA_FOLLOWUP_WAIT", func(c *Config, v string) error { return setDuration(&c.FollowUpWait, v) }},
 	{"GUANJIA_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"GUANJIA_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{"GUANJIA_HTTP_ADDR", func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
+	{"GUANJIA_CODE_TTL", func(c *Config, v string) error { return setDuration(&c.CodeTTL, v) }},
+	{"TELEGRAM_BOT_TOKEN", func(c *Config, v string) error { c.Telegram.Token = v; return nil }},
+	{"TELEGRAM_API_URL", func(c *Config, v string) error { c.Telegram.APIURL = v; return nil }},
+	{"TELEGRAM_WEBHOOK_URL", func(c *Config, v string) error { c.Telegram.WebhookURL = v; return nil }},
+	{"TELEGRAM_WEBHOOK_LISTEN", func(c *Config, v string) error { c.Telegram.WebhookListen = v; return nil }},
+	{"TELEGRAM_WEBHOOK_SECRET", func(c *Config, v string) error { c.Telegram.WebhookSecret = v; return nil }},
+	{"TELEGRAM_POLL_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Telegram.PollTimeout, v) }},
+	{"TELEGRAM_RATE_PRIVATE", func(c *Config, v string) error { c.Telegram.RatePrivate = v; return nil }},
+	{"TELEGRAM_RATE_GROUP", func(c *Config, v string) error { c.Telegram.RateGroup = v; return nil }},
+	{"TELEGRAM_RATE_GLOBAL", func(c *Config, v string) error { c.Telegram.RateGlobal = v; return nil }},
+}
+
+// parseRate reads "20/1m" (messages per window); empty means def.
+func parseRate(s string, def guanjia.Rate) (guanjia.Rate, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, w, ok := strings.Cut(s, "/")
+	max, err := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err != nil || max < 1 {
+		return def, fmt.Errorf("rate %q: want messages/window, e.g. 20/1m", s)
+	}
+	win, err := time.ParseDuration(strings.TrimSpace(w))
+	if err != nil || win <= 0 {
+		return def, fmt.Errorf("rate %q: want messages/window, e.g. 20/1m", s)
+	}
+	return guanjia.Rate{Max: max, Window: win}, nil
+}
+
+// telegramLimits are Telegram's default limits with the configured overrides.
+func (c Config) telegramLimits() (outbox.Limits, error) {
+	l := outbox.TelegramLimits()
+	var err1, err2, err3 error
+	l.Private, err1 = parseRate(c.Telegram.RatePrivate, l.Private)
+	l.Group, err2 = parseRate(c.Telegram.RateGroup, l.Group)
+	l.Global, err3 = parseRate(c.Telegram.RateGlobal, l.Global)
+	return l, errors.Join(err1, err2, err3)
 }
 
 func setDuration(d *time.Duration, v string) error {
@@ -67,6 +130,7 @@ func defaults() Config {
 	return Config{
 		DataDir: "data", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
+		CodeTTL: 72 * time.Hour,
 	}
 }
 
@@ -108,6 +172,15 @@ func (c Config) validate() error {
 	}
 	if _, err := c.level(); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if c.CodeTTL < time.Minute {
+		problems = append(problems, "GUANJIA_CODE_TTL must be at least 1m")
+	}
+	if _, err := c.telegramLimits(); err != nil {
+		problems = append(problems, "TELEGRAM_RATE_*: "+err.Error())
+	}
+	if c.Telegram.WebhookURL != "" && (c.Telegram.WebhookListen == "" || c.Telegram.WebhookSecret == "") {
+		problems = append(problems, "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_SECRET")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "GUANJIA_LOG_FORMAT must be text or json")
@@ -155,6 +228,12 @@ func (c Config) Redacted() string {
 		}
 		return u.Redacted()
 	}
+	secret := func(s string) string {
+		if s == "" {
+			return "(not set)"
+		}
+		return "(set, hidden)"
+	}
 	return fmt.Sprintf(`data_dir: %s
 redis_url: %s
 redis_prefix: %s
@@ -165,6 +244,21 @@ session_idle: %s
 followup_wait: %s
 log_level: %s
 log_format: %s
+http_addr: %s
+code_ttl: %s
+telegram:
+  token: %s
+  api_url: %s
+  webhook_url: %s
+  webhook_listen: %s
+  webhook_secret: %s
+  poll_timeout: %s
+  rate_private: %s
+  rate_group: %s
+  rate_global: %s
 `, c.DataDir, redact(c.RedisURL), c.RedisPrefix, redact(c.MongoURI), c.MongoDatabase, c.Timezone,
-		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat)
+		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL,
+		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
+		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal)
 }

@@ -3,6 +3,7 @@
 //	guanjia                  run every configured channel (the console when none is)
 //	guanjia console          chat on the local console
 //	guanjia tickets [flags]  list tickets; guanjia tickets show <no> for one
+//	guanjia code <person>    print a one-time code that binds a chat account to a person
 //	guanjia seed             load the sample community
 //	guanjia config           print the effective configuration, secrets hidden
 package main
@@ -20,6 +21,7 @@ import (
 
 	"github.com/guanjia/guanjia/bot/console"
 	"github.com/guanjia/guanjia/bot/outbox"
+	"github.com/guanjia/guanjia/bot/telegram"
 )
 
 func main() {
@@ -38,6 +40,7 @@ const usage = `usage:
   guanjia tickets [-status S] [-kind K] [-community C] [-limit N]
                                list tickets, newest first
   guanjia tickets show <no>    one ticket with its timeline
+  guanjia code <person>        print a one-time binding code for a person (name or id)
   guanjia seed                 load the sample community 示例花园
   guanjia config               print the effective configuration (secrets hidden)
 `
@@ -63,7 +66,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "", "console":
-		return runChat(ctx, cfg, log, stdin, stdout)
+		return runChat(ctx, cfg, log, cmd == "console", stdin, stdout)
+	case "code":
+		return runCode(ctx, cfg, log, args, stdout)
 	case "tickets":
 		return runTickets(ctx, cfg, log, args, stdout)
 	case "seed":
@@ -93,18 +98,37 @@ func newLogger(cfg Config, getenv func(string) string, stderr io.Writer, console
 	return slog.New(slog.NewTextHandler(stderr, opts)), nil
 }
 
-// runChat runs the configured channels; with none configured, the console.
-func runChat(ctx context.Context, cfg Config, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+// runChat runs the configured channels; with none configured, or when asked, the console.
+func runChat(ctx context.Context, cfg Config, log *slog.Logger, consoleOnly bool, stdin io.Reader, stdout io.Writer) error {
 	app, err := Open(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if isTerminal(stdin) {
-		fmt.Fprint(stdout, banner)
+	var channels []Channel
+	if !consoleOnly && cfg.Telegram.Token != "" {
+		limits, _ := cfg.telegramLimits() // validated with the config
+		tg, err := telegram.New(ctx, telegram.Config{
+			Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, WebhookURL: cfg.Telegram.WebhookURL,
+			WebhookListen: cfg.Telegram.WebhookListen, WebhookSecret: cfg.Telegram.WebhookSecret,
+			PollTimeout: cfg.Telegram.PollTimeout,
+		}, app.State, app.State, log)
+		if err != nil {
+			return err
+		}
+		channels = append(channels, Channel{Channel: tg, Limits: limits})
 	}
-	channels := []Channel{{Channel: console.New(stdin, stdout, nil), Limits: outbox.ConsoleLimits()}}
-	log.Info("guanjia running", "channels", len(channels))
+	if len(channels) == 0 {
+		if isTerminal(stdin) {
+			fmt.Fprint(stdout, banner)
+		}
+		channels = append(channels, Channel{Channel: console.New(stdin, stdout, nil), Limits: outbox.ConsoleLimits()})
+	}
+	names := make([]string, len(channels))
+	for i, ch := range channels {
+		names[i] = ch.Name()
+	}
+	log.Info("guanjia running", "channels", names)
 	err = app.Run(ctx, channels...)
 	if errors.Is(err, context.Canceled) {
 		return nil
