@@ -194,7 +194,6 @@ func TestTelegramRepairWithButtonsAndStaffInGroup(t *testing.T) {
 		t.Errorf("stored ticket: %+v, %v", tk, err)
 	}
 
-
 	// Accepting by text works as well as by button.
 	second := w.reportByButtons("卫生间地漏反味")
 	w.waitText(w.staff.ID, "【新报修】"+second)
