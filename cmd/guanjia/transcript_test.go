@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/guanjia/guanjia/bot/console"
 	"github.com/guanjia/guanjia/bot/outbox"
 	"github.com/guanjia/guanjia/storage/embedded"
@@ -72,7 +74,7 @@ func newClock() *clock {
 
 // testConfig points a test at real Redis (its own key prefix) and the shared embedded
 // FerretDB (its own database), so tests neither see each other nor need cleaning up.
-func testConfig(t *testing.T) Config {
+func testConfig(t testing.TB) Config {
 	t.Helper()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
@@ -86,6 +88,15 @@ func testConfig(t *testing.T) Config {
 	if len(cfg.MongoDatabase) > 60 {
 		cfg.MongoDatabase = cfg.MongoDatabase[:60]
 	}
+	t.Cleanup(func() {
+		opts, _ := redis.ParseURL(realRedisURL)
+		rdb := redis.NewClient(opts)
+		defer rdb.Close()
+		ctx := context.Background()
+		if keys, err := rdb.Keys(ctx, cfg.RedisPrefix+"*").Result(); err == nil && len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
 	return cfg
 }
 

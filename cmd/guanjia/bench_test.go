@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/bot/outbox"
+	"github.com/guanjia/guanjia/storage/mongostore"
+)
+
+// nullChannel accepts every message at once, so a benchmark measures guanjia, not a network.
+type nullChannel struct{ name string }
+
+func (n nullChannel) Name() string                               { return n.name }
+func (n nullChannel) Run(ctx context.Context, _ bot.Inbox) error { <-ctx.Done(); return nil }
+func (n nullChannel) Send(context.Context, bot.Reply) error      { return nil }
+
+// benchApp opens the app on real Redis and the embedded FerretDB with a null channel.
+func benchApp(b *testing.B) (*App, func()) {
+	b.Helper()
+	cfg := testConfig(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := app.Store.Seed(ctx); err != nil {
+		b.Fatal(err)
+	}
+	group := guanjia.Chat{Channel: "bench", PlatformID: "building-3", Name: "3号楼业主群", Role: guanjia.ChatBuilding,
+		Community: mongostore.SampleCommunity, Buildings: []int{3}}
+	if err := app.Store.PutChat(ctx, group); err != nil {
+		b.Fatal(err)
+	}
+	app.Attach(nullChannel{name: "bench"}, outbox.Limits{Concurrency: 8})
+	done := make(chan struct{})
+	go func() { defer close(done); _ = app.Outbox.Run(ctx) }()
+	return app, func() { cancel(); <-done; _ = app.Close() }
+}
+
+// BenchmarkInboundRepairFlow files complete repair reports (seven messages each, from many
+// residents at once) through the mux, the flows, real Redis and the embedded FerretDB.
+func BenchmarkInboundRepairFlow(b *testing.B) {
+	app, stop := benchApp(b)
+	defer stop()
+	ctx := context.Background()
+	steps := []string{"报修", "3-1-1201", "1", "厨房水管漏水了", "跳过", "1", "1"}
+	var seq atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			person := fmt.Sprint("resident-", seq.Add(1))
+			for _, text := range steps {
+				m := bot.Message{Channel: "bench", ID: fmt.Sprint("update-", seq.Add(1)), ChatID: "building-3",
+					ChatName: "3号楼业主群", Group: true, SenderID: person, SenderName: person, Text: text}
+				<-app.Mux.Deliver(ctx, m)
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	filed, err := app.Store.ListTickets(ctx, mongostore.TicketFilter{Community: mongostore.SampleCommunity})
+	if err != nil || len(filed) != b.N {
+		b.Fatalf("%d tickets filed for %d reports (%v)", len(filed), b.N, err)
+	}
+	b.ReportMetric(float64(b.N*len(steps))/elapsed.Seconds(), "updates/s")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reports/s")
+}
+
+// BenchmarkOutboundThroughput queues and sends messages through the Redis queue, unpaced.
+func BenchmarkOutboundThroughput(b *testing.B) {
+	app, stop := benchApp(b)
+	defer stop()
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	const batch = 100
+	for i := 0; i < b.N; i += batch {
+		replies := make([]bot.Reply, 0, batch)
+		for j := range min(batch, b.N-i) {
+			replies = append(replies, bot.Reply{Channel: "bench", ChatID: fmt.Sprint("chat-", j%50), Text: "通知"})
+		}
+		done, err := app.Outbox.Enqueue(ctx, replies)
+		if err != nil {
+			b.Fatal(err)
+		}
+		<-done
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
