@@ -109,3 +109,28 @@ func TestConfigIsValidatedAndRedacted(t *testing.T) {
 		}
 	}
 }
+
+func TestCodeCommandBindsOnce(t *testing.T) {
+	cfg := testConfig(t)
+	getenv := env(map[string]string{
+		"REDIS_URL": cfg.RedisURL, "GUANJIA_REDIS_PREFIX": cfg.RedisPrefix,
+		"MONGODB_URI": cfg.MongoURI, "MONGODB_DATABASE": cfg.MongoDatabase, "GUANJIA_DATA": cfg.DataDir,
+	})
+	runCmd(t, getenv, "", "seed")
+	out := runCmd(t, getenv, "", "code", "张三")
+	m := regexp.MustCompile(`绑定码：(\d{6})`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no code printed: %s", out)
+	}
+	// On the console the code binds the console account "新手机" to 张三.
+	chat := runCmd(t, getenv, "新手机: 绑定 "+m[1]+"\n新手机: 报修\n新手机: 取消\n访客: 绑定 "+m[1]+"\n", "console")
+	for _, want := range []string{"[新手机] 绑定成功！张三您好", "[新手机] 好的，我来帮您登记报修。\n  报修地址是 3-1-1201 吗", "[访客] 这个绑定码无效、已过期或已经用过了"} {
+		if !strings.Contains(chat, want) {
+			t.Errorf("console output lacks %q:\n%s", want, chat)
+		}
+	}
+	var o, e bytes.Buffer
+	if err := run(context.Background(), []string{"code", "没这个人"}, getenv, nil, &o, &e); err == nil {
+		t.Error("a code for an unknown person was issued")
+	}
+}
