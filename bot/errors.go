@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -60,4 +61,13 @@ type Linker interface {
 // are split at line boundaries before they are queued.
 type TextLimiter interface {
 	MaxText() int
+}
+
+// AccountBinder is implemented by channels whose platform ids are not stable across logins
+// (WeChat's UserName changes every login). When a person binds with a code, the channel
+// records a stable handle for the account (e.g. a remark name carrying the person's id) and
+// returns the id it will report as Message.SenderID (and ChatID of the private chat) from
+// then on; that id is what the records keep.
+type AccountBinder interface {
+	BindAccount(ctx context.Context, m Message, personID string) (stableID string, err error)
 }

@@ -75,8 +75,11 @@ func (e *Engine) startCommand(ctx context.Context, t *turn, text string) (bool, 
 // bindPerson binds the sender's platform account to the person a code was issued for, and
 // records this private chat as theirs, so that 张三 on Telegram is 张三 in the records.
 func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
-	if t.chat.IsGroup() {
-		// A code typed in a group is spent by whoever reads it first: refuse it there.
+	ab, stable := e.AccountBinders[t.msg.Channel]
+	if t.chat.IsGroup() && !stable {
+		// A code typed in a group is spent by whoever reads it first: refuse it there where
+		// a private chat is possible. On WeChat a group member may not be a friend, so the
+		// group is where they can bind.
 		t.say("bind.in_group", nil)
 		return nil
 	}
@@ -91,13 +94,25 @@ func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
 	if err != nil {
 		return fmt.Errorf("flows: bind: %w", err)
 	}
-	if err := e.Binder.PutIdentity(ctx, guanjia.Identity{Channel: t.msg.Channel, PlatformID: t.msg.SenderID, Person: p.ID}); err != nil {
+	accountID := t.msg.SenderID
+	if stable {
+		if accountID, err = ab.BindAccount(ctx, t.msg, p.ID); err != nil {
+			return fmt.Errorf("flows: bind account: %w", err)
+		}
+	}
+	if err := e.Binder.PutIdentity(ctx, guanjia.Identity{Channel: t.msg.Channel, PlatformID: accountID, Person: p.ID}); err != nil {
 		return fmt.Errorf("flows: bind: %w", err)
 	}
-	chat := guanjia.Chat{Channel: t.msg.Channel, PlatformID: t.msg.ChatID, Name: p.Name,
-		Role: guanjia.ChatPrivate, Community: p.Community, Person: p.ID}
-	if err := e.Binder.PutChat(ctx, chat); err != nil {
-		return fmt.Errorf("flows: bind: %w", err)
+	if !t.chat.IsGroup() {
+		// The private chat's id is the account's, stable from now on.
+		chat := guanjia.Chat{Channel: t.msg.Channel, PlatformID: accountID, Name: p.Name,
+			Role: guanjia.ChatPrivate, Community: p.Community, Person: p.ID}
+		if !stable {
+			chat.PlatformID = t.msg.ChatID
+		}
+		if err := e.Binder.PutChat(ctx, chat); err != nil {
+			return fmt.Errorf("flows: bind: %w", err)
+		}
 	}
 	e.Log.Info("account bound", "channel", t.msg.Channel, "person", p.ID)
 	t.person, t.known, t.lang = p, true, e.Templates.Lang(p.Lang)

@@ -32,8 +32,10 @@ type Deps struct {
 	Sessions  Sessions
 	Binder    Binder
 	// Linkers are the channels that can send a person from a group to a private chat.
-	Linkers   map[string]bot.Linker
-	Templates *templates.Set
+	Linkers map[string]bot.Linker
+	// AccountBinders are the channels whose accounts need a stable handle when bound.
+	AccountBinders map[string]bot.AccountBinder
+	Templates      *templates.Set
 	// Metrics counts completed conversations; nil counts nothing.
 	Metrics *bot.Metrics
 	// Now is the clock; nil means time.Now.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/guanjia/guanjia"
@@ -128,6 +129,16 @@ func (d *dispatcher) round(ctx context.Context, done chan string, inflight *int)
 			}
 			continue
 		}
+		if w, whole, err := d.space(ctx, env); err != nil || w > 0 {
+			if err != nil {
+				return d.o.opts.Poll
+			}
+			next = min(next, w)
+			if whole {
+				break
+			}
+			continue
+		}
 		ok, err := d.o.q.OutboxClaim(ctx, name, env.ID, d.o.opts.Lease)
 		if err != nil || !ok {
 			continue // another instance took it
@@ -222,4 +233,26 @@ func (d *dispatcher) settle(_ context.Context, log interface{ Error(string, ...a
 		log.Error("settle queued message", "err", err)
 	}
 	d.o.finished(id)
+}
+
+// space applies the channel's spacing rules to a message about to be sent: the broadcast gap
+// first (it holds back broadcasts only), then the gap between any two sends (it holds back
+// the whole channel, which whole reports).
+func (d *dispatcher) space(ctx context.Context, env guanjia.Envelope) (wait time.Duration, whole bool, err error) {
+	name := d.ch.Name()
+	if d.limits.BroadcastGap > 0 && env.Group && env.Rank != bot.LaneReply.Rank() {
+		w, err := d.o.q.OutboxSpacing(ctx, name, "broadcast", env.Chat, d.limits.BroadcastGap)
+		if err != nil || w > 0 {
+			return w, false, err
+		}
+	}
+	if d.limits.Gap > 0 {
+		gap := d.limits.Gap
+		if d.limits.GapJitter > 0 {
+			gap += time.Duration(rand.Int64N(int64(d.limits.GapJitter)))
+		}
+		w, err := d.o.q.OutboxSpacing(ctx, name, "gap", "", gap)
+		return w, true, err
+	}
+	return 0, false, nil
 }

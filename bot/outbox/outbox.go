@@ -32,6 +32,7 @@ type Queue interface {
 	OutboxBlock(ctx context.Context, channel, chat string, d time.Duration) error
 	OutboxBlocked(ctx context.Context, channel string, chats []string) (map[string]time.Duration, error)
 	RateAcquire(ctx context.Context, rules []guanjia.RateKey) (time.Duration, int, error)
+	OutboxSpacing(ctx context.Context, channel, key, holder string, d time.Duration) (time.Duration, error)
 }
 
 // Limits are one channel's pacing and size rules.
@@ -45,6 +46,18 @@ type Limits struct {
 	MaxText int
 	// Concurrency is how many sends may be under way at once (different chats only).
 	Concurrency int
+	// Gap keeps consecutive sends apart by at least Gap plus a random part of GapJitter,
+	// the slow, uneven pace a personal WeChat account needs not to be flagged.
+	Gap, GapJitter time.Duration
+	// BroadcastGap keeps two broadcasts (notices, emergencies) to different groups apart.
+	BroadcastGap time.Duration
+}
+
+// WeChatLimits pace a personal WeChat account: one message at a time, 2–5 s apart, and
+// 20 s between broadcasts to different groups.
+func WeChatLimits() Limits {
+	return Limits{Concurrency: 1, Gap: 2 * time.Second, GapJitter: 3 * time.Second,
+		BroadcastGap: 20 * time.Second, MaxText: 2000}
 }
 
 // TelegramLimits are Telegram's published limits: about 1 message a second per chat (short

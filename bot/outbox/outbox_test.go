@@ -340,3 +340,40 @@ func TestSplitKeepsEveryLine(t *testing.T) {
 		t.Errorf("an over-long line must be broken, not cut: %d parts", len(parts))
 	}
 }
+
+func TestGapsBetweenSendsAndBroadcasts(t *testing.T) {
+	q, _ := queue(t)
+	ch := newFake("t")
+	l := outbox.Limits{Concurrency: 1, Gap: 200 * time.Millisecond, GapJitter: 100 * time.Millisecond, BroadcastGap: 700 * time.Millisecond}
+	o := running(t, q, ch, l, outbox.Options{})
+	var replies []bot.Reply
+	for i := range 3 {
+		replies = append(replies, reply("t", "private", fmt.Sprint("r", i), bot.LaneReply))
+	}
+	for _, g := range []string{"g1", "g1", "g2"} {
+		r := reply("t", g, "notice", bot.LaneNotice)
+		r.Group = true
+		replies = append(replies, r)
+	}
+	done, _ := o.Enqueue(context.Background(), replies)
+	wait(t, done, 10*time.Second)
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if len(ch.sent) != 6 {
+		t.Fatalf("sent %d, want 6", len(ch.sent))
+	}
+	var lastBroadcast sent
+	for i, s := range ch.sent {
+		if i > 0 {
+			if gap := s.at.Sub(ch.sent[i-1].at); gap < 190*time.Millisecond {
+				t.Errorf("send %d only %v after the one before (gap 200ms+)", i, gap)
+			}
+		}
+		if strings.HasPrefix(s.chat, "g") {
+			if lastBroadcast.chat != "" && lastBroadcast.chat != s.chat && s.at.Sub(lastBroadcast.at) < 690*time.Millisecond {
+				t.Errorf("broadcasts to %s and %s only %v apart", lastBroadcast.chat, s.chat, s.at.Sub(lastBroadcast.at))
+			}
+			lastBroadcast = s
+		}
+	}
+}

@@ -113,7 +113,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 	a.Metrics = bot.NewMetrics(a.Registry)
 	a.Engine = flows.New(flows.Deps{
 		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Templates: a.Templates,
-		Linkers: map[string]bot.Linker{}, Metrics: a.Metrics, Now: now, Log: log,
+		Linkers: map[string]bot.Linker{}, AccountBinders: map[string]bot.AccountBinder{}, Metrics: a.Metrics, Now: now, Log: log,
 		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location()},
 	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
@@ -136,6 +136,9 @@ func (a *App) Attach(ch bot.Channel, limits outbox.Limits) {
 	a.Outbox.Register(ch, limits)
 	if l, ok := ch.(bot.Linker); ok {
 		a.Engine.Linkers[ch.Name()] = l
+	}
+	if b, ok := ch.(bot.AccountBinder); ok {
+		a.Engine.AccountBinders[ch.Name()] = b
 	}
 	a.channels = append(a.channels, ch)
 }

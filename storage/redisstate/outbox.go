@@ -307,3 +307,23 @@ func (s *Store) RateAcquire(ctx context.Context, rules []guanjia.RateKey) (time.
 	}
 	return time.Duration(res[0]) * time.Millisecond, index[res[1]-1], nil
 }
+
+var spacingScript = redis.NewScript(`
+local v = redis.call("GET", KEYS[1])
+if v and (ARGV[1] == "" or v ~= ARGV[1]) then
+	local ttl = redis.call("PTTL", KEYS[1])
+	if ttl > 0 then return ttl end
+end
+redis.call("SET", KEYS[1], ARGV[1] == "" and "1" or ARGV[1], "PX", ARGV[2])
+return 0`)
+
+// OutboxSpacing keeps sends apart across all instances: it succeeds (returning 0) when no
+// earlier send holds key, or when holder holds it (an empty holder never does), and then holds
+// key for d; otherwise it returns how long the current hold lasts.
+func (s *Store) OutboxSpacing(ctx context.Context, channel, key, holder string, d time.Duration) (time.Duration, error) {
+	ms, err := spacingScript.Run(ctx, s.rdb, []string{s.outKey(channel, "space:"+key)}, holder, max(d, time.Millisecond).Milliseconds()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("redisstate: outbox spacing: %w", err)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
