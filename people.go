@@ -13,6 +13,7 @@ type Community struct {
 	ID        string `bson:"_id" json:"id"`
 	Name      string `bson:"name" json:"name"`
 	Buildings []int  `bson:"buildings" json:"buildings"`
+	Rates     Rates  `bson:"rates" json:"rates"`
 }
 
 // Household is one dwelling (房屋), identified by its code within a community.
@@ -26,6 +27,8 @@ type Household struct {
 	// AreaCenti is the floor area in hundredths of a square metre (120.5 m² = 12050),
 	// kept integral so that fees computed from it never suffer float rounding.
 	AreaCenti int64 `bson:"area_centi" json:"area_centi"`
+	// ParkingSpaces is how many parking spaces the household rents.
+	ParkingSpaces int `bson:"parking_spaces,omitempty" json:"parking_spaces,omitempty"`
 }
 
 // HouseholdID is the storage key of a household.

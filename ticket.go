@@ -61,6 +61,7 @@ const (
 	ActCancel   Action = "cancel"
 	ActRate     Action = "rate"
 	ActComment  Action = "comment"
+	ActReply    Action = "reply"
 )
 
 // Event is one entry of a ticket's timeline: who did what, when.
@@ -101,11 +102,13 @@ type Ticket struct {
 	Photos       []string `bson:"photos,omitempty" json:"photos,omitempty"`
 	Urgency      Urgency  `bson:"urgency" json:"urgency"`
 	// Assignee is the person id of the worker the job is assigned to.
-	Assignee     string    `bson:"assignee,omitempty" json:"assignee,omitempty"`
-	AssigneeName string    `bson:"assignee_name,omitempty" json:"assignee_name,omitempty"`
-	Rating       int       `bson:"rating,omitempty" json:"rating,omitempty"`
-	CreatedAt    time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at" json:"updated_at"`
+	Assignee     string `bson:"assignee,omitempty" json:"assignee,omitempty"`
+	AssigneeName string `bson:"assignee_name,omitempty" json:"assignee_name,omitempty"`
+	Rating       int    `bson:"rating,omitempty" json:"rating,omitempty"`
+	// CallBack is true when the resident asked to be called back (complaints).
+	CallBack  bool      `bson:"call_back,omitempty" json:"call_back,omitempty"`
+	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at" json:"updated_at"`
 	// DueAt is when the current stage must be done (SLA).
 	DueAt    time.Time `bson:"due_at,omitempty" json:"due_at,omitempty"`
 	Timeline []Event   `bson:"timeline" json:"timeline"`
@@ -140,7 +143,7 @@ var transitions = map[Action]struct {
 	ActAccept:   {[]Status{StatusSubmitted, StatusReopened}, StatusAccepted},
 	ActAssign:   {[]Status{StatusSubmitted, StatusAccepted, StatusAssigned, StatusInProgress, StatusReopened}, StatusAssigned},
 	ActProgress: {[]Status{StatusAccepted, StatusAssigned, StatusInProgress, StatusReopened}, StatusInProgress},
-	ActResolve:  {[]Status{StatusAccepted, StatusAssigned, StatusInProgress, StatusReopened}, StatusResolved},
+	ActResolve:  {[]Status{StatusSubmitted, StatusAccepted, StatusAssigned, StatusInProgress, StatusReopened}, StatusResolved},
 	ActClose:    {[]Status{StatusResolved, StatusSubmitted, StatusAccepted, StatusAssigned, StatusInProgress, StatusReopened}, StatusClosed},
 	ActReopen:   {[]Status{StatusResolved, StatusClosed}, StatusReopened},
 	ActCancel:   {[]Status{StatusSubmitted, StatusAccepted, StatusAssigned, StatusReopened}, StatusCancelled},

@@ -23,6 +23,10 @@ type Config struct {
 	FollowUpWait time.Duration
 	// Location is the property office's time zone, for times people read.
 	Location *time.Location
+	// ComplaintReply is the reply time promised for complaints and questions.
+	ComplaintReply time.Duration
+	// CodeTTL is how long a binding code a steward issues in chat stays valid.
+	CodeTTL time.Duration
 }
 
 // Deps are what the engine works with.
@@ -31,6 +35,9 @@ type Deps struct {
 	Tickets   Tickets
 	Sessions  Sessions
 	Binder    Binder
+	Attempts  Attempts
+	Fees      Fees
+	FAQs      FAQs
 	// Linkers are the channels that can send a person from a group to a private chat.
 	Linkers map[string]bot.Linker
 	// AccountBinders are the channels whose accounts need a stable handle when bound.
@@ -73,10 +80,17 @@ func New(d Deps) *Engine {
 	if d.Config.FollowUpWait <= 0 {
 		d.Config.FollowUpWait = 24 * time.Hour
 	}
+	if d.Config.ComplaintReply <= 0 {
+		d.Config.ComplaintReply = 24 * time.Hour
+	}
+	if d.Config.CodeTTL <= 0 {
+		d.Config.CodeTTL = 72 * time.Hour
+	}
 	e := &Engine{Deps: d}
 	e.flows = map[string]flow{
-		flowRepair:   &repairFlow{e},
-		flowFollowUp: &followUpFlow{e},
+		flowRepair:    &repairFlow{e},
+		flowFollowUp:  &followUpFlow{e},
+		flowComplaint: &complaintFlow{e},
 	}
 	return e
 }
@@ -162,6 +176,11 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 	}
 	if isCmd {
 		return e.staffCommand(ctx, t, cmd)
+	}
+	if no, mine := progressQuery(text); no != "" {
+		return e.tellProgress(ctx, t, no)
+	} else if mine {
+		return e.tellMyTickets(ctx, t)
 	}
 	switch t.msg.Choice {
 	case "menu:repair":

@@ -39,7 +39,17 @@ func (e *Engine) askFollowUp(ctx context.Context, t *turn, tk guanjia.Ticket, r 
 		return fmt.Errorf("flows: follow-up: %w", err)
 	}
 	s := guanjia.Session{Key: r.key, Flow: flowFollowUp, Step: stepFixed,
-		Data: map[string]string{"community": tk.Community, "no": tk.No}}
+		Data: map[string]string{"community": tk.Community, "no": tk.No, "kind": string(tk.Kind)}}
+	if tk.Kind != guanjia.KindRepair {
+		// A complaint or question is not "fixed": the resident rates how it was handled.
+		s.Step = stepRating
+		if err := e.save(ctx, &s); err != nil {
+			return err
+		}
+		what := e.render(r.lang, "kind."+string(tk.Kind), nil, &t.err)
+		t.send(r.reply(e.render(r.lang, "followup.ask_rating_handled", map[string]any{"No": tk.No, "What": what}, &t.err), nil))
+		return nil
+	}
 	if err := e.save(ctx, &s); err != nil {
 		return err
 	}
@@ -149,7 +159,15 @@ func (f *followUpFlow) takeComment(ctx context.Context, t *turn, s *guanjia.Sess
 	f.e.Metrics.FlowCompleted(flowFollowUp)
 	t.say("followup.thanks", nil)
 	return f.e.toStaff(ctx, t, s.Data["community"], func(lang string, errp *error) bot.Reply {
-		return bot.Reply{Text: f.e.render(lang, "staff.rated",
-			map[string]any{"No": s.Data["no"], "Rating": s.Data["rating"], "Comment": comment}, errp)}
+		return bot.Reply{Text: f.e.render(lang, "staff.rated", map[string]any{"No": s.Data["no"], "Rating": s.Data["rating"],
+			"Comment": comment, "What": f.e.render(lang, "kind."+kindOr(s.Data["kind"]), nil, errp)}, errp)}
 	})
+}
+
+// kindOr is a session's ticket kind; sessions from before kinds were kept are repairs.
+func kindOr(kind string) string {
+	if kind == "" {
+		return string(guanjia.KindRepair)
+	}
+	return kind
 }

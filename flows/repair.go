@@ -170,21 +170,30 @@ func photosOf(s *guanjia.Session) []string {
 }
 
 func (f *repairFlow) takePhoto(ctx context.Context, t *turn, s *guanjia.Session) error {
+	if collectPhoto(t, s) {
+		return f.askUrgency(ctx, t, s)
+	}
+	return f.e.save(ctx, s)
+}
+
+// collectPhoto takes a photo (or the word that there is none) for the session's photo step.
+// It reports whether the step is over.
+func collectPhoto(t *turn, s *guanjia.Session) bool {
 	if t.msg.Photo != "" {
 		photos := append(photosOf(s), t.msg.Photo)
 		s.Data["photos"] = strings.Join(photos, "\n")
 		if len(photos) < maxPhotos {
 			t.say("repair.photo_received", map[string]any{"Count": len(photos)})
-			return f.e.save(ctx, s)
+			return false
 		}
 		t.say("repair.too_many_photos", map[string]any{"Max": maxPhotos})
-		return f.askUrgency(ctx, t, s)
+		return true
 	}
 	if isOneOf(t.text(), skipWords) {
-		return f.askUrgency(ctx, t, s)
+		return true
 	}
 	t.say("repair.bad_photo", nil)
-	return f.e.save(ctx, s)
+	return false
 }
 
 func isOneOf(text string, words []string) bool {

@@ -15,6 +15,7 @@ import (
 var verbAction = map[string]guanjia.Action{
 	verbAccept: guanjia.ActAccept, verbAssign: guanjia.ActAssign, verbProgress: guanjia.ActProgress,
 	verbResolve: guanjia.ActResolve, verbClose: guanjia.ActClose, verbReopen: guanjia.ActReopen,
+	verbReply: guanjia.ActReply,
 }
 
 // staffCommand runs a steward's instruction on a ticket of their community (SPEC 4.5).
@@ -25,7 +26,7 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		return nil
 	}
 	no, ok := guanjia.ParseTicketNo(cmd.no)
-	if !ok || (cmd.verb == verbAssign || cmd.verb == verbProgress) && cmd.rest == "" {
+	if !ok || (cmd.verb == verbAssign || cmd.verb == verbProgress || cmd.verb == verbReply) && cmd.rest == "" {
 		example := no
 		if !ok {
 			example = "R20261126-0001"
@@ -62,7 +63,18 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		if action == guanjia.ActAssign {
 			tk.Assignee, tk.AssigneeName = worker.ID, worker.Name
 		}
-		return tk.Apply(action, ev)
+		if err := tk.Apply(action, ev); err != nil {
+			return err
+		}
+		if action == guanjia.ActReply && tk.Status == guanjia.StatusSubmitted {
+			// Answering a resident is handling their ticket.
+			tk.Status = guanjia.StatusInProgress
+		}
+		if action == guanjia.ActReply && tk.Kind == guanjia.KindInquiry && tk.Open() {
+			// The answer to a question is what resolves it.
+			return tk.Apply(guanjia.ActResolve, guanjia.Event{At: ev.At, Actor: ev.Actor, ActorName: ev.ActorName})
+		}
+		return nil
 	})
 	switch {
 	case errors.Is(err, guanjia.ErrNotFound):
@@ -173,7 +185,8 @@ func (e *Engine) tellReporter(ctx context.Context, t *turn, tk guanjia.Ticket, a
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"No": tk.No, "Actor": t.person.Name, "Worker": tk.AssigneeName}
+	data := map[string]any{"No": tk.No, "Actor": t.person.Name, "Worker": tk.AssigneeName,
+		"What": e.render(r.lang, "kind."+string(tk.Kind), nil, &t.err)}
 	var key string
 	switch action {
 	case guanjia.ActAccept:
@@ -182,7 +195,13 @@ func (e *Engine) tellReporter(ctx context.Context, t *turn, tk guanjia.Ticket, a
 		key = "ticket.assigned"
 	case guanjia.ActProgress:
 		key, data["Note"] = "ticket.progress", tk.Timeline[len(tk.Timeline)-1].Note
+	case guanjia.ActReply:
+		key, data["Note"] = "ticket.replied", cmdNote(tk, guanjia.ActReply)
 	case guanjia.ActResolve:
+		if tk.Kind == guanjia.KindInquiry {
+			key = "ticket.resolved"
+			break
+		}
 		return e.askFollowUp(ctx, t, tk, r)
 	case guanjia.ActClose:
 		key = "ticket.closed"
@@ -213,7 +232,7 @@ func (e *Engine) tellWorker(ctx context.Context, t *turn, tk guanjia.Ticket, wor
 func cardData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string]any {
 	return map[string]any{
 		"No": tk.No, "Urgent": tk.Urgency == guanjia.UrgencyUrgent, "Address": tk.Address,
-		"Category":    e.render(lang, "repair.cat."+tk.Category, nil, errp),
+		"Category":    e.render(lang, CategoryKey(tk), nil, errp),
 		"Description": tk.Description, "Photos": len(tk.Photos), "Reporter": tk.ReporterName,
 	}
 }
@@ -246,4 +265,25 @@ func DescribeTicket(set *templates.Set, lang string, loc *time.Location, tk guan
 	var err error
 	s := e.render(lang, "ticket.details", detailsData(e, lang, tk, &err), &err)
 	return s, err
+}
+
+// cmdNote is the note of the ticket's latest event of one action.
+func cmdNote(tk guanjia.Ticket, a guanjia.Action) string {
+	for i := len(tk.Timeline) - 1; i >= 0; i-- {
+		if tk.Timeline[i].Action == a {
+			return tk.Timeline[i].Note
+		}
+	}
+	return ""
+}
+
+// CategoryKey is the template of a ticket's category label, which depends on its kind.
+func CategoryKey(tk guanjia.Ticket) string {
+	switch tk.Kind {
+	case guanjia.KindComplaint:
+		return "complaint.subject." + tk.Category
+	case guanjia.KindInquiry:
+		return "inquiry.category"
+	}
+	return "repair.cat." + tk.Category
 }

@@ -23,6 +23,10 @@ type Directory interface {
 	ChatsByRole(ctx context.Context, community string, role guanjia.ChatRole) ([]guanjia.Chat, error)
 	// PrivateChats lists the private chats of a person on every channel.
 	PrivateChats(ctx context.Context, person string) ([]guanjia.Chat, error)
+	// PeopleByRole lists a community's people with a role (e.g. its supervisors).
+	PeopleByRole(ctx context.Context, community string, role guanjia.Role) ([]guanjia.Person, error)
+	// PeopleByName lists the people of every community with a name.
+	PeopleByName(ctx context.Context, name string) ([]guanjia.Person, error)
 }
 
 // Tickets keeps tickets.
@@ -35,6 +39,8 @@ type Tickets interface {
 	// UpdateTicket saves t if its stored Version is still t.Version, and increments t.Version;
 	// otherwise it returns an error wrapping guanjia.ErrConflict.
 	UpdateTicket(ctx context.Context, t *guanjia.Ticket) error
+	// TicketsByReporter lists a person's tickets in a community, newest first (limit 0: all).
+	TicketsByReporter(ctx context.Context, community, person string, limit int) ([]guanjia.Ticket, error)
 }
 
 // Sessions keeps conversations in progress.
@@ -55,4 +61,26 @@ type Binder interface {
 	PutIdentity(ctx context.Context, id guanjia.Identity) error
 	PutChat(ctx context.Context, c guanjia.Chat) error
 	CommunityByName(ctx context.Context, name string) (guanjia.Community, error)
+	// IssueCode creates a one-time binding code for a person.
+	IssueCode(ctx context.Context, person string, now time.Time, ttl time.Duration) (string, error)
+	IdentitiesOf(ctx context.Context, person string) ([]guanjia.Identity, error)
+	DeleteIdentity(ctx context.Context, channel, platformID string) error
+}
+
+// Attempts counts tries of something that must not be guessed (binding by phone digits).
+type Attempts interface {
+	// CountAttempt adds one try under key and returns the tries within window, this one included.
+	CountAttempt(ctx context.Context, key string, window time.Duration) (int64, error)
+}
+
+// Fees answers fee questions and records payments.
+type Fees interface {
+	Bill(ctx context.Context, community, household, period string) (guanjia.Bill, error)
+	Arrears(ctx context.Context, community, household string) ([]guanjia.Arrear, error)
+	RecordPayment(ctx context.Context, p guanjia.Payment) error
+}
+
+// FAQs are the answers the office keeps for common questions.
+type FAQs interface {
+	FAQs(ctx context.Context, community string) ([]guanjia.FAQ, error)
 }

@@ -6,8 +6,11 @@ import (
 
 // Flow names, as stored in sessions.
 const (
-	flowRepair   = "repair"
-	flowFollowUp = "followup"
+	flowRepair    = "repair"
+	flowFollowUp  = "followup"
+	flowComplaint = "complaint"
+	flowInquiry   = "inquiry"
+	flowFee       = "fee"
 )
 
 // trigger says which commands and words start a flow.
@@ -21,6 +24,11 @@ type trigger struct {
 
 // triggers is the one table of what starts each flow.
 var triggers = []trigger{
+	{
+		flow:     flowComplaint,
+		commands: []string{"/complain", "/complaint", "投诉", "complaint", "complain", "我要投诉"},
+		words:    []string{"投诉", "扰民", "太吵", "噪音", "态度差", "态度不好", "complain"},
+	},
 	{
 		flow:     flowRepair,
 		commands: []string{"/repair", "报修", "repair", "维修", "我要报修"},
@@ -76,6 +84,7 @@ const (
 	verbClose    = "close"
 	verbReopen   = "reopen"
 	verbDetails  = "details"
+	verbReply    = "reply"
 )
 
 // staffVerbs is the one table of staff command words.
@@ -87,6 +96,7 @@ var staffVerbs = map[string]string{
 	"关闭": verbClose, "close": verbClose, "/close": verbClose,
 	"重开": verbReopen, "reopen": verbReopen, "/reopen": verbReopen,
 	"详情": verbDetails, "details": verbDetails, "/details": verbDetails,
+	"回复": verbReply, "reply": verbReply, "/reply": verbReply,
 }
 
 // parseStaffCommand recognises "<verb> <ticket no> [rest]"; a verb alone still counts, so

@@ -81,7 +81,7 @@ func runTickets(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	fmt.Fprintln(w, "工单号\t状态\t小区\t地址\t类别\t报修人\t提交时间")
 	for _, tk := range list {
 		status, _ := tpl.Render("zh", "status."+string(tk.Status), nil)
-		cat, _ := tpl.Render("zh", "repair.cat."+tk.Category, nil)
+		cat, _ := tpl.Render("zh", flows.CategoryKey(tk), nil)
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tk.No, status, tk.Community, tk.Address, cat,
 			tk.ReporterName, tk.CreatedAt.In(cfg.location()).Format("2006-01-02 15:04"))
 	}

@@ -12,6 +12,8 @@ import (
 
 // TicketFilter selects tickets for ListTickets; zero fields do not filter.
 type TicketFilter struct {
+	// Reporter keeps the tickets one person filed.
+	Reporter  string
 	Community string
 	Status    guanjia.Status
 	Kind      guanjia.TicketKind
@@ -33,6 +35,9 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) ([]guanjia.Tick
 	if f.Kind != "" {
 		filter = append(filter, bson.E{Key: "kind", Value: f.Kind})
 	}
+	if f.Reporter != "" {
+		filter = append(filter, bson.E{Key: "reporter", Value: f.Reporter})
+	}
 	opts := options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}})
 	if f.Limit > 0 {
 		opts.SetLimit(int64(f.Limit))
@@ -42,6 +47,11 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) ([]guanjia.Tick
 		return nil, err
 	}
 	return s.allLatest(ctx, list)
+}
+
+// TicketsByReporter lists the tickets a person filed in a community, newest first.
+func (s *Store) TicketsByReporter(ctx context.Context, community, person string, limit int) ([]guanjia.Ticket, error) {
+	return s.ListTickets(ctx, TicketFilter{Community: community, Reporter: person, Limit: limit})
 }
 
 // TicketsByNo finds the tickets with one number in every community: numbers are unique only

@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -54,4 +55,26 @@ func (s *Store) PersonByIdentity(ctx context.Context, channel, platformID string
 func (s *Store) PeopleByName(ctx context.Context, name string) ([]guanjia.Person, error) {
 	return findAll[guanjia.Person](ctx, s.people, bson.D{{Key: "name", Value: name}}, "people by name",
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// PeopleByRole lists the people of a community who hold role, ordered by id.
+func (s *Store) PeopleByRole(ctx context.Context, community string, role guanjia.Role) ([]guanjia.Person, error) {
+	filter := bson.D{{Key: "community", Value: community}, {Key: "roles", Value: role}}
+	return findAll[guanjia.Person](ctx, s.people, filter, "people by role in "+community,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// IdentitiesOf lists the platform accounts bound to a person.
+func (s *Store) IdentitiesOf(ctx context.Context, person string) ([]guanjia.Identity, error) {
+	return findAll[guanjia.Identity](ctx, s.identities, bson.D{{Key: "person", Value: person}}, "identities of a person",
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// DeleteIdentity unbinds a platform account; unbinding an unbound account is no error.
+func (s *Store) DeleteIdentity(ctx context.Context, channel, platformID string) error {
+	key := guanjia.IdentityID(channel, platformID)
+	if _, err := s.identities.DeleteOne(ctx, byID(key)); err != nil {
+		return fmt.Errorf("mongostore: delete identity %s: %w", key, err)
+	}
+	return nil
 }

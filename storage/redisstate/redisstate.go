@@ -166,3 +166,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// CountAttempt adds one try under key and returns how many tries were made within window
+// of the first, this one included; the count starts again after window.
+func (s *Store) CountAttempt(ctx context.Context, key string, window time.Duration) (int64, error) {
+	k := s.prefix + "attempts:" + key
+	var n *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.Incr(ctx, k)
+		p.ExpireNX(ctx, k, window)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("redisstate: count attempt: %w", err)
+	}
+	return n.Val(), nil
+}

@@ -1,0 +1,133 @@
+package guanjia
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Money is an amount in fen (cents of a yuan). Money is never a float.
+type Money int64
+
+// String renders yuan with two decimals, e.g. "356.50".
+func (m Money) String() string {
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, m/100, m%100)
+}
+
+// ParseMoney reads "356.5", "356.50" or "356" yuan; more than two decimals is invalid.
+func ParseMoney(s string) (Money, error) {
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSuffix(strings.TrimSpace(s), "元"), "¥"))
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 2 || strings.HasPrefix(whole, "-") || strings.HasPrefix(whole, "+") {
+		return 0, fmt.Errorf("amount %q: %w", s, ErrInvalid)
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("amount %q: %w", s, ErrInvalid)
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	f, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("amount %q: %w", s, ErrInvalid)
+	}
+	return Money(w*100 + f), nil
+}
+
+// Fee kinds, the items of a bill.
+const (
+	FeeProperty    = "property"
+	FeeWater       = "water"
+	FeeElectricity = "electricity"
+	FeeParking     = "parking"
+)
+
+// Rates are what a community charges, in fen per unit.
+type Rates struct {
+	// PropertyPerM2 is the property fee per m² of floor area per month.
+	PropertyPerM2 Money `bson:"property_per_m2" json:"property_per_m2"`
+	// ParkingPerSpace is the fee per rented parking space per month.
+	ParkingPerSpace Money `bson:"parking_per_space" json:"parking_per_space"`
+	// WaterPerUnit is per cubic metre (吨), ElectricityPerUnit per kWh (度).
+	WaterPerUnit       Money `bson:"water_per_unit" json:"water_per_unit"`
+	ElectricityPerUnit Money `bson:"electricity_per_unit" json:"electricity_per_unit"`
+	// DueDay is the day of the month after the period by which a bill is due (default 15).
+	DueDay int `bson:"due_day" json:"due_day"`
+}
+
+// BillItem is one line of a bill: what, how much of it, at what rate.
+type BillItem struct {
+	Kind string `bson:"kind" json:"kind"`
+	// Quantity is in hundredths of the unit (m², 吨, 度, spaces), so that 120.5 m² is 12050.
+	QuantityCenti int64 `bson:"quantity_centi" json:"quantity_centi"`
+	Rate          Money `bson:"rate" json:"rate"`
+	Amount        Money `bson:"amount" json:"amount"`
+	// Note says where the quantity comes from, e.g. the meter readings "1523 → 1535".
+	Note string `bson:"note,omitempty" json:"note,omitempty"`
+}
+
+// Bill is a household's bill for one month.
+type Bill struct {
+	// ID is BillID(Community, Household, Period).
+	ID        string     `bson:"_id" json:"id"`
+	Community string     `bson:"community" json:"community"`
+	Household string     `bson:"household" json:"household"`
+	Period    string     `bson:"period" json:"period"` // "2026-11"
+	Items     []BillItem `bson:"items" json:"items"`
+	Total     Money      `bson:"total" json:"total"`
+	Due       time.Time  `bson:"due" json:"due"`
+	CreatedAt time.Time  `bson:"created_at" json:"created_at"`
+}
+
+// BillID is the storage key of a bill: one per household and period.
+func BillID(community, household, period string) string {
+	return community + ":" + household + ":" + period
+}
+
+// Payment is money received for a household's bill of one period.
+type Payment struct {
+	ID        string    `bson:"_id" json:"id"`
+	Community string    `bson:"community" json:"community"`
+	Household string    `bson:"household" json:"household"`
+	Period    string    `bson:"period" json:"period"`
+	Amount    Money     `bson:"amount" json:"amount"`
+	At        time.Time `bson:"at" json:"at"`
+	// By is the person id of the steward who recorded it, or "import".
+	By string `bson:"by" json:"by"`
+	// Ref is the receipt or import reference; with Period and Household it makes imports idempotent.
+	Ref string `bson:"ref,omitempty" json:"ref,omitempty"`
+}
+
+// Arrear is what a household still owes for one period.
+type Arrear struct {
+	Period string    `json:"period"`
+	Billed Money     `json:"billed"`
+	Paid   Money     `json:"paid"`
+	Owed   Money     `json:"owed"`
+	Due    time.Time `json:"due"`
+}
+
+// ParsePeriod validates a billing period "YYYY-MM".
+func ParsePeriod(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01", strings.TrimSpace(s))
+	if err != nil {
+		return t, fmt.Errorf("period %q: %w", s, ErrInvalid)
+	}
+	return t, nil
+}
+
+// FAQ is a question the property office answers the same way every time.
+type FAQ struct {
+	ID        string `bson:"_id" json:"id" yaml:"id"`
+	Community string `bson:"community" json:"community" yaml:"community"`
+	Question  string `bson:"question" json:"question" yaml:"question"`
+	// Keywords match a resident's question; any one of them is a hit.
+	Keywords []string `bson:"keywords" json:"keywords" yaml:"keywords"`
+	Answer   string   `bson:"answer" json:"answer" yaml:"answer"`
+}

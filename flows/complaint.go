@@ -1,0 +1,195 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+)
+
+// complaintFlow takes a complaint one question at a time (SPEC 4.2).
+type complaintFlow struct{ e *Engine }
+
+// Complaint steps, as stored in sessions.
+const (
+	stepSubject  = "subject"
+	stepCallBack = "callback"
+)
+
+// subjectStaff is the subject whose complaints go to the supervisor, not the staff group.
+const subjectStaff = "staff"
+
+var (
+	subjectOptions = []option{
+		{"noise", "complaint.subject.noise"},
+		{"sanitation", "complaint.subject.sanitation"},
+		{"parking", "complaint.subject.parking"},
+		{"neighbour", "complaint.subject.neighbour"},
+		{subjectStaff, "complaint.subject.staff"},
+		{"other", "complaint.subject.other"},
+	}
+	callBackOptions = []option{
+		{"callback:yes", "complaint.callback_yes"},
+		{"callback:no", "complaint.callback_no"},
+	}
+)
+
+func (f *complaintFlow) start(ctx context.Context, t *turn) error {
+	community := t.person.Community
+	if community == "" {
+		community = t.chat.Community
+	}
+	if community == "" {
+		t.say("common.unknown_community", nil)
+		return nil
+	}
+	s := guanjia.Session{Key: t.key, Flow: flowComplaint, Step: stepSubject,
+		Data: map[string]string{"community": community}}
+	t.ask("complaint.ask_subject", nil, subjectOptions)
+	return f.e.save(ctx, &s)
+}
+
+func (f *complaintFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
+	switch s.Step {
+	case stepSubject:
+		v, ok := t.pick(subjectOptions)
+		if !ok {
+			t.reask("common.pick_one", "complaint.ask_subject", nil, subjectOptions)
+			return f.e.save(ctx, s)
+		}
+		s.Data["subject"], s.Step = v, stepDescription
+		t.say("complaint.ask_description", nil)
+		return f.e.save(ctx, s)
+	case stepDescription:
+		d := t.text()
+		switch n := utf8.RuneCountInString(d); {
+		case n < 4:
+			t.say("complaint.bad_description_short", nil)
+			return f.e.save(ctx, s)
+		case n > 1000:
+			t.say("complaint.bad_description_long", nil)
+			return f.e.save(ctx, s)
+		}
+		s.Data["description"], s.Step = d, stepPhoto
+		t.say("complaint.ask_photo", nil)
+		return f.e.save(ctx, s)
+	case stepPhoto:
+		if !collectPhoto(t, s) {
+			return f.e.save(ctx, s)
+		}
+		s.Step = stepCallBack
+		t.ask("complaint.ask_callback", nil, callBackOptions)
+		return f.e.save(ctx, s)
+	case stepCallBack:
+		v, ok := t.pick(callBackOptions)
+		if !ok {
+			t.reask("common.pick_one", "complaint.ask_callback", nil, callBackOptions)
+			return f.e.save(ctx, s)
+		}
+		s.Data["callback"] = v
+		return f.askConfirm(ctx, t, s)
+	case stepConfirm:
+		v, ok := t.pick(confirmOptions)
+		switch {
+		case !ok:
+			t.reask("common.pick_one", "complaint.summary", f.summary(t, s), confirmOptions)
+			return f.e.save(ctx, s)
+		case v == "confirm:redo":
+			return f.start(ctx, t)
+		case v == "confirm:cancel":
+			if err := f.e.finish(ctx, t); err != nil {
+				return err
+			}
+			t.say("common.cancelled", nil)
+			return nil
+		}
+		return f.submit(ctx, t, s)
+	}
+	return fmt.Errorf("flows: complaint: unknown step %q", s.Step)
+}
+
+func (f *complaintFlow) summary(t *turn, s *guanjia.Session) map[string]any {
+	return map[string]any{
+		"Subject":     t.label("complaint.subject." + s.Data["subject"]),
+		"Description": s.Data["description"],
+		"Photos":      len(photosOf(s)),
+		"CallBack":    s.Data["callback"] == "callback:yes",
+	}
+}
+
+func (f *complaintFlow) askConfirm(ctx context.Context, t *turn, s *guanjia.Session) error {
+	s.Step = stepConfirm
+	t.ask("complaint.summary", f.summary(t, s), confirmOptions)
+	return f.e.save(ctx, s)
+}
+
+// submit saves the complaint, tells the resident when to expect a reply, and shows it to
+// the staff group — or, when it is about a staff member, to the supervisors alone.
+func (f *complaintFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) error {
+	now := f.e.Now()
+	tk := guanjia.Ticket{
+		Kind: guanjia.KindComplaint, Community: s.Data["community"], Status: guanjia.StatusSubmitted,
+		Reporter: t.person.ID, ReporterName: t.person.Name, Household: t.person.Household,
+		Origin:   guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
+		Category: s.Data["subject"], Description: s.Data["description"], Photos: photosOf(s),
+		Urgency: guanjia.UrgencyNormal, CallBack: s.Data["callback"] == "callback:yes",
+		CreatedAt: now, UpdatedAt: now, DueAt: now.Add(f.e.Config.ComplaintReply),
+		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},
+	}
+	if err := f.e.Tickets.CreateTicket(ctx, &tk); err != nil {
+		return fmt.Errorf("flows: complaint: submit: %w", err)
+	}
+	f.e.Log.Info("ticket submitted", "ticket", tk.No, "community", tk.Community)
+	f.e.Metrics.FlowCompleted(flowComplaint)
+	if err := f.e.finish(ctx, t); err != nil {
+		f.e.Log.Warn("end session after submit", "ticket", tk.No, "err", err)
+	}
+	t.say("complaint.submitted", map[string]any{"No": tk.No, "Hours": int(f.e.Config.ComplaintReply.Hours()),
+		"Due": tk.DueAt.In(f.e.location()).Format("01-02 15:04")})
+	card := func(lang string, errp *error) bot.Reply {
+		return bot.Reply{
+			Text: f.e.render(lang, "complaint.card", map[string]any{
+				"No": tk.No, "Subject": f.e.render(lang, "complaint.subject."+tk.Category, nil, errp),
+				"Description": tk.Description, "Photos": len(tk.Photos), "Reporter": tk.ReporterName,
+				"Household": tk.Household, "CallBack": tk.CallBack,
+				"Due": tk.DueAt.In(f.e.location()).Format("01-02 15:04")}, errp),
+			Choices: []bot.Choice{
+				{Label: f.e.render(lang, "repair.choice_accept", nil, errp), Value: "接单 " + tk.No},
+				{Label: f.e.render(lang, "repair.choice_details", nil, errp), Value: "详情 " + tk.No},
+			},
+		}
+	}
+	if tk.Category == subjectStaff {
+		return f.e.toSupervisors(ctx, t, tk.Community, card)
+	}
+	return f.e.toStaff(ctx, t, tk.Community, card)
+}
+
+// toSupervisors sends a message privately to every supervisor of the community: a complaint
+// about a staff member must not land in front of that staff member.
+func (e *Engine) toSupervisors(ctx context.Context, t *turn, community string, build func(lang string, errp *error) bot.Reply) error {
+	sups, err := e.Directory.PeopleByRole(ctx, community, guanjia.RoleSupervisor)
+	if err != nil {
+		return fmt.Errorf("flows: supervisors: %w", err)
+	}
+	sent := false
+	for _, p := range sups {
+		chats, err := e.Directory.PrivateChats(ctx, p.ID)
+		if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+			return fmt.Errorf("flows: supervisor chats: %w", err)
+		}
+		for _, c := range chats {
+			r := build(e.Templates.Lang(p.Lang), &t.err)
+			r.Channel, r.ChatID = c.Channel, c.PlatformID
+			t.send(r)
+			sent = true
+		}
+	}
+	if !sent {
+		e.Log.Error("complaint about staff has no supervisor to go to", "community", community)
+	}
+	return nil
+}
