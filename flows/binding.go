@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/guanjia/guanjia"
 )
@@ -75,8 +76,7 @@ func (e *Engine) startCommand(ctx context.Context, t *turn, text string) (bool, 
 // bindPerson binds the sender's platform account to the person a code was issued for, and
 // records this private chat as theirs, so that 张三 on Telegram is 张三 in the records.
 func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
-	ab, stable := e.AccountBinders[t.msg.Channel]
-	if t.chat.IsGroup() && !stable {
+	if t.chat.IsGroup() && e.AccountBinders[t.msg.Channel] == nil {
 		// A code typed in a group is spent by whoever reads it first: refuse it there where
 		// a private chat is possible. On WeChat a group member may not be a friend, so the
 		// group is where they can bind.
@@ -94,8 +94,15 @@ func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
 	if err != nil {
 		return fmt.Errorf("flows: bind: %w", err)
 	}
+	return e.bindAccount(ctx, t, p)
+}
+
+// bindAccount makes the sender's account the person's.
+func (e *Engine) bindAccount(ctx context.Context, t *turn, p guanjia.Person) error {
+	ab, stable := e.AccountBinders[t.msg.Channel]
 	accountID := t.msg.SenderID
 	if stable {
+		var err error
 		if accountID, err = ab.BindAccount(ctx, t.msg, p.ID); err != nil {
 			return fmt.Errorf("flows: bind account: %w", err)
 		}
@@ -116,8 +123,150 @@ func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
 	}
 	e.Log.Info("account bound", "channel", t.msg.Channel, "person", p.ID)
 	t.person, t.known, t.lang = p, true, e.Templates.Lang(p.Lang)
-	t.say("bind.ok", map[string]any{"Name": p.Name})
+	t.say("bind.ok", map[string]any{"Name": p.Name, "Household": p.Household})
 	return nil
+}
+
+// maxBindTries is how many bindings by name and phone digits one account may try a day.
+const maxBindTries = 5
+
+var phoneDigits = regexp.MustCompile(`^\d{4}$`)
+
+// bindByPhone binds the sender to the resident with that name whose phone number on file
+// ends in those four digits. A failure says nothing about whether the name exists, and
+// tries are limited so that numbers cannot be guessed.
+func (e *Engine) bindByPhone(ctx context.Context, t *turn, name, digits string) error {
+	if t.chat.IsGroup() {
+		t.say("bind.phone_in_group", nil)
+		return nil
+	}
+	n, err := e.Attempts.CountAttempt(ctx, "bind:"+t.msg.Channel+":"+t.msg.SenderID, 24*time.Hour)
+	if err != nil {
+		return fmt.Errorf("flows: bind by phone: %w", err)
+	}
+	if n > maxBindTries {
+		t.say("bind.too_many", nil)
+		return nil
+	}
+	people, err := e.Directory.PeopleByName(ctx, name)
+	if err != nil {
+		return fmt.Errorf("flows: bind by phone: %w", err)
+	}
+	var match []guanjia.Person
+	for _, p := range people {
+		if p.Has(guanjia.RoleResident) && len(p.Phone) >= 4 && strings.HasSuffix(p.Phone, digits) {
+			match = append(match, p)
+		}
+	}
+	if len(match) != 1 {
+		t.say("bind.no_match", map[string]any{"Left": maxBindTries - n})
+		return nil
+	}
+	return e.bindAccount(ctx, t, match[0])
+}
+
+// issueCode lets a steward hand a resident a binding code from chat ("绑定码 张三").
+func (e *Engine) issueCode(ctx context.Context, t *turn, name string) error {
+	if !t.known || !t.person.IsStaff() {
+		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.code")})
+		return nil
+	}
+	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+		t.say("bind.code_not_here", nil)
+		return nil
+	}
+	p, err := e.Directory.PersonByName(ctx, t.person.Community, name)
+	if errors.Is(err, guanjia.ErrNotFound) {
+		t.say("bind.code_no_person", map[string]any{"Name": name})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: issue code: %w", err)
+	}
+	code, err := e.Binder.IssueCode(ctx, p.ID, e.Now(), e.Config.CodeTTL)
+	if err != nil {
+		return fmt.Errorf("flows: issue code: %w", err)
+	}
+	e.Log.Info("binding code issued", "person", p.ID, "by", t.person.ID)
+	t.say("bind.code_issued", map[string]any{"Name": p.Name, "Code": code, "Hours": int(e.Config.CodeTTL.Hours())})
+	return nil
+}
+
+// unbind removes the sender's binding ("解绑"), or, from staff, a resident's ("解绑 张三").
+func (e *Engine) unbind(ctx context.Context, t *turn, name string) error {
+	if name == "" {
+		if !t.known {
+			t.say("bind.not_bound", nil)
+			return nil
+		}
+		ids, err := e.Binder.IdentitiesOf(ctx, t.person.ID)
+		if err != nil {
+			return fmt.Errorf("flows: unbind: %w", err)
+		}
+		for _, id := range ids {
+			if id.Channel == t.msg.Channel && (id.PlatformID == t.msg.SenderID || e.AccountBinders[t.msg.Channel] != nil) {
+				if err := e.Binder.DeleteIdentity(ctx, id.Channel, id.PlatformID); err != nil {
+					return fmt.Errorf("flows: unbind: %w", err)
+				}
+			}
+		}
+		e.Log.Info("account unbound", "channel", t.msg.Channel, "person", t.person.ID)
+		t.say("bind.unbound", nil)
+		return nil
+	}
+	if !t.known || !t.person.IsStaff() {
+		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.unbind")})
+		return nil
+	}
+	p, err := e.Directory.PersonByName(ctx, t.person.Community, name)
+	if errors.Is(err, guanjia.ErrNotFound) {
+		t.say("bind.code_no_person", map[string]any{"Name": name})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: unbind: %w", err)
+	}
+	ids, err := e.Binder.IdentitiesOf(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("flows: unbind: %w", err)
+	}
+	for _, id := range ids {
+		if err := e.Binder.DeleteIdentity(ctx, id.Channel, id.PlatformID); err != nil {
+			return fmt.Errorf("flows: unbind: %w", err)
+		}
+	}
+	e.Log.Info("person unbound by staff", "person", p.ID, "by", t.person.ID, "accounts", len(ids))
+	t.say("bind.unbound_by_staff", map[string]any{"Name": p.Name, "Count": len(ids)})
+	return nil
+}
+
+// bindWords routes the binding commands: "绑定 <code>", "绑定 <name> <last 4 digits>",
+// "绑定码 <name>", "解绑" and "解绑 <name>". "绑定" alone explains how.
+func (e *Engine) bindWords(ctx context.Context, t *turn, text string) (bool, error) {
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return false, nil
+	}
+	switch strings.ToLower(stripBotName(fields[0])) {
+	case "绑定", "/bind", "bind":
+		switch {
+		case len(fields) == 1:
+			t.say("bind.how", nil)
+			return true, nil
+		case len(fields) == 3 && phoneDigits.MatchString(fields[2]):
+			return true, e.bindByPhone(ctx, t, fields[1], fields[2])
+		}
+	case "绑定码", "/code":
+		if len(fields) == 2 {
+			return true, e.issueCode(ctx, t, fields[1])
+		}
+	case "解绑", "/unbind", "unbind":
+		switch len(fields) {
+		case 1:
+			return true, e.unbind(ctx, t, "")
+		case 2:
+			return true, e.unbind(ctx, t, fields[1])
+		}
+	}
+	return false, nil
 }
 
 // chatBinding is a parsed "/bind staff 示例花园" or "绑定群 楼栋 示例花园 3".
@@ -184,8 +333,8 @@ func parseBindChat(text string) ([]string, bool) {
 	if verb != "/bind" && verb != "绑定群" {
 		return nil, false
 	}
-	if len(fields) == 2 && codePattern.MatchString(fields[1]) {
-		return nil, false // "/bind 123456" binds a person
+	if verb == "/bind" && (len(fields) < 2 || chatRoles[strings.ToLower(fields[1])] == "") {
+		return nil, false // "/bind 123456" and "/bind 张三 1201" bind a person
 	}
 	return fields[1:], true
 }

@@ -158,6 +158,9 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 	if handled, err := e.startCommand(ctx, t, text); handled || err != nil {
 		return err
 	}
+	if handled, err := e.bindWords(ctx, t, text); handled || err != nil {
+		return err
+	}
 	cmd, isCmd := parseStaffCommand(text)
 	if c, ok := parseStaffCommand(t.msg.Choice); ok && !active {
 		// A button on a staff card carries the whole command.

@@ -43,6 +43,8 @@ type Config struct {
 	HTTPAddr string `yaml:"http_addr"`
 	// CodeTTL is how long a binding code from "guanjia code" stays valid.
 	CodeTTL time.Duration `yaml:"code_ttl"`
+	// ComplaintReply is the reply time promised for complaints and questions.
+	ComplaintReply time.Duration `yaml:"complaint_reply"`
 	// Telegram configures the Telegram channel; it runs when the token is set.
 	Telegram TelegramConfig `yaml:"telegram"`
 }
@@ -78,6 +80,7 @@ var envVars = []struct {
 	{"GUANJIA_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
 	{"GUANJIA_HTTP_ADDR", func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
 	{"GUANJIA_CODE_TTL", func(c *Config, v string) error { return setDuration(&c.CodeTTL, v) }},
+	{"GUANJIA_COMPLAINT_REPLY", func(c *Config, v string) error { return setDuration(&c.ComplaintReply, v) }},
 	{"TELEGRAM_BOT_TOKEN", func(c *Config, v string) error { c.Telegram.Token = v; return nil }},
 	{"TELEGRAM_API_URL", func(c *Config, v string) error { c.Telegram.APIURL = v; return nil }},
 	{"TELEGRAM_WEBHOOK_URL", func(c *Config, v string) error { c.Telegram.WebhookURL = v; return nil }},
@@ -130,7 +133,7 @@ func defaults() Config {
 	return Config{
 		DataDir: "data", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
-		CodeTTL: 72 * time.Hour,
+		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour,
 	}
 }
 
@@ -172,6 +175,9 @@ func (c Config) validate() error {
 	}
 	if _, err := c.level(); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if c.ComplaintReply < time.Minute {
+		problems = append(problems, "GUANJIA_COMPLAINT_REPLY must be at least 1m")
 	}
 	if c.CodeTTL < time.Minute {
 		problems = append(problems, "GUANJIA_CODE_TTL must be at least 1m")
@@ -246,6 +252,7 @@ log_level: %s
 log_format: %s
 http_addr: %s
 code_ttl: %s
+complaint_reply: %s
 telegram:
   token: %s
   api_url: %s
@@ -257,7 +264,7 @@ telegram:
   rate_group: %s
   rate_global: %s
 `, c.DataDir, redact(c.RedisURL), c.RedisPrefix, redact(c.MongoURI), c.MongoDatabase, c.Timezone,
-		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL,
+		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
 		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal)
