@@ -19,6 +19,9 @@ var codePattern = regexp.MustCompile(`^\d{6}$`)
 // community of the group it came from follows, for people not bound yet.
 const deepLinkRepair = "repair-"
 
+// deepLinkFee opens the private chat to answer a fee question asked in a group.
+const deepLinkFee = "fee"
+
 // privateFlows are the flows that ask for personal details: started in a group on a channel
 // with deep links, they continue in the private chat.
 var privateFlows = map[string]bool{flowRepair: true}
@@ -65,6 +68,8 @@ func (e *Engine) startCommand(ctx context.Context, t *turn, text string) (bool, 
 	}
 	verb := stripBotName(strings.ToLower(fields[0]))
 	switch {
+	case verb == "/start" && fields[1] == deepLinkFee:
+		return true, e.answerFees(ctx, t, false)
 	case verb == "/start" && strings.HasPrefix(fields[1], deepLinkRepair):
 		return true, e.startFromLink(ctx, t, strings.TrimPrefix(fields[1], deepLinkRepair))
 	case (verb == "/start" || verb == "绑定" || verb == "/bind") && codePattern.MatchString(fields[1]):

@@ -91,6 +91,7 @@ func New(d Deps) *Engine {
 		flowRepair:    &repairFlow{e},
 		flowFollowUp:  &followUpFlow{e},
 		flowComplaint: &complaintFlow{e},
+		flowInquiry:   &inquiryFlow{e},
 	}
 	return e
 }
@@ -161,6 +162,9 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 	if handled, err := e.bindWords(ctx, t, text); handled || err != nil {
 		return err
 	}
+	if handled, err := e.feeCommand(ctx, t, text); handled || err != nil {
+		return err
+	}
 	cmd, isCmd := parseStaffCommand(text)
 	if c, ok := parseStaffCommand(t.msg.Choice); ok && !active {
 		// A button on a staff card carries the whole command.
@@ -194,6 +198,12 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 	}
 	if name, ok := intent(text); ok {
 		return e.startFlow(ctx, t, name)
+	}
+	if asked, explain := feeQuestion(text); asked && (!t.chat.IsGroup() || t.msg.Mentioned || strongFeeQuestion(text)) {
+		return e.answerFees(ctx, t, explain)
+	}
+	if answered, err := e.answerFAQ(ctx, t, text); answered || err != nil {
+		return err
 	}
 	// In a group the bot only speaks when spoken to; after the lapse note, that note is enough.
 	if !expired && (!t.chat.IsGroup() || t.msg.Mentioned) {

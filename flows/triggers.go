@@ -25,6 +25,10 @@ type trigger struct {
 // triggers is the one table of what starts each flow.
 var triggers = []trigger{
 	{
+		flow:     flowInquiry,
+		commands: []string{"咨询", "/ask", "ask"},
+	},
+	{
 		flow:     flowComplaint,
 		commands: []string{"/complain", "/complaint", "投诉", "complaint", "complain", "我要投诉"},
 		words:    []string{"投诉", "扰民", "太吵", "噪音", "态度差", "态度不好", "complain"},

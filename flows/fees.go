@@ -1,0 +1,269 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+)
+
+// feeExplainWords ask why a bill is what it is.
+var feeExplainWords = []string{"为什么这么多", "为什么这么贵", "怎么算的", "怎么这么多", "怎么这么贵", "why so much", "how is it calculated"}
+
+// feeWords ask about fees.
+var feeWords = []string{"物业费", "欠多少", "欠费", "账单", "缴费", "交费", "费用", "水费", "电费", "停车费", "多少钱", "/fee", "fee", "bill"}
+
+// strongFeeWords are specific enough to answer in a group without being addressed: "多少钱"
+// in a group chat is rarely a question for the property office.
+var strongFeeWords = []string{"物业费", "欠费", "账单", "缴费", "交费", "水费", "电费", "停车费", "/fee"}
+
+func strongFeeQuestion(text string) bool {
+	for _, w := range strongFeeWords {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// feeQuestion recognises a fee question; explain is true when it asks for the reasons.
+func feeQuestion(text string) (asked, explain bool) {
+	lower := strings.ToLower(text)
+	for _, w := range feeExplainWords {
+		if strings.Contains(lower, w) {
+			return true, true
+		}
+	}
+	for _, w := range feeWords {
+		if strings.Contains(lower, w) {
+			return true, false
+		}
+	}
+	return false, false
+}
+
+// period is the billing month of now, e.g. "2026-11".
+func (e *Engine) period() string { return e.Now().In(e.location()).Format("2006-01") }
+
+// answerFees tells a bound resident, in private, this period's bill, what is owed and how
+// to pay (SPEC 4.3). In a group the amounts never appear: the group only hears where to look.
+func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
+	if !t.known || t.person.Household == "" {
+		if t.known && t.person.IsStaff() {
+			t.say("fee.staff_usage", nil)
+			return nil
+		}
+		t.say("fee.unbound", nil)
+		return nil
+	}
+	text, err := e.feeText(ctx, t.lang, t.person.Community, t.person.Household, explain, &t.err)
+	if err != nil {
+		return err
+	}
+	if !t.chat.IsGroup() {
+		t.say("fee.plain", map[string]any{"Text": text})
+		return nil
+	}
+	chats, err := e.Directory.PrivateChats(ctx, t.person.ID)
+	if err != nil {
+		return fmt.Errorf("flows: fees: %w", err)
+	}
+	for _, c := range chats {
+		if c.Channel == t.msg.Channel {
+			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: text})
+			t.say("fee.sent_private", nil)
+			return nil
+		}
+	}
+	if l, ok := e.Linkers[t.msg.Channel]; ok {
+		if link, ok := l.PrivateLink(deepLinkFee); ok {
+			t.say("fee.ask_private_link", map[string]any{"Link": link})
+			return nil
+		}
+	}
+	t.say("fee.ask_private", nil)
+	return nil
+}
+
+// feeText renders a household's fees: this period's bill by item (with the reasons when
+// explain), what is owed by period, the due date and how to pay.
+func (e *Engine) feeText(ctx context.Context, lang, community, household string, explain bool, errp *error) (string, error) {
+	period := e.period()
+	bill, err := e.Fees.Bill(ctx, community, household, period)
+	hasBill := err == nil
+	if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+		return "", fmt.Errorf("flows: fees: bill: %w", err)
+	}
+	arrears, err := e.Fees.Arrears(ctx, community, household)
+	if err != nil {
+		return "", fmt.Errorf("flows: fees: arrears: %w", err)
+	}
+	var items []string
+	for _, it := range bill.Items {
+		items = append(items, e.render(lang, "fee.item", e.itemData(lang, it, explain, errp), errp))
+	}
+	var owed []string
+	var total guanjia.Money
+	for _, a := range arrears {
+		total += a.Owed
+		owed = append(owed, e.render(lang, "fee.arrear", map[string]any{"Period": a.Period, "Owed": a.Owed.String(),
+			"Due": a.Due.In(e.location()).Format("2006-01-02")}, errp))
+	}
+	howToPay, err := e.howToPay(ctx, lang, community, errp)
+	if err != nil {
+		return "", err
+	}
+	return e.render(lang, "fee.summary", map[string]any{
+		"Household": household, "Period": period, "HasBill": hasBill, "Items": items, "Total": bill.Total.String(),
+		"Due": bill.Due.In(e.location()).Format("2006-01-02"), "Owed": owed, "OwedTotal": total.String(),
+		"Explain": explain, "HowToPay": howToPay,
+	}, errp), nil
+}
+
+// howToPay is the office's own answer on paying, from its FAQ, or a general pointer.
+func (e *Engine) howToPay(ctx context.Context, lang, community string, errp *error) (string, error) {
+	if e.FAQs != nil {
+		faqs, err := e.FAQs.FAQs(ctx, community)
+		if err != nil {
+			return "", fmt.Errorf("flows: fees: faq: %w", err)
+		}
+		if f, ok := bestFAQ(faqs, "缴费方式 怎么缴费"); ok {
+			return f.Answer, nil
+		}
+	}
+	return e.render(lang, "fee.how_to_pay", nil, errp), nil
+}
+
+// itemData describes one bill item; with explain, the quantity and rate behind it.
+func (e *Engine) itemData(lang string, it guanjia.BillItem, explain bool, errp *error) map[string]any {
+	return map[string]any{
+		"Name":     e.render(lang, "fee.kind."+it.Kind, nil, errp),
+		"Unit":     e.render(lang, "fee.unit."+it.Kind, nil, errp),
+		"Amount":   it.Amount.String(),
+		"Quantity": centi(it.QuantityCenti),
+		"Rate":     it.Rate.String(),
+		"Note":     it.Note,
+		"Explain":  explain,
+	}
+}
+
+// centi renders hundredths as a decimal without trailing zeros: 12050 → "120.5".
+func centi(v int64) string {
+	s := fmt.Sprintf("%d.%02d", v/100, v%100)
+	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+}
+
+// lookUpFees lets staff see any household of their community ("查费 3-1-1201").
+func (e *Engine) lookUpFees(ctx context.Context, t *turn, household string) error {
+	if !t.known || !t.person.IsStaff() {
+		t.say("fee.not_yours", nil)
+		return nil
+	}
+	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+		t.say("fee.staff_not_here", nil)
+		return nil
+	}
+	if _, err := e.Directory.Household(ctx, t.person.Community, household); errors.Is(err, guanjia.ErrNotFound) {
+		t.say("fee.no_household", map[string]any{"Household": household})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: look up fees: %w", err)
+	}
+	text, err := e.feeText(ctx, t.lang, t.person.Community, household, true, &t.err)
+	if err != nil {
+		return err
+	}
+	t.say("fee.plain", map[string]any{"Text": text})
+	return nil
+}
+
+// recordPayment records money a steward received ("收费 3-1-1201 2026-11 356.50") and tells
+// the household's residents privately.
+func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, amount string) error {
+	if !t.known || !t.person.IsStaff() {
+		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.payment")})
+		return nil
+	}
+	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+		t.say("fee.staff_not_here", nil)
+		return nil
+	}
+	money, err := guanjia.ParseMoney(amount)
+	if _, perr := guanjia.ParsePeriod(period); err != nil || perr != nil || money <= 0 {
+		t.say("fee.payment_usage", nil)
+		return nil
+	}
+	p := guanjia.Payment{Community: t.person.Community, Household: household, Period: period, Amount: money,
+		At: e.Now(), By: t.person.ID}
+	if err := e.Fees.RecordPayment(ctx, p); errors.Is(err, guanjia.ErrNotFound) || errors.Is(err, guanjia.ErrInvalid) {
+		t.say("fee.payment_no_bill", map[string]any{"Household": household, "Period": period})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: record payment: %w", err)
+	}
+	e.Log.Info("payment recorded", "community", p.Community, "period", period, "by", t.person.ID)
+	arrears, err := e.Fees.Arrears(ctx, t.person.Community, household)
+	if err != nil {
+		return fmt.Errorf("flows: record payment: %w", err)
+	}
+	var owed guanjia.Money
+	for _, a := range arrears {
+		owed += a.Owed
+	}
+	t.say("fee.payment_recorded", map[string]any{"Household": household, "Period": period,
+		"Amount": money.String(), "Owed": owed.String()})
+	return e.thankPayer(ctx, t, household, period, money)
+}
+
+// thankPayer tells the household's bound residents, privately, that their payment arrived.
+func (e *Engine) thankPayer(ctx context.Context, t *turn, household, period string, money guanjia.Money) error {
+	residents, err := e.Directory.PeopleByRole(ctx, t.person.Community, guanjia.RoleResident)
+	if err != nil {
+		return fmt.Errorf("flows: thank payer: %w", err)
+	}
+	for _, r := range residents {
+		if r.Household != household {
+			continue
+		}
+		chats, err := e.Directory.PrivateChats(ctx, r.ID)
+		if err != nil {
+			return fmt.Errorf("flows: thank payer: %w", err)
+		}
+		lang := e.Templates.Lang(r.Lang)
+		for _, c := range chats {
+			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Lane: bot.LaneNotice,
+				Text: e.render(lang, "fee.thanks", map[string]any{"Period": period, "Amount": money.String()}, &t.err)})
+		}
+	}
+	return nil
+}
+
+// feeCommand recognises "查费 <household>" and "收费 <household> <period> <amount>".
+func (e *Engine) feeCommand(ctx context.Context, t *turn, text string) (bool, error) {
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return false, nil
+	}
+	switch strings.ToLower(stripBotName(fields[0])) {
+	case "查费", "/fees":
+		if len(fields) == 2 {
+			return true, e.lookUpFees(ctx, t, fields[1])
+		}
+		return true, sayUsage(t, "fee.staff_usage")
+	case "收费", "/payment":
+		if len(fields) == 4 {
+			return true, e.recordPayment(ctx, t, fields[1], fields[2], fields[3])
+		}
+		return true, sayUsage(t, "fee.payment_usage")
+	}
+	return false, nil
+}
+
+// sayUsage answers a command typed incompletely with how to write it.
+func sayUsage(t *turn, key string) error {
+	t.say(key, nil)
+	return nil
+}
