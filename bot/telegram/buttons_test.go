@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/bot/telegram/tgfake"
@@ -119,5 +120,31 @@ func TestButtonPressRefused(t *testing.T) {
 	fake.Press(group, li, first.MessageID, "电路故障")
 	if m := r.in.nextText(t, "电路故障"); m.Choice != "electric" || m.SenderID != "4712" || !m.Group {
 		t.Errorf("press on an older group card: %+v", m)
+	}
+}
+
+// Telegram shows a message before the channel has written down its buttons; a press in that
+// moment waits for the record instead of being refused as expired.
+func TestButtonPressBeforeRecord(t *testing.T) {
+	fake := tgfake.New(t)
+	store := newStore(t)
+	r := start(t, fake, store, newInbox(false))
+	private := tgfake.Private(zhang)
+	// A message whose buttons are recorded only after the press arrives.
+	if err := r.ch.Send(t.Context(), bot.Reply{Channel: "telegram", ChatID: "4711", Text: "请选择类别"}); err != nil {
+		t.Fatal(err)
+	}
+	sent := fake.WaitSentTo(private.ID, 1)[0]
+	_, query := fake.PushCallback(private, zhang, sent.MessageID, "c:0")
+	time.Sleep(300 * time.Millisecond)
+	body := `{"for":"4711","values":["plumbing"],"labels":["水管漏水"]}`
+	if err := store.SavePrompt(t.Context(), "telegram", "4711", sent.MessageID, "4711", []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if m := r.in.nextText(t, "水管漏水"); m.Choice != "plumbing" {
+		t.Errorf("press delivered as %+v", m)
+	}
+	if a := fake.WaitAnswered(query); a.Text != "" {
+		t.Errorf("press answered %q, want a silent answer", a.Text)
 	}
 }

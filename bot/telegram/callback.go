@@ -23,6 +23,13 @@ const (
 	refuseFailure = "暂时无法处理，请稍后再试。"
 )
 
+// A press on a message sent less than freshMessage ago whose buttons are not on record yet
+// is checked again for up to pressGrace before it is refused as expired.
+const (
+	freshMessage = 30 * time.Second
+	pressGrace   = 3 * time.Second
+)
+
 // prompt is what the channel keeps about a message with buttons.
 type prompt struct {
 	For    string   `json:"for,omitempty"`
@@ -74,14 +81,19 @@ func (c *Channel) callback(ctx context.Context, updateID int64, q *models.Callba
 	var (
 		chat      models.Chat
 		messageID int
+		sentAt    time.Time
 	)
 	switch {
 	case q.Message.Message != nil:
 		chat, messageID = q.Message.Message.Chat, q.Message.Message.ID
+		sentAt = time.Unix(int64(q.Message.Message.Date), 0)
 	case q.Message.InaccessibleMessage != nil:
 		chat, messageID = q.Message.InaccessibleMessage.Chat, q.Message.InaccessibleMessage.MessageID
 	}
 	presser := itoa(q.From.ID)
+	if time.Since(sentAt) < freshMessage {
+		c.awaitPrompt(ctx, chat.ID, messageID)
+	}
 	value, label, shared, refusal, err := c.checkPress(ctx, chat.ID, messageID, presser, q.Data, updateID)
 	if ctx.Err() != nil {
 		return bot.Message{}, false
@@ -115,6 +127,24 @@ func (c *Channel) callback(ctx context.Context, updateID int64, q *models.Callba
 		m.ChatName = m.SenderName
 	}
 	return m, true
+}
+
+// awaitPrompt waits up to pressGrace for the record of a message's buttons. Telegram shows a
+// message as soon as it accepts it, a moment before the record is written here, so a quick
+// press on a new message must not be refused as expired.
+func (c *Channel) awaitPrompt(ctx context.Context, chat int64, messageID int) {
+	deadline := time.Now().Add(pressGrace)
+	for {
+		_, _, err := c.prompts.LoadPrompt(ctx, Name, itoa(chat), messageID)
+		if !errors.Is(err, guanjia.ErrNotFound) || time.Now().After(deadline) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // checkPress returns the choice a press stands for and whether its message is a shared card,
