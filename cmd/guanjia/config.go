@@ -47,6 +47,8 @@ type Config struct {
 	ComplaintReply time.Duration `yaml:"complaint_reply"`
 	// Telegram configures the Telegram channel; it runs when the token is set.
 	Telegram TelegramConfig `yaml:"telegram"`
+	// WeChat configures the WeChat channel; it runs when enabled.
+	WeChat WeChatConfig `yaml:"wechat"`
 }
 
 // TelegramConfig is the Telegram channel's part of Config.
@@ -90,6 +92,10 @@ var envVars = []struct {
 	{"TELEGRAM_RATE_PRIVATE", func(c *Config, v string) error { c.Telegram.RatePrivate = v; return nil }},
 	{"TELEGRAM_RATE_GROUP", func(c *Config, v string) error { c.Telegram.RateGroup = v; return nil }},
 	{"TELEGRAM_RATE_GLOBAL", func(c *Config, v string) error { c.Telegram.RateGlobal = v; return nil }},
+	{"WECHAT_ENABLED", func(c *Config, v string) error { return setBool(&c.WeChat.Enabled, v) }},
+	{"WECHAT_GAP", func(c *Config, v string) error { return setDuration(&c.WeChat.Gap, v) }},
+	{"WECHAT_GAP_JITTER", func(c *Config, v string) error { return setDuration(&c.WeChat.GapJitter, v) }},
+	{"WECHAT_BROADCAST_GAP", func(c *Config, v string) error { return setDuration(&c.WeChat.BroadcastGap, v) }},
 }
 
 // parseRate reads "20/1m" (messages per window); empty means def.
@@ -133,7 +139,7 @@ func defaults() Config {
 	return Config{
 		DataDir: "data", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
-		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour,
+		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(),
 	}
 }
 
@@ -188,6 +194,7 @@ func (c Config) validate() error {
 	if c.Telegram.WebhookURL != "" && (c.Telegram.WebhookListen == "" || c.Telegram.WebhookSecret == "") {
 		problems = append(problems, "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_SECRET")
 	}
+	problems = append(problems, c.WeChat.problems()...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "GUANJIA_LOG_FORMAT must be text or json")
 	}
@@ -267,5 +274,5 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal)
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String()
 }

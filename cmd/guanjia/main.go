@@ -5,6 +5,7 @@
 //	guanjia tickets [flags]  list tickets; guanjia tickets show <no> for one
 //	guanjia code <person>    print a one-time code that binds a chat account to a person
 //	guanjia seed             load the sample community
+//	guanjia wechat login     log the WeChat account in by QR code and keep the login
 //	guanjia config           print the effective configuration, secrets hidden
 package main
 
@@ -42,6 +43,17 @@ const usage = `usage:
   guanjia tickets show <no>    one ticket with its timeline
   guanjia code <person>        print a one-time binding code for a person (name or id)
   guanjia seed                 load the sample community 示例花园
+  guanjia import households|residents|readings|payments <file.csv> [-community C]
+                               import a CSV file with a header row; a file with a bad row imports nothing
+  guanjia faq import <file.yaml> [-community C]
+                               import FAQ entries, replacing those with the same id
+  guanjia rates [-community C] [-property 2.50] [-parking 300] [-water 4.20] [-electricity 0.62] [-due-day 15]
+                               show a community's rates, or change the ones given
+  guanjia bills generate <YYYY-MM> [-community C]
+                               make the month's bills (every community by default); running again changes nothing
+  guanjia bills show <household> [<YYYY-MM>] [-community C]
+                               a household's bill and arrears
+  guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
   guanjia config               print the effective configuration (secrets hidden)
 `
 
@@ -73,6 +85,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runTickets(ctx, cfg, log, args, stdout)
 	case "seed":
 		return runSeed(ctx, cfg, log, stdout)
+	case "import":
+		return runImport(ctx, cfg, log, args, stdout)
+	case "faq":
+		return runFAQ(ctx, cfg, log, args, stdout)
+	case "rates":
+		return runRates(ctx, cfg, log, args, stdout)
+	case "bills":
+		return runBills(ctx, cfg, log, args, stdout)
+	case "wechat":
+		return runWeChat(ctx, cfg, log, args, stdout, nil)
 	case "config":
 		fmt.Fprint(stdout, cfg.Redacted())
 		return nil
@@ -117,6 +139,13 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger, consoleOnly bool
 			return err
 		}
 		channels = append(channels, Channel{Channel: tg, Limits: limits})
+	}
+	if !consoleOnly && cfg.WeChat.Enabled {
+		wx, err := app.newWeChat(stdout, nil)
+		if err != nil {
+			return err
+		}
+		channels = append(channels, Channel{Channel: wx, Limits: cfg.WeChat.limits()})
 	}
 	if len(channels) == 0 {
 		if isTerminal(stdin) {

@@ -1,8 +1,11 @@
 package mongostore
 
 import (
+	"bytes"
 	"context"
+	_ "embed" // the sample FAQ
 	"errors"
+	"time"
 
 	"github.com/guanjia/guanjia"
 )
@@ -21,12 +24,13 @@ const (
 )
 
 func sampleCommunity() guanjia.Community {
-	return guanjia.Community{ID: SampleCommunity, Name: "示例花园", Buildings: []int{1, 2, 3}}
+	return guanjia.Community{ID: SampleCommunity, Name: "示例花园", Buildings: []int{1, 2, 3},
+		Rates: guanjia.Rates{PropertyPerM2: 250, ParkingPerSpace: 30000, WaterPerUnit: 420, ElectricityPerUnit: 62, DueDay: 15}}
 }
 
 func sampleHouseholds() []guanjia.Household {
 	return []guanjia.Household{
-		{Community: SampleCommunity, Code: "3-1-1201", Building: 3, AreaCenti: 12050},
+		{Community: SampleCommunity, Code: "3-1-1201", Building: 3, AreaCenti: 12050, ParkingSpaces: 1},
 		{Community: SampleCommunity, Code: "2-2-502", Building: 2, AreaCenti: 8930},
 		{Community: SampleCommunity, Code: "1-1-101", Building: 1, AreaCenti: 7600},
 	}
@@ -65,9 +69,44 @@ func sampleChats(people []guanjia.Person) []guanjia.Chat {
 	return chats
 }
 
-// Seed loads the sample community. It replaces the sample records by id, so running it again
-// restores them and adds nothing.
-func (s *Store) Seed(ctx context.Context) error {
+// sampleMeters are the sample households' meters: where each stood in January 2020 and how
+// much it turns a month, in hundredths of a unit.
+var sampleMeters = []struct {
+	household, kind string
+	base, monthly   int64
+}{
+	{"3-1-1201", guanjia.FeeWater, 53900, 1200}, // 12 吨 a month: 1523.00 → 1535.00 in 2026-11
+	{"3-1-1201", guanjia.FeeElectricity, 200000, 18800},
+	{"2-2-502", guanjia.FeeWater, 30000, 825},
+	{"2-2-502", guanjia.FeeElectricity, 100000, 9625},
+	{"1-1-101", guanjia.FeeWater, 20000, 450},
+	{"1-1-101", guanjia.FeeElectricity, 80000, 6040},
+}
+
+// sampleReadings are the sample meters' readings of the month of t. They follow on from month
+// to month, so that sample data loaded in different months agrees with itself.
+func sampleReadings(t time.Time) []Reading {
+	months := max(0, int64(t.Year()-2020)*12+int64(t.Month())-1)
+	period := t.Format("2006-01")
+	list := make([]Reading, len(sampleMeters))
+	for i, m := range sampleMeters {
+		prev := m.base + months*m.monthly
+		list[i] = Reading{Community: SampleCommunity, Household: m.household, Period: period, Kind: m.kind,
+			PreviousCenti: prev, CurrentCenti: prev + m.monthly}
+	}
+	return list
+}
+
+//go:embed sample_faq.yaml
+var sampleFAQ []byte
+
+// Seed loads the sample community, with this month's meter readings (the month of
+// time.Now in the store's location), so that this month's bills can be generated at once.
+func (s *Store) Seed(ctx context.Context) error { return s.SeedAt(ctx, time.Now()) }
+
+// SeedAt is Seed with the readings of the month of now. It replaces the sample records by id,
+// so running it again restores them and adds nothing; bills and payments are left alone.
+func (s *Store) SeedAt(ctx context.Context, now time.Time) error {
 	if err := s.PutCommunity(ctx, sampleCommunity()); err != nil {
 		return err
 	}
@@ -90,6 +129,14 @@ func (s *Store) Seed(ctx context.Context) error {
 		if err := s.PutChat(ctx, c); err != nil {
 			return err
 		}
+	}
+	for _, r := range sampleReadings(now.In(s.loc)) {
+		if err := s.PutReading(ctx, r); err != nil {
+			return err
+		}
+	}
+	if _, err := s.ImportFAQ(ctx, SampleCommunity, bytes.NewReader(sampleFAQ)); err != nil {
+		return err
 	}
 	return nil
 }

@@ -1,0 +1,79 @@
+package wechat
+
+import (
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/eatmoreapple/openwechat"
+)
+
+func TestAssignGroupIDs(t *testing.T) {
+	rec := func(name string, members ...string) groupRecord { return groupRecord{Name: name, Members: members} }
+	gp := func(name string, members ...string) groupPrint { return groupPrint{name: name, members: members} }
+	tests := []struct {
+		name  string
+		known map[string]groupRecord
+		seen  []groupPrint
+		taken map[string]bool
+		want  []string
+	}{
+		{"new groups take their name's id, a second of one name a suffix", nil,
+			[]groupPrint{gp("n1", "a"), gp("n1", "b"), gp("n2")}, nil,
+			[]string{"g:n1", "g:n1.2", "g:n2"}},
+		{"one name, told apart by members, in any order",
+			map[string]groupRecord{"g:n1": rec("n1", "a", "b"), "g:n1.2": rec("n1", "c", "d")},
+			[]groupPrint{gp("n1", "c", "d", "e"), gp("n1", "a")}, nil,
+			[]string{"g:n1.2", "g:n1"}},
+		{"a renamed group keeps its id when most members stay",
+			map[string]groupRecord{"g:old": rec("old", "a", "b", "c", "d")},
+			[]groupPrint{gp("new", "a", "b", "c", "e")}, nil,
+			[]string{"g:old"}},
+		{"too few members alike is another group",
+			map[string]groupRecord{"g:old": rec("old", "a", "b", "c", "d")},
+			[]groupPrint{gp("new", "a", "x", "y", "z")}, nil,
+			[]string{"g:new"}},
+		{"an id in use, or held by a record not seen, is never handed out new",
+			map[string]groupRecord{"g:n1.2": rec("gone")},
+			[]groupPrint{gp("n1")}, map[string]bool{"g:n1": true},
+			[]string{"g:n1.3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := assign(tt.known, tt.seen, tt.taken); !slices.Equal(got, tt.want) {
+				t.Errorf("assign = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStripMention(t *testing.T) {
+	names := []string{"小管家", "物业小管家"}
+	tests := []struct {
+		in, want  string
+		mentioned bool
+	}{
+		{"@小管家\u2005报修", "报修", true},
+		{"报修 @物业小管家", "报修", true},
+		{"@小管家家 你好", "@小管家家 你好", false},
+		{"我们@小管家\u2005看看", "我们看看", true},
+		{"没有提到", "没有提到", false},
+	}
+	for _, tt := range tests {
+		got, text := stripMention(tt.in, names)
+		if got != tt.mentioned || text != tt.want {
+			t.Errorf("stripMention(%q) = %v, %q; want %v, %q", tt.in, got, text, tt.mentioned, tt.want)
+		}
+	}
+}
+
+func TestRedactHidesTheLoginKeys(t *testing.T) {
+	inner := &url.Error{Op: "Get", URL: "https://webpush.wx2.qq.com/cgi-bin/mmwebwx-bin/synccheck?skey=%40crypt_secret&sid=s3cret",
+		Err: errors.New("connection reset")}
+	err := redact(errors.Join(openwechat.NetworkErr, inner))
+	if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "synccheck") {
+		t.Errorf("redacted error: %v", err)
+	}
+}

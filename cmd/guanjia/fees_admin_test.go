@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/storage/mongostore"
+)
+
+// feeEnv is the environment of a test's own databases, as TestConsoleThenAdminInNewProcess
+// builds it.
+func feeEnv(t *testing.T) (Config, func(string) string) {
+	cfg := testConfig(t)
+	return cfg, env(map[string]string{
+		"REDIS_URL": cfg.RedisURL, "GUANJIA_REDIS_PREFIX": cfg.RedisPrefix,
+		"MONGODB_URI": cfg.MongoURI, "MONGODB_DATABASE": cfg.MongoDatabase, "GUANJIA_DATA": cfg.DataDir,
+	})
+}
+
+// runErr runs a command that must fail and returns its error text.
+func runErr(t *testing.T, getenv func(string) string, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
+	if err == nil {
+		t.Fatalf("guanjia %s succeeded:\n%s", strings.Join(args, " "), out.String())
+	}
+	return err.Error()
+}
+
+// openFeeStore opens the test's database directly, to look at what commands did.
+func openFeeStore(t *testing.T, cfg Config) *mongostore.Store {
+	t.Helper()
+	st, err := mongostore.Open(context.Background(), cfg.MongoURI, mongostore.Options{Database: cfg.MongoDatabase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	return st
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustContain(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, out)
+		}
+	}
+}
+
+// TestBillsGenerateThisMonthAfterSeed is the promise of the sample data: on a fresh database
+// this month's bills can be generated at once, exact to the fen, and generating again changes
+// nothing.
+func TestBillsGenerateThisMonthAfterSeed(t *testing.T) {
+	_, getenv := feeEnv(t)
+	runCmd(t, getenv, "", "seed")
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	month := time.Now().In(loc).Format("2006-01")
+	out := runCmd(t, getenv, "", "bills", "generate", month)
+	mustContain(t, "first generation", out, "示例花园（sample）"+month+"：新生成 3 张账单，已有 0 张未改动。")
+	if strings.Contains(out, "缺少") {
+		t.Errorf("the sample households lack readings:\n%s", out)
+	}
+	out = runCmd(t, getenv, "", "bills", "generate", month, "-community", "示例花园")
+	mustContain(t, "second generation", out, "新生成 0 张账单，已有 3 张未改动。")
+
+	show := runCmd(t, getenv, "", "bills", "show", "3-1-1201", month)
+	mustContain(t, "张三's bill", show, "物业费", "120.50 m² × 2.50", "= 301.25", "12.00 吨 × 4.20", "= 50.40",
+		"188.00 度 × 0.62", "= 116.56", "1 个车位 × 300.00", "= 300.00", "= 768.21", "欠 768.21")
+	show = runCmd(t, getenv, "", "bills", "show", "2-2-502", month)
+	mustContain(t, "李四's bill", show, "96.25 度 × 0.62", "= 59.68", "= 317.58")
+	if out := runErr(t, getenv, "bills", "generate", "2026-13"); !strings.Contains(out, "YYYY-MM") {
+		t.Errorf("bad period: %s", out)
+	}
+}
+
+// TestImportSamplesEndToEnd imports every sample file in the order the samples' README gives,
+// then all of them again, which changes nothing.
+func TestImportSamplesEndToEnd(t *testing.T) {
+	cfg, getenv := feeEnv(t)
+	runCmd(t, getenv, "", "seed")
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "households", "samples/households.csv"}, "households.csv：已导入 6 行到 示例花园（sample）。"},
+		{[]string{"import", "residents", "samples/residents.csv", "-community", "示例花园"}, "已导入 6 行"},
+		{[]string{"import", "-community", "sample", "readings", "samples/readings.csv"}, "已导入 24 行"},
+		{[]string{"bills", "generate", "2026-10"}, "2026-10："},
+		{[]string{"import", "payments", "samples/payments.csv"}, "已导入 5 行"},
+		{[]string{"faq", "import", "samples/faq.yaml"}, "已导入 5 条常见问题"},
+	}
+	for _, s := range steps {
+		mustContain(t, strings.Join(s.args, " "), runCmd(t, getenv, "", s.args...), s.want)
+	}
+	st := openFeeStore(t, cfg)
+	ctx := context.Background()
+	snapshot := func() string {
+		var b strings.Builder
+		homes, _ := st.Households(ctx, mongostore.SampleCommunity)
+		people, _ := st.PeopleByRole(ctx, mongostore.SampleCommunity, guanjia.RoleResident)
+		faqs, _ := st.FAQs(ctx, mongostore.SampleCommunity)
+		fmt.Fprintf(&b, "%d households, %d residents, %d FAQ entries\n", len(homes), len(people), len(faqs))
+		for _, h := range homes {
+			r, _ := st.Readings(ctx, h.Community, h.Code, "2026-11")
+			p, _ := st.Payments(ctx, h.Community, h.Code)
+			a, _ := st.Arrears(ctx, h.Community, h.Code)
+			fmt.Fprintf(&b, "%+v\n%+v\n%+v\n%+v\n", h, r, p, a)
+		}
+		fmt.Fprintf(&b, "%+v\n%+v\n", people, faqs)
+		return b.String()
+	}
+	before := snapshot()
+	if !strings.HasPrefix(before, "6 households, 6 residents, 5 FAQ entries\n") {
+		t.Fatalf("after importing the samples:\n%s", before)
+	}
+	for _, s := range steps {
+		runCmd(t, getenv, "", s.args...)
+	}
+	if after := snapshot(); after != before {
+		t.Errorf("importing the samples again changed the records:\n%s\n%s", before, after)
+	}
+
+	// 李四 paid 200.00 of October's 317.58; 李奶奶 nothing; 王五 all of it.
+	mustContain(t, "李四's arrears", runCmd(t, getenv, "", "bills", "show", "2-2-502", "2026-10"),
+		"2026-10  应缴 317.58  已缴 200.00  欠 117.58  截止 2026-11-15")
+	mustContain(t, "李奶奶's arrears", runCmd(t, getenv, "", "bills", "show", "1-1-101", "2026-10"), "欠 246.35")
+	mustContain(t, "王五's arrears", runCmd(t, getenv, "", "bills", "show", "3-1-1202", "2026-10"), "欠费：无。")
+}
+
+// TestImportBadFileEndToEnd imports a payments file with a bad amount on line 3 and an
+// unknown household on line 5: both are named, and nothing is imported.
+func TestImportBadFileEndToEnd(t *testing.T) {
+	cfg, getenv := feeEnv(t)
+	runCmd(t, getenv, "", "seed")
+	runCmd(t, getenv, "", "bills", "generate", "2026-11")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "payments.csv")
+	writeFile(t, bad, "household,period,amount,paid_at,ref\n"+
+		"3-1-1201,2026-11,768.21,2026-11-20,WX-1\n"+
+		"2-2-502,2026-11,三百,2026-11-20,WX-2\n"+
+		"1-1-101,2026-11,246.35,2026-11-20,WX-3\n"+
+		"9-9-909,2026-11,100.00,2026-11-20,WX-4\n")
+	msg := runErr(t, getenv, "import", "payments", bad)
+	mustContain(t, "the error", msg, "payments.csv", "2 problems, nothing imported", "line 3: amount \"三百\"",
+		"line 5: household \"9-9-909\" is not in community sample")
+	st := openFeeStore(t, cfg)
+	if p, err := st.Payments(context.Background(), mongostore.SampleCommunity, "3-1-1201"); err != nil || len(p) != 0 {
+		t.Errorf("payments after a bad file: %+v, %v", p, err)
+	}
+
+	households := filepath.Join(dir, "households.csv")
+	writeFile(t, households, "code,building,area_m2\n5-1-101,5,88\n5-1-102,5,八十\n")
+	mustContain(t, "bad households", runErr(t, getenv, "import", "households", households), "line 3: area_m2")
+	if _, err := st.Household(context.Background(), mongostore.SampleCommunity, "5-1-101"); err == nil {
+		t.Error("the good row of a bad households file was imported")
+	}
+	mustContain(t, "unknown kind", runErr(t, getenv, "import", "cars", households), "cannot import \"cars\"")
+	mustContain(t, "unknown community", runErr(t, getenv, "import", "households", households, "-community", "东苑"), "no community")
+	runErr(t, getenv, "import", "households", filepath.Join(dir, "missing.csv"))
+	mustContain(t, "bad FAQ", runErr(t, getenv, "faq", "import", households), "faq")
+}
+
+// TestFAQSampleFileIsTheSeededFAQ keeps the sample FAQ file and the FAQ of the sample data
+// the same.
+func TestFAQSampleFileIsTheSeededFAQ(t *testing.T) {
+	file, err1 := os.ReadFile("samples/faq.yaml")
+	seeded, err2 := os.ReadFile("../../storage/mongostore/sample_faq.yaml")
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if !bytes.Equal(file, seeded) {
+		t.Error("samples/faq.yaml differs from storage/mongostore/sample_faq.yaml: keep them the same")
+	}
+}
+
+// TestFeeRatesCommand shows and changes a community's rates.
+func TestFeeRatesCommand(t *testing.T) {
+	_, getenv := feeEnv(t)
+	runCmd(t, getenv, "", "seed")
+	mustContain(t, "rates", runCmd(t, getenv, "", "rates"), "物业费 2.50 元/m²/月", "停车费 300.00 元/车位/月",
+		"水费 4.20 元/吨", "电费 0.62 元/度", "次月 15 日")
+	out := runCmd(t, getenv, "", "rates", "-community", "示例花园", "-property", "2.80", "-due-day", "10")
+	mustContain(t, "changed rates", out, "物业费 2.80 元/m²/月", "停车费 300.00 元/车位/月", "次月 10 日")
+	mustContain(t, "bad rate", runErr(t, getenv, "rates", "-water", "4.2.0"), "-water")
+	runErr(t, getenv, "rates", "-due-day", "31")
+	runCmd(t, getenv, "", "bills", "generate", "2026-11")
+	mustContain(t, "bills at the new rate", runCmd(t, getenv, "", "bills", "show", "3-1-1201", "2026-11"),
+		"120.50 m² × 2.80", "= 337.40", "截止 2026-12-10")
+}

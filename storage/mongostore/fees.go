@@ -1,0 +1,215 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/guanjia/guanjia"
+)
+
+// Bills are written once: a bill's _id is guanjia.BillID, so generating a period again, or
+// from two places at once, inserts each household's bill exactly once and never rewrites an
+// issued bill (residents may already have been told its amount).
+
+// defaultDueDay is the day of the month after the period a bill is due when no rate says.
+const defaultDueDay = 15
+
+func (s *Store) bills() *mongo.Collection    { return s.communities.Database().Collection("bills") }
+func (s *Store) readings() *mongo.Collection { return s.communities.Database().Collection("readings") }
+func (s *Store) payments() *mongo.Collection { return s.communities.Database().Collection("payments") }
+func (s *Store) faqs() *mongo.Collection     { return s.communities.Database().Collection("faqs") }
+
+// Communities lists every community, ordered by id.
+func (s *Store) Communities(ctx context.Context) ([]guanjia.Community, error) {
+	return findAll[guanjia.Community](ctx, s.communities, bson.D{}, "communities",
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// Households lists a community's households, ordered by id; none is an empty list.
+func (s *Store) Households(ctx context.Context, community string) ([]guanjia.Household, error) {
+	return findAll[guanjia.Household](ctx, s.households, bson.D{{Key: "community", Value: community}},
+		"households of "+community, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// SetRates sets what a community charges. A zero DueDay means the default, the 15th; days past
+// the 28th are refused because not every month has them.
+func (s *Store) SetRates(ctx context.Context, community string, r guanjia.Rates) error {
+	if r.PropertyPerM2 < 0 || r.ParkingPerSpace < 0 || r.WaterPerUnit < 0 || r.ElectricityPerUnit < 0 {
+		return fmt.Errorf("mongostore: rates of %s: negative rate: %w", community, guanjia.ErrInvalid)
+	}
+	if r.DueDay == 0 {
+		r.DueDay = defaultDueDay
+	}
+	if r.DueDay < 1 || r.DueDay > 28 {
+		return fmt.Errorf("mongostore: rates of %s: due day %d, want 1 to 28: %w", community, r.DueDay, guanjia.ErrInvalid)
+	}
+	// Only the rates change, so that a concurrent change to the community's other fields stays.
+	res, err := s.communities.UpdateOne(ctx, byID(community), bson.D{{Key: "$set", Value: bson.D{{Key: "rates", Value: r}}}})
+	if err != nil {
+		return fmt.Errorf("mongostore: rates of %s: %w", community, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("mongostore: rates of %s: community: %w", community, guanjia.ErrNotFound)
+	}
+	return nil
+}
+
+// BillRun is what generating one community's bills for a period did.
+type BillRun struct {
+	Community string
+	Period    string
+	// Created counts the bills made now, Existing those left as they were.
+	Created, Existing int
+	// NoReadings lists the codes of the households billed now without a water or an
+	// electricity item because their meter reading for the period is missing.
+	NoReadings []string
+}
+
+// GenerateBills makes the bills of period (YYYY-MM, not after the month of now) for every
+// household of every community that has rates, and reports how many it created and how many
+// already existed. It is idempotent: an existing bill is left unchanged.
+func (s *Store) GenerateBills(ctx context.Context, period string, now time.Time) (created, existing int, err error) {
+	communities, err := s.Communities(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, c := range communities {
+		if c.Rates == (guanjia.Rates{}) {
+			continue // nothing to charge: the community has not been given its rates
+		}
+		run, err := s.GenerateCommunityBills(ctx, c.ID, period, now)
+		if err != nil {
+			return created, existing, err
+		}
+		created, existing = created+run.Created, existing+run.Existing
+	}
+	return created, existing, nil
+}
+
+// GenerateCommunityBills makes the bills of period (YYYY-MM) for every household of one
+// community, from its rates, its households' areas and parking spaces, and the period's meter
+// readings. An existing bill is left unchanged. A community without rates, and a period after
+// the month of now, are errors wrapping guanjia.ErrInvalid.
+func (s *Store) GenerateCommunityBills(ctx context.Context, community, period string, now time.Time) (BillRun, error) {
+	run := BillRun{Community: community, Period: period, NoReadings: []string{}}
+	start, err := guanjia.ParsePeriod(period)
+	if err != nil {
+		return run, fmt.Errorf("mongostore: generate bills: %w", err)
+	}
+	// A bill, once made, is what residents are told they owe: a mistyped future month
+	// would put debts on everyone that no one can take back.
+	if y, m, _ := now.In(s.loc).Date(); start.After(time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)) {
+		return run, fmt.Errorf("mongostore: generate bills: period %s has not begun: %w", period, guanjia.ErrInvalid)
+	}
+	c, err := s.Community(ctx, community)
+	if err != nil {
+		return run, err
+	}
+	if c.Rates == (guanjia.Rates{}) {
+		return run, fmt.Errorf("mongostore: generate bills of %s: no rates set: %w", community, guanjia.ErrInvalid)
+	}
+	households, err := s.Households(ctx, community)
+	if err != nil {
+		return run, err
+	}
+	due := s.dueDate(start, c.Rates.DueDay)
+	for _, h := range households {
+		id := guanjia.BillID(community, h.Code, period)
+		// Checked first so that an existing bill's readings are not fetched for nothing; the
+		// insert below still decides when two runs race.
+		if _, err := findOne[guanjia.Bill](ctx, s.bills(), byID(id), "bill "+id); err == nil {
+			run.Existing++
+			continue
+		} else if !errors.Is(err, guanjia.ErrNotFound) {
+			return run, err
+		}
+		meters, err := s.Readings(ctx, community, h.Code, period)
+		if err != nil {
+			return run, err
+		}
+		b := guanjia.Bill{ID: id, Community: community, Household: h.Code, Period: period,
+			Items: BillItems(c.Rates, h, meters), Due: due, CreatedAt: now.UTC()}
+		for _, it := range b.Items {
+			b.Total += it.Amount
+		}
+		_, err = s.bills().InsertOne(ctx, b)
+		switch {
+		case mongo.IsDuplicateKeyError(err):
+			run.Existing++
+			continue
+		case err != nil:
+			return run, fmt.Errorf("mongostore: create bill %s: %w", id, err)
+		}
+		run.Created++
+		if len(meters) < 2 {
+			run.NoReadings = append(run.NoReadings, h.Code)
+		}
+	}
+	return run, nil
+}
+
+// dueDate is the start of the due day of the month after the period, in the store's location.
+func (s *Store) dueDate(period time.Time, day int) time.Time {
+	if day == 0 {
+		day = defaultDueDay
+	}
+	return time.Date(period.Year(), period.Month()+1, day, 0, 0, 0, 0, s.loc).UTC()
+}
+
+// BillItems computes a household's bill items from the community's rates and the period's
+// meter readings: property fee = area × rate, water and electricity = use × rate, parking =
+// spaces × rate. A fee whose rate is zero, or whose reading is missing, has no item. Amounts
+// are in fen, rounded half up.
+func BillItems(r guanjia.Rates, h guanjia.Household, meters []Reading) []guanjia.BillItem {
+	items := []guanjia.BillItem{}
+	add := func(kind string, qty int64, rate guanjia.Money, note string) {
+		if rate > 0 {
+			items = append(items, guanjia.BillItem{Kind: kind, QuantityCenti: qty, Rate: rate,
+				Amount: timesCenti(qty, rate), Note: note})
+		}
+	}
+	add(guanjia.FeeProperty, h.AreaCenti, r.PropertyPerM2, "")
+	for _, kind := range []string{guanjia.FeeWater, guanjia.FeeElectricity} {
+		for _, m := range meters {
+			if m.Kind == kind {
+				rate := r.WaterPerUnit
+				if kind == guanjia.FeeElectricity {
+					rate = r.ElectricityPerUnit
+				}
+				add(kind, m.CurrentCenti-m.PreviousCenti, rate, centi(m.PreviousCenti)+" → "+centi(m.CurrentCenti))
+			}
+		}
+	}
+	if h.ParkingSpaces > 0 {
+		add(guanjia.FeeParking, int64(h.ParkingSpaces)*100, r.ParkingPerSpace, "")
+	}
+	return items
+}
+
+// timesCenti is qty hundredths of a unit at rate fen per unit, in fen rounded half up. Both
+// are never negative, so adding half before the integer division rounds half up.
+func timesCenti(qty int64, rate guanjia.Money) guanjia.Money {
+	return guanjia.Money((qty*int64(rate) + 50) / 100)
+}
+
+// centi renders hundredths of a unit with two decimals, e.g. 152300 as "1523.00".
+func centi(v int64) string { return guanjia.Money(v).String() }
+
+// Bill finds a household's bill of one period.
+func (s *Store) Bill(ctx context.Context, community, household, period string) (guanjia.Bill, error) {
+	id := guanjia.BillID(community, household, period)
+	return findOne[guanjia.Bill](ctx, s.bills(), byID(id), "bill "+id)
+}
+
+// Bills lists a household's bills, oldest period first; none is an empty list.
+func (s *Store) Bills(ctx context.Context, community, household string) ([]guanjia.Bill, error) {
+	filter := bson.D{{Key: "community", Value: community}, {Key: "household", Value: household}}
+	return findAll[guanjia.Bill](ctx, s.bills(), filter, "bills of "+guanjia.HouseholdID(community, household),
+		options.Find().SetSort(bson.D{{Key: "period", Value: 1}}))
+}

@@ -1,0 +1,215 @@
+package mongostore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/guanjia/guanjia"
+)
+
+// ImportHouseholds reads households (columns code, building, area_m2, parking_spaces) into a
+// community, replacing those with the same code, and adds their buildings to the community.
+// It returns the rows imported; a file with any bad row is an *ImportError and imports nothing.
+func (s *Store) ImportHouseholds(ctx context.Context, community string, r io.Reader) (int, error) {
+	c, err := s.Community(ctx, community)
+	if err != nil {
+		return 0, err
+	}
+	var bad problems
+	rows := readCSV(r, []string{"code", "building", "area_m2"}, []string{"parking_spaces"}, &bad)
+	seen := map[string]int{}
+	var list []guanjia.Household
+	for _, x := range rows {
+		code := x.get("code")
+		building, err := guanjia.ParseHouseholdCode(code)
+		if err != nil {
+			bad.add(x.line, "code %q: want building-entrance-room, e.g. 3-1-1201", code)
+			continue
+		}
+		if first, dup := seen[code]; dup {
+			bad.add(x.line, "household %s is also on line %d", code, first)
+			continue
+		}
+		seen[code] = x.line
+		h := guanjia.Household{Community: community, Code: code, Building: building}
+		if b, err := strconv.Atoi(x.get("building")); err != nil || b != building {
+			bad.add(x.line, "building %q does not match code %s (building %d)", x.get("building"), code, building)
+		}
+		if a, ok := parseCenti(x.get("area_m2")); !ok || a == 0 {
+			bad.add(x.line, "area_m2 %q: want square metres above 0, e.g. 120.5", x.get("area_m2"))
+		} else {
+			h.AreaCenti = a
+		}
+		if p := x.get("parking_spaces"); p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 0 || n > 99 {
+				bad.add(x.line, "parking_spaces %q: want a whole number from 0 to 99", p)
+			}
+			h.ParkingSpaces = n
+		}
+		list = append(list, h)
+	}
+	if err := bad.err("households"); err != nil {
+		return 0, err
+	}
+	buildings := slices.Clone(c.Buildings)
+	for _, h := range list {
+		if err := s.PutHousehold(ctx, h); err != nil {
+			return 0, err
+		}
+		if !slices.Contains(buildings, h.Building) {
+			buildings = append(buildings, h.Building)
+		}
+	}
+	if len(buildings) > len(c.Buildings) {
+		slices.Sort(buildings)
+		set := bson.D{{Key: "$set", Value: bson.D{{Key: "buildings", Value: buildings}}}}
+		if _, err := s.communities.UpdateOne(ctx, byID(community), set); err != nil {
+			return 0, fmt.Errorf("mongostore: buildings of %s: %w", community, err)
+		}
+	}
+	return len(list), nil
+}
+
+// ResidentID is the id an imported resident gets when the file gives none and no resident of
+// that name lives in the household yet: stable, so that importing again updates the same
+// person, and free of the name itself.
+func ResidentID(community, household, name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return "r-" + community + "-" + household + "-" + hex.EncodeToString(sum[:4])
+}
+
+// careTags maps what an import may say to a care tag: the tag or its Chinese name.
+var careTags = map[string]guanjia.CareTag{
+	"elderly_alone": guanjia.CareElderlyAlone, "独居老人": guanjia.CareElderlyAlone,
+	"pregnant": guanjia.CarePregnant, "孕妇": guanjia.CarePregnant,
+	"disabled": guanjia.CareDisabled, "残障": guanjia.CareDisabled, "残疾": guanjia.CareDisabled,
+	"infant": guanjia.CareInfant, "婴儿": guanjia.CareInfant, "婴幼儿": guanjia.CareInfant,
+}
+
+// ImportResidents reads residents (columns name, household, phone, care_tags, care_note and
+// optionally id) into a community. A row without an id updates the resident of that name in
+// that household, or adds one under ResidentID. Roles and language of existing people stay.
+// It returns the rows imported; a file with any bad row is an *ImportError and imports nothing.
+func (s *Store) ImportResidents(ctx context.Context, community string, r io.Reader) (int, error) {
+	if _, err := s.Community(ctx, community); err != nil {
+		return 0, err
+	}
+	homes, err := s.householdCodes(ctx, community)
+	if err != nil {
+		return 0, err
+	}
+	people, err := findAll[guanjia.Person](ctx, s.people, bson.D{{Key: "community", Value: community}},
+		"people of "+community, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return 0, err
+	}
+	byHome, byID := map[string]guanjia.Person{}, map[string]guanjia.Person{}
+	for _, p := range slices.Backward(people) { // the smallest id wins, as in PersonByName
+		byHome[p.Household+"\x00"+p.Name] = p
+		byID[p.ID] = p
+	}
+	var bad problems
+	rows := readCSV(r, []string{"name", "household"}, []string{"phone", "care_tags", "care_note", "id"}, &bad)
+	seen := map[string]int{}
+	var list []guanjia.Person
+	for _, x := range rows {
+		name, home := x.get("name"), x.get("household")
+		if name == "" {
+			bad.add(x.line, "no name")
+		}
+		if !homes[home] {
+			bad.add(x.line, "household %q is not in community %s: import it with the households first", home, community)
+		}
+		p := guanjia.Person{Name: name, Community: community, Household: home, Roles: []guanjia.Role{guanjia.RoleResident},
+			Lang: "zh", CareNote: x.get("care_note")}
+		old, known := byHome[home+"\x00"+name]
+		if id := x.get("id"); id != "" {
+			if strings.ContainsAny(id, " \t") {
+				bad.add(x.line, "id %q: want no spaces", id)
+			}
+			old, known = byID[id]
+			if !known {
+				if _, err := s.Person(ctx, id); err == nil {
+					bad.add(x.line, "id %q belongs to someone of another community", id)
+				} else if !errors.Is(err, guanjia.ErrNotFound) {
+					return 0, err
+				}
+			}
+			p.ID = id
+		}
+		if known {
+			p.ID, p.Roles, p.Lang, p.Buildings = old.ID, old.Roles, old.Lang, old.Buildings
+			if !p.Has(guanjia.RoleResident) {
+				p.Roles = append(slices.Clone(p.Roles), guanjia.RoleResident)
+			}
+		}
+		if p.ID == "" {
+			p.ID = ResidentID(community, home, name)
+		}
+		if first, dup := seen[p.ID]; dup {
+			bad.add(x.line, "the same resident as on line %d", first)
+			continue
+		}
+		seen[p.ID] = x.line
+		phone, ok := cleanPhone(x.get("phone"))
+		if !ok {
+			bad.add(x.line, "phone %q: want digits, e.g. 13800001201", x.get("phone"))
+		}
+		p.Phone = phone
+		for _, t := range strings.FieldsFunc(x.get("care_tags"), func(r rune) bool { return strings.ContainsRune(";；,，、", r) }) {
+			tag, ok := careTags[strings.TrimSpace(t)]
+			if !ok {
+				bad.add(x.line, "care tag %q: want elderly_alone, pregnant, disabled or infant", strings.TrimSpace(t))
+			} else if !slices.Contains(p.CareTags, tag) {
+				p.CareTags = append(p.CareTags, tag)
+			}
+		}
+		list = append(list, p)
+	}
+	if err := bad.err("residents"); err != nil {
+		return 0, err
+	}
+	for _, p := range list {
+		if err := s.PutPerson(ctx, p); err != nil {
+			return 0, err
+		}
+	}
+	return len(list), nil
+}
+
+// cleanPhone drops the spaces and dashes people write in phone numbers; empty is allowed.
+func cleanPhone(s string) (string, bool) {
+	s = strings.NewReplacer(" ", "", "-", "").Replace(s)
+	digits := strings.TrimPrefix(s, "+")
+	if s == "" {
+		return "", true
+	}
+	if len(digits) < 5 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	return s, true
+}
+
+// householdCodes is the set of a community's household codes.
+func (s *Store) householdCodes(ctx context.Context, community string) (map[string]bool, error) {
+	list, err := s.Households(ctx, community)
+	if err != nil {
+		return nil, err
+	}
+	codes := make(map[string]bool, len(list))
+	for _, h := range list {
+		codes[h.Code] = true
+	}
+	return codes, nil
+}

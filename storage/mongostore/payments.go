@@ -1,0 +1,121 @@
+package mongostore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/guanjia/guanjia"
+)
+
+// PaymentID is the storage key of a payment that carries a receipt or import reference: the
+// same reference for the same household and period is the same payment, however often it is
+// recorded or imported.
+func PaymentID(community, household, period, ref string) string {
+	return community + ":" + household + ":" + period + ":" + ref
+}
+
+// RecordPayment saves a payment towards the bill of its household and period. The amount must
+// be positive and the bill must exist (else an error wrapping guanjia.ErrNotFound). An empty
+// ID becomes PaymentID when the payment has a Ref, and a fresh random id otherwise. Recording
+// the same payment again changes nothing; another payment under an id already used is an
+// error wrapping guanjia.ErrConflict.
+func (s *Store) RecordPayment(ctx context.Context, p guanjia.Payment) error {
+	_, err := s.recordPayment(ctx, p)
+	return err
+}
+
+// recordPayment is RecordPayment, also telling whether the payment is new.
+func (s *Store) recordPayment(ctx context.Context, p guanjia.Payment) (bool, error) {
+	if err := checkPayment(p); err != nil {
+		return false, err
+	}
+	if _, err := s.Bill(ctx, p.Community, p.Household, p.Period); err != nil {
+		return false, fmt.Errorf("mongostore: payment for %s %s: %w", p.Household, p.Period, err)
+	}
+	switch {
+	case p.ID != "":
+	case p.Ref != "":
+		p.ID = PaymentID(p.Community, p.Household, p.Period, p.Ref)
+	default:
+		b := make([]byte, 8)
+		if _, err := rand.Read(b); err != nil {
+			return false, fmt.Errorf("mongostore: payment id: %w", err)
+		}
+		p.ID = "pay-" + hex.EncodeToString(b)
+	}
+	p.At = p.At.UTC()
+	// The insert decides: of two recordings of one payment only one adds it.
+	_, err := s.payments().InsertOne(ctx, p)
+	if err == nil {
+		return true, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return false, fmt.Errorf("mongostore: record payment %s: %w", p.ID, err)
+	}
+	old, err := findOne[guanjia.Payment](ctx, s.payments(), byID(p.ID), "payment "+p.ID)
+	if err != nil {
+		return false, err
+	}
+	if old.Community != p.Community || old.Household != p.Household || old.Period != p.Period || old.Amount != p.Amount {
+		return false, fmt.Errorf("mongostore: record payment %s: another payment has this id: %w", p.ID, guanjia.ErrConflict)
+	}
+	return false, nil
+}
+
+func checkPayment(p guanjia.Payment) error {
+	if _, err := guanjia.ParsePeriod(p.Period); err != nil {
+		return fmt.Errorf("mongostore: payment: %w", err)
+	}
+	switch {
+	case p.Community == "" || p.Household == "":
+		return fmt.Errorf("mongostore: payment: no community or household: %w", guanjia.ErrInvalid)
+	case p.Amount <= 0:
+		return fmt.Errorf("mongostore: payment: amount %s: %w", p.Amount, guanjia.ErrInvalid)
+	case p.At.IsZero():
+		return fmt.Errorf("mongostore: payment: no time: %w", guanjia.ErrInvalid)
+	}
+	return nil
+}
+
+// Payments lists a household's payments by period, then as they were paid; none is an empty list.
+func (s *Store) Payments(ctx context.Context, community, household string) ([]guanjia.Payment, error) {
+	filter := bson.D{{Key: "community", Value: community}, {Key: "household", Value: household}}
+	return findAll[guanjia.Payment](ctx, s.payments(), filter, "payments of "+guanjia.HouseholdID(community, household),
+		options.Find().SetSort(bson.D{{Key: "period", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+}
+
+// Arrears lists what a household still owes, by period, oldest first: each bill less the
+// payments towards it, leaving out the periods paid in full (or overpaid). None owed is an
+// empty list; an unknown household is an error wrapping guanjia.ErrNotFound.
+func (s *Store) Arrears(ctx context.Context, community, household string) ([]guanjia.Arrear, error) {
+	if _, err := s.Household(ctx, community, household); err != nil {
+		return nil, err
+	}
+	bills, err := s.Bills(ctx, community, household)
+	if err != nil {
+		return nil, err
+	}
+	pays, err := s.Payments(ctx, community, household)
+	if err != nil {
+		return nil, err
+	}
+	paid := map[string]guanjia.Money{}
+	for _, p := range pays {
+		paid[p.Period] += p.Amount
+	}
+	list := []guanjia.Arrear{}
+	for _, b := range bills {
+		a := guanjia.Arrear{Period: b.Period, Billed: b.Total, Paid: paid[b.Period], Due: b.Due}
+		a.Owed = a.Billed - a.Paid
+		if a.Owed > 0 {
+			list = append(list, a)
+		}
+	}
+	return list, nil
+}

@@ -1,0 +1,150 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/guanjia/guanjia"
+)
+
+func TestPaymentsAndArrears(t *testing.T) { forEachBackend(t, testPaymentsAndArrears) }
+
+// testPaymentsAndArrears bills 张三 for October and November and pays bit by bit: arrears
+// list what is owed by period, oldest first, and shrink with each payment.
+func testPaymentsAndArrears(t *testing.T, st *Store) {
+	ctx := context.Background()
+	october := november.AddDate(0, -1, 0)
+	must(t, st.SeedAt(ctx, october))
+	must(t, st.SeedAt(ctx, november))
+	for _, p := range []string{"2026-10", "2026-11"} {
+		if _, _, err := st.GenerateBills(ctx, p, november); err != nil {
+			t.Fatal(err)
+		}
+	}
+	oct, nov := time.Date(2026, 11, 15, 0, 0, 0, 0, shanghai).UTC(), time.Date(2026, 12, 15, 0, 0, 0, 0, shanghai).UTC()
+	arrears := func(what string, want ...guanjia.Arrear) {
+		t.Helper()
+		if want == nil {
+			want = []guanjia.Arrear{}
+		}
+		got, err := st.Arrears(ctx, SampleCommunity, "3-1-1201")
+		check(t, what, got, err, want)
+	}
+	arrears("arrears before paying",
+		guanjia.Arrear{Period: "2026-10", Billed: 76821, Owed: 76821, Due: oct},
+		guanjia.Arrear{Period: "2026-11", Billed: 76821, Owed: 76821, Due: nov})
+
+	pay := guanjia.Payment{Community: SampleCommunity, Household: "3-1-1201", Period: "2026-10", Amount: 76821,
+		At: november, By: "p-wang", Ref: "R-1001"}
+	must(t, st.RecordPayment(ctx, pay))
+	arrears("arrears after paying October",
+		guanjia.Arrear{Period: "2026-11", Billed: 76821, Owed: 76821, Due: nov})
+	must(t, st.RecordPayment(ctx, pay)) // the same receipt again: nothing more is paid
+	arrears("arrears after recording the receipt twice",
+		guanjia.Arrear{Period: "2026-11", Billed: 76821, Owed: 76821, Due: nov})
+	again := pay
+	again.Amount = 100
+	if err := st.RecordPayment(ctx, again); !errors.Is(err, guanjia.ErrConflict) {
+		t.Errorf("another amount under a used receipt: err = %v, want ErrConflict", err)
+	}
+
+	part := guanjia.Payment{Community: SampleCommunity, Household: "3-1-1201", Period: "2026-11", Amount: 30000, At: november, By: "p-wang"}
+	must(t, st.RecordPayment(ctx, part))
+	must(t, st.RecordPayment(ctx, part)) // no receipt: two payments of 300.00
+	arrears("arrears after paying 600.00 of November",
+		guanjia.Arrear{Period: "2026-11", Billed: 76821, Paid: 60000, Owed: 16821, Due: nov})
+	part.Amount = 20000 // overpaid by 31.79: nothing owed
+	must(t, st.RecordPayment(ctx, part))
+	arrears("arrears after paying too much")
+	pays, err := st.Payments(ctx, SampleCommunity, "3-1-1201")
+	if err != nil || len(pays) != 4 || pays[0].ID != PaymentID(SampleCommunity, "3-1-1201", "2026-10", "R-1001") {
+		t.Errorf("payments = %+v, %v; want 4, the receipt's under its PaymentID", pays, err)
+	}
+
+	// 李四 still owes both months.
+	got, err := st.Arrears(ctx, SampleCommunity, "2-2-502")
+	if err != nil || len(got) != 2 || got[0].Period != "2026-10" || got[1].Owed != 31758 {
+		t.Errorf("李四's arrears = %+v, %v", got, err)
+	}
+	if _, err := st.Arrears(ctx, SampleCommunity, "9-9-999"); !errors.Is(err, guanjia.ErrNotFound) {
+		t.Errorf("arrears of an unknown household: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestPaymentRefused(t *testing.T) { forEachBackend(t, testPaymentRefused) }
+
+func testPaymentRefused(t *testing.T, st *Store) {
+	ctx := context.Background()
+	must(t, st.SeedAt(ctx, november))
+	if _, _, err := st.GenerateBills(ctx, "2026-11", november); err != nil {
+		t.Fatal(err)
+	}
+	ok := guanjia.Payment{Community: SampleCommunity, Household: "3-1-1201", Period: "2026-11", Amount: 100, At: november}
+	for what, c := range map[string]struct {
+		change func(*guanjia.Payment)
+		want   error
+	}{
+		"no bill for the period": {func(p *guanjia.Payment) { p.Period = "2026-12" }, guanjia.ErrNotFound},
+		"unknown household":      {func(p *guanjia.Payment) { p.Household = "9-9-999" }, guanjia.ErrNotFound},
+		"zero amount":            {func(p *guanjia.Payment) { p.Amount = 0 }, guanjia.ErrInvalid},
+		"negative amount":        {func(p *guanjia.Payment) { p.Amount = -5 }, guanjia.ErrInvalid},
+		"bad period":             {func(p *guanjia.Payment) { p.Period = "11/2026" }, guanjia.ErrInvalid},
+		"no time":                {func(p *guanjia.Payment) { p.At = time.Time{} }, guanjia.ErrInvalid},
+	} {
+		p := ok
+		c.change(&p)
+		if err := st.RecordPayment(ctx, p); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", what, err, c.want)
+		}
+	}
+	if n := countOf(t, st.payments()); n != 0 {
+		t.Errorf("%d payments stored after refusals", n)
+	}
+}
+
+func TestReadings(t *testing.T) { forEachBackend(t, testReadings) }
+
+func testReadings(t *testing.T, st *Store) {
+	ctx := context.Background()
+	must(t, st.SeedAt(ctx, november))
+	got, err := st.Readings(ctx, SampleCommunity, "3-1-1201", "2026-11")
+	check(t, "seeded readings", got, err, []Reading{
+		{ID: "sample:3-1-1201:2026-11:water", Community: SampleCommunity, Household: "3-1-1201", Period: "2026-11",
+			Kind: guanjia.FeeWater, PreviousCenti: 152300, CurrentCenti: 153500},
+		{ID: "sample:3-1-1201:2026-11:electricity", Community: SampleCommunity, Household: "3-1-1201", Period: "2026-11",
+			Kind: guanjia.FeeElectricity, PreviousCenti: 1741600, CurrentCenti: 1760400},
+	})
+	// The sample meters follow on: October ends where November starts.
+	oct := sampleReadings(november.AddDate(0, -1, 0))
+	if oct[0].CurrentCenti != 152300 || oct[0].Period != "2026-10" {
+		t.Errorf("October's water reading of 3-1-1201 = %+v", oct[0])
+	}
+
+	r := Reading{Community: SampleCommunity, Household: "3-1-1201", Period: "2026-11", Kind: guanjia.FeeWater,
+		PreviousCenti: 152300, CurrentCenti: 154000}
+	must(t, st.PutReading(ctx, r))
+	got, err = st.Readings(ctx, SampleCommunity, "3-1-1201", "2026-11")
+	if err != nil || len(got) != 2 || got[0].CurrentCenti != 154000 {
+		t.Errorf("after replacing the water reading: %+v, %v", got, err)
+	}
+	for what, c := range map[string]struct {
+		change func(*Reading)
+		want   error
+	}{
+		"meter ran backwards": {func(r *Reading) { r.CurrentCenti = 100 }, guanjia.ErrInvalid},
+		"gas meter":           {func(r *Reading) { r.Kind = "gas" }, guanjia.ErrInvalid},
+		"bad period":          {func(r *Reading) { r.Period = "2026-1" }, guanjia.ErrInvalid},
+		"unknown household":   {func(r *Reading) { r.Household = "9-9-999" }, guanjia.ErrNotFound},
+		"id not its key":      {func(r *Reading) { r.ID = "x" }, guanjia.ErrInvalid},
+	} {
+		bad := r
+		c.change(&bad)
+		if err := st.PutReading(ctx, bad); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", what, err, c.want)
+		}
+	}
+	got, err = st.Readings(ctx, SampleCommunity, "3-1-1201", "2026-12")
+	check(t, "readings of a month not read", got, err, []Reading{})
+}
