@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
@@ -18,7 +19,7 @@ var feeWords = []string{"物业费", "欠多少", "欠费", "账单", "缴费", 
 
 // strongFeeWords are specific enough to answer in a group without being addressed: "多少钱"
 // in a group chat is rarely a question for the property office.
-var strongFeeWords = []string{"物业费", "欠费", "账单", "缴费", "交费", "水费", "电费", "停车费", "/fee"}
+var strongFeeWords = []string{"物业费", "欠费", "欠多少", "账单", "缴费", "交费", "水费", "电费", "停车费", "/fee"}
 
 func strongFeeQuestion(text string) bool {
 	for _, w := range strongFeeWords {
@@ -131,10 +132,21 @@ func (e *Engine) howToPay(ctx context.Context, lang, community string, errp *err
 			return "", fmt.Errorf("flows: fees: faq: %w", err)
 		}
 		if f, ok := bestFAQ(faqs, "缴费方式 怎么缴费"); ok {
-			return f.Answer, nil
+			return withoutHeading(f.Answer), nil
 		}
 	}
 	return e.render(lang, "fee.how_to_pay", nil, errp), nil
+}
+
+// withoutHeading drops a first line that is only a heading ("缴费方式："), as the fee answer
+// puts its own in front of the office's text.
+func withoutHeading(answer string) string {
+	first, rest, ok := strings.Cut(answer, "\n")
+	first = strings.TrimSpace(first)
+	if ok && utf8.RuneCountInString(first) <= 12 && (strings.HasSuffix(first, "：") || strings.HasSuffix(first, ":")) {
+		return strings.TrimSpace(rest)
+	}
+	return answer
 }
 
 // itemData describes one bill item; with explain, the quantity and rate behind it.
@@ -142,6 +154,7 @@ func (e *Engine) itemData(lang string, it guanjia.BillItem, explain bool, errp *
 	return map[string]any{
 		"Name":     e.render(lang, "fee.kind."+it.Kind, nil, errp),
 		"Unit":     e.render(lang, "fee.unit."+it.Kind, nil, errp),
+		"Per":      e.render(lang, "fee.per."+it.Kind, nil, errp),
 		"Amount":   it.Amount.String(),
 		"Quantity": centi(it.QuantityCenti),
 		"Rate":     it.Rate.String(),
@@ -198,10 +211,14 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 	}
 	p := guanjia.Payment{Community: t.person.Community, Household: household, Period: period, Amount: money,
 		At: e.Now(), By: t.person.ID}
-	if err := e.Fees.RecordPayment(ctx, p); errors.Is(err, guanjia.ErrNotFound) || errors.Is(err, guanjia.ErrInvalid) {
-		t.say("fee.payment_no_bill", map[string]any{"Household": household, "Period": period})
+	switch err := e.Fees.RecordPayment(ctx, p); {
+	case errors.Is(err, guanjia.ErrNotFound):
+		t.say("fee.no_household", map[string]any{"Household": household})
 		return nil
-	} else if err != nil {
+	case errors.Is(err, guanjia.ErrInvalid):
+		t.say("fee.payment_too_far", map[string]any{"Period": period})
+		return nil
+	case err != nil:
 		return fmt.Errorf("flows: record payment: %w", err)
 	}
 	e.Log.Info("payment recorded", "community", p.Community, "period", period, "by", t.person.ID)
@@ -213,8 +230,12 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 	for _, a := range arrears {
 		owed += a.Owed
 	}
+	_, err = e.Fees.Bill(ctx, t.person.Community, household, period)
+	if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+		return fmt.Errorf("flows: record payment: %w", err)
+	}
 	t.say("fee.payment_recorded", map[string]any{"Household": household, "Period": period,
-		"Amount": money.String(), "Owed": owed.String()})
+		"Amount": money.String(), "Owed": owed.String(), "Ahead": err != nil})
 	return e.thankPayer(ctx, t, household, period, money)
 }
 

@@ -87,6 +87,10 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 		return fmt.Errorf("%s: %w", filepath.Base(file), err)
 	}
 	log.Info("imported", "kind", kind, "community", c.ID, "rows", n)
+	if kind == "payments" {
+		fmt.Fprintf(stdout, "%s：新记录 %d 笔收费到 %s（%s），已记录过的不重复计入。\n", filepath.Base(file), n, c.Name, c.ID)
+		return nil
+	}
 	fmt.Fprintf(stdout, "%s：已导入 %d 行到 %s（%s）。\n", filepath.Base(file), n, c.Name, c.ID)
 	return nil
 }

@@ -101,7 +101,7 @@ func TestImportSamplesEndToEnd(t *testing.T) {
 		{[]string{"import", "residents", "samples/residents.csv", "-community", "示例花园"}, "已导入 6 行"},
 		{[]string{"import", "-community", "sample", "readings", "samples/readings.csv"}, "已导入 24 行"},
 		{[]string{"bills", "generate", "2026-10"}, "2026-10："},
-		{[]string{"import", "payments", "samples/payments.csv"}, "已导入 5 行"},
+		{[]string{"import", "payments", "samples/payments.csv"}, "新记录 5 笔收费"},
 		{[]string{"faq", "import", "samples/faq.yaml"}, "已导入 5 条常见问题"},
 	}
 	for _, s := range steps {

@@ -79,28 +79,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "", "console":
 		return runChat(ctx, cfg, log, cmd == "console", stdin, stdout)
-	case "code":
-		return runCode(ctx, cfg, log, args, stdout)
-	case "tickets":
-		return runTickets(ctx, cfg, log, args, stdout)
-	case "seed":
-		return runSeed(ctx, cfg, log, stdout)
-	case "import":
-		return runImport(ctx, cfg, log, args, stdout)
-	case "faq":
-		return runFAQ(ctx, cfg, log, args, stdout)
-	case "rates":
-		return runRates(ctx, cfg, log, args, stdout)
-	case "bills":
-		return runBills(ctx, cfg, log, args, stdout)
 	case "wechat":
 		return runWeChat(ctx, cfg, log, args, stdout, nil)
 	case "config":
 		fmt.Fprint(stdout, cfg.Redacted())
 		return nil
 	}
+	if admin, ok := adminCommands[cmd]; ok {
+		return admin(ctx, cfg, log, args, stdout)
+	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// adminCommands are the commands that work on the stored records and exit.
+var adminCommands = map[string]func(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error{
+	"code":    runCode,
+	"tickets": runTickets,
+	"seed": func(ctx context.Context, cfg Config, log *slog.Logger, _ []string, stdout io.Writer) error {
+		return runSeed(ctx, cfg, log, stdout)
+	},
+	"import": runImport,
+	"faq":    runFAQ,
+	"rates":  runRates,
+	"bills":  runBills,
 }
 
 // newLogger logs to stderr. At the console, where stderr shares the screen with the chat,

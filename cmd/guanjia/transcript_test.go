@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -116,7 +118,7 @@ func openTestApp(t *testing.T, cfg Config, clk *clock, out io.Writer) *testApp {
 	if err != nil {
 		t.Fatalf("open: %v (is redis-server running on 127.0.0.1:6379?)", err)
 	}
-	if err := a.Store.Seed(ctx); err != nil {
+	if err := a.Store.SeedAt(ctx, clk.Now()); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	ta := &testApp{App: a, con: console.New(nil, out, clk.Now), outDone: make(chan struct{})}
@@ -138,7 +140,8 @@ func (ta *testApp) Close() error {
 
 // runScript plays a transcript script through the console channel and returns what was
 // shown. Each chat line moves the clock 20 s on. Lines starting with "!" direct the test: "!wait 31m" moves the clock on,
-// "!restart" closes the app and opens a new one on the same stores.
+// "!restart" closes the app and opens a new one on the same stores. A line "$ guanjia <command>"
+// runs an admin command on the same stores, as an office would beside the running bot.
 func runScript(t *testing.T, script string) string {
 	t.Helper()
 	cfg := testConfig(t)
@@ -166,8 +169,24 @@ func runScript(t *testing.T, script string) string {
 				t.Fatalf("close: %v", err)
 			}
 			app = openTestApp(t, cfg, clk, &out)
+		case strings.HasPrefix(line, "$ guanjia "):
+			args := strings.Fields(strings.TrimPrefix(line, "$ guanjia "))
+			admin, ok := adminCommands[args[0]]
+			if !ok {
+				t.Fatalf("no admin command in %q", line)
+			}
+			if err := admin(ctx, cfg, slog.New(slog.DiscardHandler), args[1:], &out); err != nil {
+				fmt.Fprintf(&out, "guanjia: %v\n", err)
+			}
 		case strings.HasPrefix(line, "#"):
 		default:
+			if strings.Contains(line, "{code}") {
+				seen := bindCode.FindAllStringSubmatch(out.String(), -1)
+				if len(seen) == 0 {
+					t.Fatalf("%q: no binding code shown yet", line)
+				}
+				line = strings.ReplaceAll(line, "{code}", seen[len(seen)-1][1])
+			}
 			// People take a moment to type; the timeline shows it.
 			clk.Advance(20 * time.Second)
 			if err := app.con.Line(ctx, app.Mux, line); err != nil {
@@ -175,7 +194,19 @@ func runScript(t *testing.T, script string) string {
 			}
 		}
 	}
-	return out.String()
+	// Codes are random: the transcript shows where they were, not what they were.
+	return maskCodes(out.String())
+}
+
+// bindCode finds a binding code as the bot shows it; a script uses the last one as {code}.
+var bindCode = regexp.MustCompile(`绑定码：(\d{6})`)
+
+// maskCodes hides every binding code shown, also where a person typed it.
+func maskCodes(s string) string {
+	for _, m := range bindCode.FindAllStringSubmatch(s, -1) {
+		s = strings.ReplaceAll(s, m[1], "<code>")
+	}
+	return s
 }
 
 // TestTranscripts plays every testdata/*.txt script and compares the conversation with
@@ -193,6 +224,9 @@ func TestTranscripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := runScript(t, string(script))
+			for _, leak := range residentGroupLeaks(got) {
+				t.Errorf("a residents' group was shown private data: %q", leak)
+			}
 			golden := strings.TrimSuffix(path, ".txt") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -211,6 +245,31 @@ func TestTranscripts(t *testing.T) {
 	}
 }
 
+// privateData is what must never reach a residents' group: a household's amounts (always
+// shown in yuan and fen, 301.25), phone numbers (whole or masked) and care notes. Prices the
+// office publishes in its FAQ (300 元/月) may be said there.
+var privateData = regexp.MustCompile(`\d+\.\d\d|1\d{10}|\d{3}\*{4}\d{4}|耳背|独居`)
+
+// residentGroupLeaks returns the bot messages to residents' groups (named …业主群 in the
+// sample data) that show private data.
+func residentGroupLeaks(transcript string) []string {
+	var leaks []string
+	inGroup := false
+	for _, line := range strings.Split(transcript, "\n") {
+		switch {
+		case strings.HasPrefix(line, "["):
+			chat, _, _ := strings.Cut(line[1:], "]")
+			inGroup = strings.HasSuffix(chat, "业主群")
+		case !strings.HasPrefix(line, "  "):
+			inGroup = false
+		}
+		if inGroup && privateData.MatchString(line) {
+			leaks = append(leaks, line)
+		}
+	}
+	return leaks
+}
+
 // diff shows the first lines where two transcripts part.
 func diff(want, got string) string {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
@@ -227,4 +286,20 @@ func diff(want, got string) string {
 		}
 	}
 	return "(equal)"
+}
+
+// TestResidentGroupLeaks checks the check: what it must catch in a residents' group, and what
+// may be said there or anywhere else.
+func TestResidentGroupLeaks(t *testing.T) {
+	transcript := "> 张三@3号楼业主群: 物业费\n" +
+		"[3号楼业主群] @张三 合计 768.21 元\n" + // an amount: caught
+		"[3号楼业主群] 请联系\n  李奶奶女儿 138****1234\n" + // a masked phone on a continuation line: caught
+		"[3号楼业主群] 停车每月 300 元，3号楼1单元\n" + // published prices and addresses: fine
+		"[张三] 合计 768.21 元\n" + // private: fine
+		"[员工群] 13800001201\n" // staff: fine
+	got := residentGroupLeaks(transcript)
+	want := []string{"[3号楼业主群] @张三 合计 768.21 元", "  李奶奶女儿 138****1234"}
+	if !slices.Equal(got, want) {
+		t.Errorf("leaks = %q, want %q", got, want)
+	}
 }

@@ -75,9 +75,10 @@ func (s *Store) ImportReadings(ctx context.Context, community string, r io.Reade
 }
 
 // ImportPayments reads payments (columns household, period, amount, paid_at, ref; amount in
-// yuan like 356.50, paid_at YYYY-MM-DD) into a community. Each needs the bill of its period
-// and a ref, which with the household and period makes its id: importing it again adds
-// nothing. It returns the rows imported; a file with any bad row is an *ImportError and
+// yuan like 356.50, paid_at YYYY-MM-DD) into a community. Each needs a known household, a
+// period at most MaxPrepayMonths after paid_at (its bill may come later) and a ref, which with
+// the household and period makes its id: importing it again adds nothing. It returns how many
+// payments were new; a file with any bad row is an *ImportError and
 // imports nothing.
 func (s *Store) ImportPayments(ctx context.Context, community string, r io.Reader) (int, error) {
 	if _, err := s.Community(ctx, community); err != nil {
@@ -90,37 +91,24 @@ func (s *Store) ImportPayments(ctx context.Context, community string, r io.Reade
 	var bad problems
 	rows := readCSV(r, []string{"household", "period", "amount", "paid_at", "ref"}, nil, &bad)
 	seen := map[string]int{}
-	billed := map[string]bool{}
 	var list []guanjia.Payment
 	for _, x := range rows {
 		p := guanjia.Payment{Community: community, Household: x.get("household"), Period: x.get("period"),
 			Ref: x.get("ref"), By: "import"}
-		known := homes[p.Household]
-		if !known {
+		if !homes[p.Household] {
 			bad.add(x.line, "household %q is not in community %s", p.Household, community)
 		}
-		_, err := guanjia.ParsePeriod(p.Period)
+		period, err := guanjia.ParsePeriod(p.Period)
 		if err != nil {
 			bad.add(x.line, "period %q: want YYYY-MM, e.g. 2026-11", p.Period)
-		}
-		if known && err == nil {
-			id := guanjia.BillID(community, p.Household, p.Period)
-			if _, ok := billed[id]; !ok {
-				_, err := s.Bill(ctx, community, p.Household, p.Period)
-				if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
-					return 0, err
-				}
-				billed[id] = err == nil
-			}
-			if !billed[id] {
-				bad.add(x.line, "%s has no bill for %s: run guanjia bills generate %s first", p.Household, p.Period, p.Period)
-			}
 		}
 		if p.Amount, err = guanjia.ParseMoney(x.get("amount")); err != nil || p.Amount == 0 {
 			bad.add(x.line, "amount %q: want yuan above 0, e.g. 356.50", x.get("amount"))
 		}
 		if p.At, err = time.ParseInLocation("2006-01-02", x.get("paid_at"), s.loc); err != nil {
 			bad.add(x.line, "paid_at %q: want YYYY-MM-DD, e.g. 2026-11-20", x.get("paid_at"))
+		} else if !period.IsZero() && tooFarAhead(period, p.At) {
+			bad.add(x.line, "period %s is more than %d months after paid_at %s", p.Period, MaxPrepayMonths, x.get("paid_at"))
 		}
 		if p.Ref == "" {
 			bad.add(x.line, "no ref: the receipt number keeps a payment from being counted twice")
@@ -144,10 +132,15 @@ func (s *Store) ImportPayments(ctx context.Context, community string, r io.Reade
 	if err := bad.err("payments"); err != nil {
 		return 0, err
 	}
+	added := 0
 	for _, p := range list {
-		if _, err := s.recordPayment(ctx, p); err != nil {
-			return 0, err
+		isNew, err := s.recordPayment(ctx, p)
+		if err != nil {
+			return added, err
+		}
+		if isNew {
+			added++
 		}
 	}
-	return len(list), nil
+	return added, nil
 }

@@ -84,7 +84,7 @@ var importCases = []importCase{{
 		"2-2-502,2026-11,35x.50,2026-11-21,ZFB-0002\n" + // line 3: a bad amount
 		"1-1-101,2026-11,100,2026-11-21,\n" + // no ref
 		"8-8-808,2026-11,100,2026-11-21,ZFB-0004\n" + // line 5: an unknown household
-		"1-1-101,2026-12,100,2026-11-21,ZFB-0005\n" + // no bill for December
+		"1-1-101,2028-12,100,2026-11-21,ZFB-0005\n" + // a period two years ahead
 		"1-1-101,2026-11,100,21.11.2026,ZFB-0006\n" + // bad date
 		"1-1-101,2026-11,0,2026-11-21,ZFB-0007\n", // nothing paid
 	badLines: []int{3, 4, 5, 6, 7, 8},
@@ -127,8 +127,12 @@ func testImports(t *testing.T, st *Store) {
 		}
 		once := dump(t, c.coll(st))
 		n, err = c.run(st)(ctx, SampleCommunity, strings.NewReader(c.good))
-		if err != nil || n != c.goodRows {
-			t.Fatalf("%s: good file again: %d, %v", c.kind, n, err)
+		wantAgain := c.goodRows
+		if c.kind == "payments" {
+			wantAgain = 0 // payments count only those new to the store
+		}
+		if err != nil || n != wantAgain {
+			t.Fatalf("%s: good file again: %d, %v; want %d", c.kind, n, err, wantAgain)
 		}
 		if twice := dump(t, c.coll(st)); !reflect.DeepEqual(once, twice) {
 			t.Errorf("%s: importing again changed the records:\n%v\n%v", c.kind, once, twice)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -21,7 +22,10 @@ func PaymentID(community, household, period, ref string) string {
 }
 
 // RecordPayment saves a payment towards the bill of its household and period. The amount must
-// be positive and the bill must exist (else an error wrapping guanjia.ErrNotFound). An empty
+// be positive and the household must exist (else an error wrapping guanjia.ErrNotFound). The
+// bill need not exist yet: a payment ahead of its bill (paid early, or recorded before the
+// month's bills are generated) counts once the bill is there, as long as the period is at most
+// MaxPrepayMonths after the month it was paid in (else guanjia.ErrInvalid). An empty
 // ID becomes PaymentID when the payment has a Ref, and a fresh random id otherwise. Recording
 // the same payment again changes nothing; another payment under an id already used is an
 // error wrapping guanjia.ErrConflict.
@@ -35,7 +39,7 @@ func (s *Store) recordPayment(ctx context.Context, p guanjia.Payment) (bool, err
 	if err := checkPayment(p); err != nil {
 		return false, err
 	}
-	if _, err := s.Bill(ctx, p.Community, p.Household, p.Period); err != nil {
+	if _, err := s.Household(ctx, p.Community, p.Household); err != nil {
 		return false, fmt.Errorf("mongostore: payment for %s %s: %w", p.Household, p.Period, err)
 	}
 	switch {
@@ -68,11 +72,25 @@ func (s *Store) recordPayment(ctx context.Context, p guanjia.Payment) (bool, err
 	return false, nil
 }
 
+// MaxPrepayMonths is how far ahead of the month it is paid in a payment may be for: further
+// is much more likely a typing mistake than a resident paying a year and more in advance.
+const MaxPrepayMonths = 12
+
+// tooFarAhead reports whether period is more than MaxPrepayMonths after the month of paid.
+func tooFarAhead(period time.Time, paid time.Time) bool {
+	months := (period.Year()-paid.Year())*12 + int(period.Month()) - int(paid.Month())
+	return months > MaxPrepayMonths
+}
+
 func checkPayment(p guanjia.Payment) error {
-	if _, err := guanjia.ParsePeriod(p.Period); err != nil {
+	period, err := guanjia.ParsePeriod(p.Period)
+	if err != nil {
 		return fmt.Errorf("mongostore: payment: %w", err)
 	}
 	switch {
+	case !p.At.IsZero() && tooFarAhead(period, p.At):
+		return fmt.Errorf("mongostore: payment: period %s is more than %d months after %s: %w",
+			p.Period, MaxPrepayMonths, p.At.Format("2006-01"), guanjia.ErrInvalid)
 	case p.Community == "" || p.Household == "":
 		return fmt.Errorf("mongostore: payment: no community or household: %w", guanjia.ErrInvalid)
 	case p.Amount <= 0:

@@ -86,12 +86,12 @@ func testPaymentRefused(t *testing.T, st *Store) {
 		change func(*guanjia.Payment)
 		want   error
 	}{
-		"no bill for the period": {func(p *guanjia.Payment) { p.Period = "2026-12" }, guanjia.ErrNotFound},
-		"unknown household":      {func(p *guanjia.Payment) { p.Household = "9-9-999" }, guanjia.ErrNotFound},
-		"zero amount":            {func(p *guanjia.Payment) { p.Amount = 0 }, guanjia.ErrInvalid},
-		"negative amount":        {func(p *guanjia.Payment) { p.Amount = -5 }, guanjia.ErrInvalid},
-		"bad period":             {func(p *guanjia.Payment) { p.Period = "11/2026" }, guanjia.ErrInvalid},
-		"no time":                {func(p *guanjia.Payment) { p.At = time.Time{} }, guanjia.ErrInvalid},
+		"period too far ahead": {func(p *guanjia.Payment) { p.Period = "2027-12" }, guanjia.ErrInvalid},
+		"unknown household":    {func(p *guanjia.Payment) { p.Household = "9-9-999" }, guanjia.ErrNotFound},
+		"zero amount":          {func(p *guanjia.Payment) { p.Amount = 0 }, guanjia.ErrInvalid},
+		"negative amount":      {func(p *guanjia.Payment) { p.Amount = -5 }, guanjia.ErrInvalid},
+		"bad period":           {func(p *guanjia.Payment) { p.Period = "11/2026" }, guanjia.ErrInvalid},
+		"no time":              {func(p *guanjia.Payment) { p.At = time.Time{} }, guanjia.ErrInvalid},
 	} {
 		p := ok
 		c.change(&p)
@@ -147,4 +147,31 @@ func testReadings(t *testing.T, st *Store) {
 	}
 	got, err = st.Readings(ctx, SampleCommunity, "3-1-1201", "2026-12")
 	check(t, "readings of a month not read", got, err, []Reading{})
+}
+
+func TestPaymentAheadOfItsBill(t *testing.T) { forEachBackend(t, testPaymentAheadOfItsBill) }
+
+// testPaymentAheadOfItsBill pays December before its bill exists: nothing is owed for it
+// until the bill is generated, and then only what the payment leaves.
+func testPaymentAheadOfItsBill(t *testing.T, st *Store) {
+	ctx := context.Background()
+	december := november.AddDate(0, 1, 0)
+	must(t, st.SeedAt(ctx, december))
+	early := guanjia.Payment{Community: SampleCommunity, Household: "3-1-1201", Period: "2026-12", Amount: 50000,
+		At: november, By: "p-wang", Ref: "WX-EARLY"}
+	must(t, st.RecordPayment(ctx, early))
+	if got, err := st.Arrears(ctx, SampleCommunity, "3-1-1201"); err != nil || len(got) != 0 {
+		t.Fatalf("arrears before December is billed = %+v, %v; want none", got, err)
+	}
+	if _, _, err := st.GenerateBills(ctx, "2026-12", december); err != nil {
+		t.Fatal(err)
+	}
+	bill, err := st.Bill(ctx, SampleCommunity, "3-1-1201", "2026-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Arrears(ctx, SampleCommunity, "3-1-1201")
+	if err != nil || len(got) != 1 || got[0].Paid != 50000 || got[0].Owed != bill.Total-50000 {
+		t.Errorf("arrears after December is billed = %+v, %v; want %s less 500.00", got, err, bill.Total)
+	}
 }
