@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -29,6 +30,9 @@ type WeChatConfig struct {
 	Gap          time.Duration `yaml:"gap"`
 	GapJitter    time.Duration `yaml:"gap_jitter"`
 	BroadcastGap time.Duration `yaml:"broadcast_gap"`
+	// ServerURL, when set, receives every request meant for web WeChat: a relay, or a test
+	// server standing in for WeChat.
+	ServerURL string `yaml:"server_url"`
 }
 
 func weChatDefaults() WeChatConfig {
@@ -37,16 +41,46 @@ func weChatDefaults() WeChatConfig {
 }
 
 func (w WeChatConfig) problems() []string {
+	var problems []string
 	if w.Gap < 0 || w.GapJitter < 0 || w.BroadcastGap < 0 {
-		return []string{"WECHAT_GAP, WECHAT_GAP_JITTER and WECHAT_BROADCAST_GAP must not be negative"}
+		problems = append(problems, "WECHAT_GAP, WECHAT_GAP_JITTER and WECHAT_BROADCAST_GAP must not be negative")
 	}
-	return nil
+	if w.ServerURL != "" {
+		if _, err := w.transport(); err != nil {
+			problems = append(problems, "WECHAT_SERVER_URL must be an http or https URL")
+		}
+	}
+	return problems
+}
+
+// transport is what carries WeChat's requests: Go's default, or one to ServerURL.
+func (w WeChatConfig) transport() (http.RoundTripper, error) {
+	if w.ServerURL == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(w.ServerURL)
+	if err != nil {
+		return nil, err
+	}
+	return wechat.ServerTransport(u, nil)
 }
 
 // String is the WeChat part of Config.Redacted; nothing in it is secret.
 func (w WeChatConfig) String() string {
-	return fmt.Sprintf("wechat:\n  enabled: %t\n  gap: %s\n  gap_jitter: %s\n  broadcast_gap: %s\n",
-		w.Enabled, w.Gap, w.GapJitter, w.BroadcastGap)
+	return fmt.Sprintf("wechat:\n  enabled: %t\n  gap: %s\n  gap_jitter: %s\n  broadcast_gap: %s\n  server_url: %s\n",
+		w.Enabled, w.Gap, w.GapJitter, w.BroadcastGap, serverURL(w.ServerURL))
+}
+
+// serverURL shows WECHAT_SERVER_URL with any password hidden.
+func serverURL(s string) string {
+	if s == "" {
+		return "(WeChat itself)"
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable, hidden)"
+	}
+	return u.Redacted()
 }
 
 // limits are WeChat's pacing with the configured gaps.
@@ -66,8 +100,15 @@ func setBool(b *bool, v string) error {
 }
 
 // newWeChat builds the WeChat channel on the app's stores; the QR code is drawn on qrOut.
-// transport nil reaches the real WeChat; tests pass wxfake's.
+// transport nil is the configured one (WECHAT_SERVER_URL, else the real WeChat); tests pass
+// wxfake's.
 func (a *App) newWeChat(qrOut io.Writer, transport http.RoundTripper) (*wechat.Channel, error) {
+	if transport == nil {
+		var err error
+		if transport, err = a.cfg.WeChat.transport(); err != nil {
+			return nil, err
+		}
+	}
 	return wechat.New(wechat.Config{
 		DataDir: a.cfg.DataDir, Login: a.State.WeChatLogin(weChatAccount), Memory: a.State,
 		Conversations: conversations{a.State}, Outbound: a.Outbox, QROut: qrOut, Transport: transport,

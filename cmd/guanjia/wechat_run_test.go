@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -179,4 +180,40 @@ func (w *lockedWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// TestWeChatServerURL logs in through `guanjia wechat login` as a separate run would, with
+// WECHAT_SERVER_URL sending WeChat's requests to the fake server.
+func TestWeChatServerURL(t *testing.T) {
+	cfg := testConfig(t)
+	fake := wxfake.New(t)
+	getenv := env(map[string]string{
+		"REDIS_URL": cfg.RedisURL, "GUANJIA_REDIS_PREFIX": cfg.RedisPrefix,
+		"MONGODB_URI": cfg.MongoURI, "MONGODB_DATABASE": cfg.MongoDatabase, "GUANJIA_DATA": cfg.DataDir,
+		"WECHAT_SERVER_URL": fake.URL(),
+	})
+	var out lockedWriter
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"wechat", "login"}, getenv, nil, &out, io.Discard)
+	}()
+	if !fake.Wait(wxfake.WaitTimeout, func() bool { return fake.QRShown() > 0 }) {
+		t.Fatal("no QR code was asked of the server at WECHAT_SERVER_URL")
+	}
+	fake.ConfirmScan()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("guanjia wechat login did not return after the scan")
+	}
+	if fake.ScanLogins() != 1 || !strings.Contains(out.String(), "微信已登录") {
+		t.Errorf("scan logins %d; output:\n%s", fake.ScanLogins(), out.String())
+	}
+	var o, e bytes.Buffer
+	if err := run(context.Background(), []string{"config"}, env(map[string]string{"WECHAT_SERVER_URL": "wx.example.com"}), nil, &o, &e); err == nil {
+		t.Error("a WECHAT_SERVER_URL without scheme was accepted")
+	}
 }

@@ -95,6 +95,10 @@ func (s *Server) SetHold(d time.Duration) {
 	s.hold = d
 }
 
+// URL is the server's own address, for a client that sends WeChat's requests there itself
+// (guanjia's WECHAT_SERVER_URL), keeping the WeChat host in the Host header.
+func (s *Server) URL() string { return s.srv.URL }
+
 // Transport is the http.RoundTripper to give openwechat's http.Client: it sends requests for
 // any WeChat host (qq.com and its subdomains) to this server, keeping the host they were
 // meant for, and refuses any other host.
