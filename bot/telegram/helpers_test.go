@@ -2,20 +2,17 @@ package telegram_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/bot/telegram"
 	"github.com/guanjia/guanjia/bot/telegram/tgfake"
 	"github.com/guanjia/guanjia/storage/redisstate"
+	"github.com/guanjia/guanjia/storage/redisstate/redistest"
 )
 
 // The Redis store is what production wires in as journal and prompts.
@@ -24,30 +21,8 @@ var (
 	_ telegram.Prompts = (*redisstate.Store)(nil)
 )
 
-// realRedisAddr is the server CI provides; the journal must be proved on real Redis.
-const realRedisAddr = "127.0.0.1:6379"
-
 // newStore returns a store on the real Redis under a prefix of its own, removed afterwards.
-func newStore(t *testing.T) *redisstate.Store {
-	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: realRedisAddr})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("real Redis at %s is required for this test (start redis-server): %v", realRedisAddr, err)
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	prefix := "test:" + strings.ReplaceAll(t.Name(), "/", ":") + ":" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if keys, err := rdb.Keys(ctx, prefix+"*").Result(); err == nil && len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-		rdb.Close()
-	})
-	return redisstate.New(rdb, redisstate.Options{Prefix: prefix})
-}
+func newStore(t *testing.T) *redisstate.Store { return redistest.Store(t) }
 
 // inbox records what the channel delivers. A blocking inbox never finishes a message, like a
 // handler still busy when the process stops.

@@ -3,8 +3,6 @@ package wechat_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strings"
@@ -12,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/bot/wechat"
 	"github.com/guanjia/guanjia/bot/wechat/wxfake"
 	"github.com/guanjia/guanjia/storage/redisstate"
+	"github.com/guanjia/guanjia/storage/redisstate/redistest"
 )
 
 // The Redis store is what production wires in.
@@ -26,30 +23,8 @@ var (
 	_ wechat.LoginStore = (*redisstate.WeChatLogin)(nil)
 )
 
-// realRedisAddr is the server CI provides; the kept login must be proved on real Redis.
-const realRedisAddr = "127.0.0.1:6379"
-
 // newStore returns a store on the real Redis under a prefix of its own, removed afterwards.
-func newStore(t *testing.T) *redisstate.Store {
-	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: realRedisAddr})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("real Redis at %s is required for this test (start redis-server): %v", realRedisAddr, err)
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	prefix := "test:" + strings.ReplaceAll(t.Name(), "/", ":") + ":" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if keys, err := rdb.Keys(ctx, prefix+"*").Result(); err == nil && len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-		rdb.Close()
-	})
-	return redisstate.New(rdb, redisstate.Options{Prefix: prefix})
-}
+func newStore(t *testing.T) *redisstate.Store { return redistest.Store(t) }
 
 // inbox records what the channel delivers.
 type inbox struct{ msgs chan bot.Message }

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"github.com/guanjia/guanjia/bot/bottest"
 )
 
 // The bot the server pretends to be.
@@ -41,7 +43,7 @@ type Server struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every change, to wake waiters
+	changes bottest.Changes // wakes long polls and waiters on every change
 	calls   map[string]int
 
 	updates
@@ -51,7 +53,7 @@ type Server struct {
 
 // New starts a server and stops it when the test ends.
 func New(t testing.TB) *Server {
-	s := &Server{t: t, closed: make(chan struct{}), changed: make(chan struct{}), calls: map[string]int{}}
+	s := &Server{t: t, closed: make(chan struct{}), calls: map[string]int{}}
 	s.updates.init()
 	s.outbox.init()
 	s.limiter.init(TelegramLimits())
@@ -88,31 +90,11 @@ func (s *Server) Calls(method string) int {
 // every change to the server's state, and every few milliseconds for conditions on anything
 // else (the bot's store, its readiness).
 func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.mu.Lock()
-		ch := s.changed
-		s.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-tick.C:
-		case <-deadline.C:
-			return cond()
-		}
-	}
+	return s.changes.Wait(timeout, cond)
 }
 
 // notify wakes everything waiting for a change; callers hold s.mu.
-func (s *Server) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) notify() { s.changes.Notify() }
 
 // apiError is a Bot API failure as the server answers it.
 type apiError struct {

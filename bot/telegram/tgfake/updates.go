@@ -244,7 +244,7 @@ func (s *Server) getUpdates(r *http.Request, p params) (any, *apiError) {
 			}
 			return out, nil
 		}
-		ch := s.changed
+		ch := s.changes.Next()
 		s.mu.Unlock()
 		select {
 		case <-ch:

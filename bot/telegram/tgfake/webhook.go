@@ -63,7 +63,7 @@ func (s *Server) deliverWebhooks() {
 	client := &http.Client{Timeout: 5 * time.Second}
 	for {
 		s.mu.Lock()
-		ch := s.changed
+		ch := s.changes.Next()
 		url, secret := s.hookURL, s.hookSecret
 		var next *pending
 		if url != "" && len(s.queue) > 0 {

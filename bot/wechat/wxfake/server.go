@@ -25,6 +25,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/guanjia/guanjia/bot/bottest"
 )
 
 // The account the server pretends the bot is logged in as.
@@ -48,7 +50,7 @@ type Server struct {
 	closeOnce sync.Once
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every change, to wake long polls and waiters
+	changes bottest.Changes // wakes long polls and waiters on every change
 	hold    time.Duration
 	calls   map[string]int
 
@@ -60,7 +62,7 @@ type Server struct {
 
 // New starts a server and stops it when the test ends.
 func New(t testing.TB) *Server {
-	s := &Server{t: t, closed: make(chan struct{}), changed: make(chan struct{}),
+	s := &Server{t: t, closed: make(chan struct{}),
 		hold: 300 * time.Millisecond, calls: map[string]int{}}
 	s.contacts.init()
 	s.logins.init()
@@ -133,31 +135,11 @@ func (s *Server) Calls(endpoint string) int {
 // every change to the server's state, and every few milliseconds for conditions on anything
 // else.
 func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.mu.Lock()
-		ch := s.changed
-		s.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-tick.C:
-		case <-deadline.C:
-			return cond()
-		}
-	}
+	return s.changes.Wait(timeout, cond)
 }
 
 // notify wakes everything waiting for a change; callers hold s.mu.
-func (s *Server) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) notify() { s.changes.Notify() }
 
 // await waits, with s.mu held, until ready reports true or the hold time passes, and says
 // which; it releases s.mu while waiting.
@@ -165,7 +147,7 @@ func (s *Server) await(r *http.Request, ready func() bool) bool {
 	timer := time.NewTimer(s.hold)
 	defer timer.Stop()
 	for !ready() {
-		ch := s.changed
+		ch := s.changes.Next()
 		s.mu.Unlock()
 		select {
 		case <-ch:
