@@ -34,7 +34,7 @@ func TestButtonPress(t *testing.T) {
 	}
 
 	id, query := fake.Press(private, zhang, sent.MessageID, "电路故障")
-	got := r.in.next(t)
+	got := r.in.Next(t)
 	want := bot.Message{Channel: "telegram", ID: strconv.FormatInt(id, 10), ChatID: "4711", ChatName: "张三",
 		SenderID: "4711", SenderName: "张三", Text: "电路故障", Choice: "electric", Mentioned: true, At: got.At}
 	if got != want {
@@ -53,7 +53,7 @@ func TestButtonPress(t *testing.T) {
 		t.Errorf("second press answered %q", a.Text)
 	}
 	fake.PushText(private, zhang, "marker")
-	r.in.nextText(t, "marker")
+	r.in.NextText(t, "marker")
 	if u := fake.Unanswered(); len(u) != 0 {
 		t.Errorf("unanswered callback queries: %v", u)
 	}
@@ -84,7 +84,7 @@ func TestButtonPressRefused(t *testing.T) {
 			t.Errorf("%s: answered %q, want %q", name, a.Text, answer)
 		}
 		fake.PushText(private, zhang, "marker")
-		r.in.nextText(t, "marker")
+		r.in.NextText(t, "marker")
 	}
 
 	// In a group, 李四 presses the buttons meant for 张三.
@@ -106,7 +106,7 @@ func TestButtonPressRefused(t *testing.T) {
 	_, q = fake.Press(private, zhang, old.MessageID, "水管漏水")
 	refused("old message, For empty", expired, q)
 	fake.Press(private, zhang, latest.MessageID, "水管漏水")
-	r.in.nextText(t, "水管漏水")
+	r.in.NextText(t, "水管漏水")
 
 	// A message the bot never recorded, and data that is not ours.
 	_, q = fake.PushCallback(private, zhang, 999, "c:0")
@@ -118,7 +118,7 @@ func TestButtonPressRefused(t *testing.T) {
 	first := send("-1001234567890", "", "工单一")
 	send("-1001234567890", "", "工单二")
 	fake.Press(group, li, first.MessageID, "电路故障")
-	if m := r.in.nextText(t, "电路故障"); m.Choice != "electric" || m.SenderID != "4712" || !m.Group {
+	if m := r.in.NextText(t, "电路故障"); m.Choice != "electric" || m.SenderID != "4712" || !m.Group {
 		t.Errorf("press on an older group card: %+v", m)
 	}
 }
@@ -141,7 +141,7 @@ func TestButtonPressBeforeRecord(t *testing.T) {
 	if err := store.SavePrompt(t.Context(), "telegram", "4711", sent.MessageID, "4711", []byte(body)); err != nil {
 		t.Fatal(err)
 	}
-	if m := r.in.nextText(t, "水管漏水"); m.Choice != "plumbing" {
+	if m := r.in.NextText(t, "水管漏水"); m.Choice != "plumbing" {
 		t.Errorf("press delivered as %+v", m)
 	}
 	if a := fake.WaitAnswered(query); a.Text != "" {

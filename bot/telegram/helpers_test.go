@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/bot/bottest"
 	"github.com/guanjia/guanjia/bot/telegram"
 	"github.com/guanjia/guanjia/bot/telegram/tgfake"
 	"github.com/guanjia/guanjia/storage/redisstate"
@@ -24,48 +24,10 @@ var (
 // newStore returns a store on the real Redis under a prefix of its own, removed afterwards.
 func newStore(t *testing.T) *redisstate.Store { return redistest.Store(t) }
 
-// inbox records what the channel delivers. A blocking inbox never finishes a message, like a
-// handler still busy when the process stops.
-type inbox struct {
-	msgs  chan bot.Message
-	block bool
-}
+// inbox records what the channel delivers.
+type inbox = bottest.Inbox
 
-func newInbox(block bool) *inbox { return &inbox{msgs: make(chan bot.Message, 100), block: block} }
-
-func (in *inbox) Deliver(ctx context.Context, m bot.Message) <-chan struct{} {
-	in.msgs <- m
-	done := make(chan struct{})
-	if in.block {
-		<-ctx.Done()
-		return done
-	}
-	close(done)
-	return done
-}
-
-// next returns the next delivered message, failing the test if none comes.
-func (in *inbox) next(t *testing.T) bot.Message {
-	t.Helper()
-	select {
-	case m := <-in.msgs:
-		return m
-	case <-time.After(5 * time.Second):
-		t.Fatal("no message delivered")
-		return bot.Message{}
-	}
-}
-
-// nextText skips nothing: it fails unless the next delivered message has this text. Tests
-// push a marker after something that must not be delivered and expect the marker next.
-func (in *inbox) nextText(t *testing.T, text string) bot.Message {
-	t.Helper()
-	m := in.next(t)
-	if m.Text != text {
-		t.Fatalf("delivered %q (%+v), want %q", m.Text, m, text)
-	}
-	return m
-}
+func newInbox(block bool) *inbox { return bottest.NewInbox(block) }
 
 // running is a channel started by start.
 type running struct {

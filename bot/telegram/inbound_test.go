@@ -22,7 +22,7 @@ func TestPrivateText(t *testing.T) {
 	r := start(t, fake, newStore(t), newInbox(false))
 	before := time.Now().Add(-time.Second)
 	id := fake.PushText(tgfake.Private(zhang), zhang, "你好，厨房漏水了")
-	got := r.in.next(t)
+	got := r.in.Next(t)
 	want := bot.Message{
 		Channel: "telegram", ID: strconv.FormatInt(id, 10),
 		ChatID: "4711", ChatName: "张三", SenderID: "4711", SenderName: "张三",
@@ -64,10 +64,10 @@ func TestGroupMessages(t *testing.T) {
 			id := fake.PushText(group, li, tt.text)
 			if !tt.deliver {
 				fake.PushText(group, li, "marker")
-				r.in.nextText(t, "marker")
+				r.in.NextText(t, "marker")
 				return
 			}
-			got := r.in.next(t)
+			got := r.in.Next(t)
 			if got.Text != tt.want || got.Mentioned != tt.mentioned || !got.Group ||
 				got.ChatID != "-1001234567890" || got.ChatName != "3号楼业主群" ||
 				got.SenderID != "4712" || got.SenderName != "李 四" || got.ID != strconv.FormatInt(id, 10) {
@@ -85,7 +85,7 @@ func TestMentionByReplyAndEntity(t *testing.T) {
 	}
 	botMsg := fake.WaitSentTo(group.ID, 1)[0]
 	fake.PushReply(group, li, "3-2-501", botMsg.MessageID)
-	if m := r.in.nextText(t, "3-2-501"); !m.Mentioned {
+	if m := r.in.NextText(t, "3-2-501"); !m.Mentioned {
 		t.Errorf("a reply to the bot: Mentioned = false")
 	}
 	// A mention of the bot without its username, as Telegram marks it for some clients.
@@ -93,12 +93,12 @@ func TestMentionByReplyAndEntity(t *testing.T) {
 	fake.PushMessage(models.Message{Chat: group, From: &li, Text: text, Entities: []models.MessageEntity{
 		{Type: models.MessageEntityTypeTextMention, Offset: 0, Length: 2, User: &models.User{ID: tgfake.BotID, IsBot: true}},
 	}})
-	if m := r.in.nextText(t, text); !m.Mentioned {
+	if m := r.in.NextText(t, text); !m.Mentioned {
 		t.Errorf("a text mention of the bot: Mentioned = false")
 	}
 	// A reply to someone else's message is not addressed to the bot.
 	fake.PushReply(group, li, "同意", botMsg.MessageID+1) // the person's "3-2-501"
-	if m := r.in.nextText(t, "同意"); m.Mentioned {
+	if m := r.in.NextText(t, "同意"); m.Mentioned {
 		t.Errorf("a reply to a person: Mentioned = true")
 	}
 }
@@ -107,16 +107,16 @@ func TestPhotoAndDeepLink(t *testing.T) {
 	fake := tgfake.New(t)
 	r := start(t, fake, newStore(t), newInbox(false))
 	_, file := fake.PushPhoto(tgfake.Private(zhang), zhang, "门锁坏了")
-	m := r.in.next(t)
+	m := r.in.Next(t)
 	if m.Photo != "tg:"+file || m.Text != "门锁坏了" {
 		t.Errorf("photo: got Photo %q Text %q, want %q and the caption", m.Photo, m.Text, "tg:"+file)
 	}
 	fake.PushPhoto(tgfake.Private(zhang), zhang, "")
-	if m := r.in.next(t); m.Photo == "" || m.Text != "" {
+	if m := r.in.Next(t); m.Photo == "" || m.Text != "" {
 		t.Errorf("photo without caption: %+v", m)
 	}
 	fake.PushText(tgfake.Private(zhang), zhang, "/start R20261126-0001_x")
-	r.in.nextText(t, "/start R20261126-0001_x")
+	r.in.NextText(t, "/start R20261126-0001_x")
 }
 
 func TestUpdateOrder(t *testing.T) {
@@ -126,17 +126,17 @@ func TestUpdateOrder(t *testing.T) {
 	fake.PushUpdate(textUpdate(500, "second"))
 	fake.PushUpdate(textUpdate(300, "first"))
 	r := start(t, fake, newStore(t), in)
-	r.in.nextText(t, "first")
-	r.in.nextText(t, "second")
+	r.in.NextText(t, "first")
+	r.in.NextText(t, "second")
 	// A lower id than any seen is still a new update.
 	fake.PushUpdate(textUpdate(400, "lower id"))
-	r.in.nextText(t, "lower id")
+	r.in.NextText(t, "lower id")
 
 	id := fake.PushText(tgfake.Private(zhang), zhang, "once")
-	r.in.nextText(t, "once")
+	r.in.NextText(t, "once")
 	fake.Redeliver(id)
 	fake.PushText(tgfake.Private(zhang), zhang, "marker")
-	r.in.nextText(t, "marker")
+	r.in.NextText(t, "marker")
 }
 
 func textUpdate(id int64, text string) models.Update {

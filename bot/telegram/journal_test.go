@@ -21,7 +21,7 @@ func TestJournalSurvivesRestart(t *testing.T) {
 	// The handler is still busy with the update when the process stops.
 	first := start(t, fake, store, newInbox(true))
 	id := fake.PushText(private, zhang, "楼道灯坏了")
-	first.in.nextText(t, "楼道灯坏了")
+	first.in.NextText(t, "楼道灯坏了")
 	// Telegram considers it delivered once the next poll confirmed it.
 	if !fake.Wait(tgfake.WaitTimeout, func() bool { return len(fake.Pending()) == 0 }) {
 		t.Fatalf("update not confirmed: pending %v", fake.Pending())
@@ -29,18 +29,18 @@ func TestJournalSurvivesRestart(t *testing.T) {
 	first.stop()
 
 	second := start(t, fake, store, newInbox(false))
-	m := second.in.nextText(t, "楼道灯坏了")
+	m := second.in.NextText(t, "楼道灯坏了")
 	if m.ID != strconv.FormatInt(id, 10) {
 		t.Errorf("redelivered with ID %s, want %d", m.ID, id)
 	}
 	fake.PushText(private, zhang, "谢谢")
-	second.in.nextText(t, "谢谢")
+	second.in.NextText(t, "谢谢")
 	second.stop()
 
 	// Both were handled: a third start delivers neither again.
 	third := start(t, fake, store, newInbox(false))
 	fake.PushText(private, zhang, "marker")
-	third.in.nextText(t, "marker")
+	third.in.NextText(t, "marker")
 	pending, err := store.JournalPending(t.Context(), "telegram")
 	if err != nil {
 		t.Fatal(err)
@@ -96,23 +96,23 @@ func TestWebhook(t *testing.T) {
 
 	// Telegram's own call, with the secret it was given.
 	fake.PushText(tgfake.Private(zhang), zhang, "通过 webhook")
-	r.in.nextText(t, "通过 webhook")
+	r.in.NextText(t, "通过 webhook")
 	if code := post(secret, 900); code != http.StatusOK {
 		t.Errorf("right secret: status %d, want 200", code)
 	}
-	r.in.nextText(t, "injected")
+	r.in.NextText(t, "injected")
 	// Delivered once, even if Telegram repeats the call.
 	if code := post(secret, 900); code != http.StatusOK {
 		t.Errorf("repeated call: status %d, want 200", code)
 	}
 	fake.PushText(tgfake.Private(zhang), zhang, "marker")
-	r.in.nextText(t, "marker")
+	r.in.NextText(t, "marker")
 	r.stop()
 
 	// Back to polling: the webhook is deleted, or getUpdates would be refused.
 	polling := start(t, fake, store, newInbox(false))
 	fake.PushText(tgfake.Private(zhang), zhang, "轮询")
-	polling.in.nextText(t, "轮询")
+	polling.in.NextText(t, "轮询")
 	if u, _ := fake.Webhook(); u != "" {
 		t.Errorf("webhook still set to %q after switching to polling", u)
 	}

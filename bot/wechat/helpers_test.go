@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/bot/bottest"
 	"github.com/guanjia/guanjia/bot/wechat"
 	"github.com/guanjia/guanjia/bot/wechat/wxfake"
 	"github.com/guanjia/guanjia/storage/redisstate"
@@ -27,39 +28,9 @@ var (
 func newStore(t *testing.T) *redisstate.Store { return redistest.Store(t) }
 
 // inbox records what the channel delivers.
-type inbox struct{ msgs chan bot.Message }
+type inbox = bottest.Inbox
 
-func newInbox() *inbox { return &inbox{msgs: make(chan bot.Message, 100)} }
-
-func (in *inbox) Deliver(_ context.Context, m bot.Message) <-chan struct{} {
-	in.msgs <- m
-	done := make(chan struct{})
-	close(done)
-	return done
-}
-
-// next returns the next delivered message, failing the test if none comes.
-func (in *inbox) next(t *testing.T) bot.Message {
-	t.Helper()
-	select {
-	case m := <-in.msgs:
-		return m
-	case <-time.After(5 * time.Second):
-		t.Fatal("no message delivered")
-		return bot.Message{}
-	}
-}
-
-// nextText fails unless the next delivered message has this text. Tests push a marker after
-// something that must not be delivered and expect the marker next.
-func (in *inbox) nextText(t *testing.T, text string) bot.Message {
-	t.Helper()
-	m := in.next(t)
-	if m.Text != text {
-		t.Fatalf("delivered %q (%+v), want %q", m.Text, m, text)
-	}
-	return m
-}
+func newInbox() *inbox { return bottest.NewInbox(false) }
 
 // conversations is a Conversations the test sets by hand.
 type conversations struct {

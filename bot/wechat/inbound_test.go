@@ -20,7 +20,7 @@ func TestGroupMessagesMeantForTheBot(t *testing.T) {
 	f.PushGroupText("b3", "zhang", "今天电梯好像有点慢")
 	// A mention by the bot's display name in the group, stripped from the text.
 	f.PushGroupText("b3", "zhang", f.Mention("b3")+"厨房漏水了")
-	m := r.in.nextText(t, "厨房漏水了")
+	m := r.in.NextText(t, "厨房漏水了")
 	if !m.Group || !m.Mentioned || !strings.HasPrefix(m.ChatID, "g:") || m.ChatName != "3号楼邻里" || m.SenderName != "张三" {
 		t.Errorf("mentioned message: %+v", m)
 	}
@@ -29,27 +29,27 @@ func TestGroupMessagesMeantForTheBot(t *testing.T) {
 	// The nickname counts too; a longer name that merely starts with it does not.
 	f.PushGroupText("b3", "li", "@小管家家 你好")
 	f.PushGroupText("b3", "li", "@物业小管家 在吗")
-	if m := r.in.nextText(t, "在吗"); !m.Mentioned {
+	if m := r.in.NextText(t, "在吗"); !m.Mentioned {
 		t.Errorf("nickname mention not seen: %+v", m)
 	}
 	// A command word starts a message meant for the bot, mention or not.
 	f.PushGroupText("b3", "wang", "接单 R20261126-0001")
-	if m := r.in.nextText(t, "接单 R20261126-0001"); m.Mentioned {
+	if m := r.in.NextText(t, "接单 R20261126-0001"); m.Mentioned {
 		t.Errorf("a command without a mention reported as mentioned: %+v", m)
 	}
 	f.PushGroupText("b3", "li", "报修楼道灯不亮")
-	r.in.nextText(t, "报修楼道灯不亮")
+	r.in.NextText(t, "报修楼道灯不亮")
 
 	// A person in a conversation in the group is followed: answers, numbers, photos.
 	f.PushGroupText("b3", "zhang", "1")
 	f.PushText("zhang", "私聊")
-	r.in.nextText(t, "私聊")
+	r.in.NextText(t, "私聊")
 	w.convs.set(group, zhang, true)
 	f.PushGroupText("b3", "zhang", "2")
-	r.in.nextText(t, "2")
+	r.in.NextText(t, "2")
 	photo := []byte("\xff\xd8\xff\xe0 kitchen photo")
 	id := f.PushImage("b3", "zhang", photo)
-	m = r.in.next(t)
+	m = r.in.Next(t)
 	if m.Photo != "wx:"+id+".jpg" || m.SenderID != zhang {
 		t.Fatalf("photo message: %+v", m)
 	}
@@ -60,7 +60,7 @@ func TestGroupMessagesMeantForTheBot(t *testing.T) {
 	// A photo from someone not in a conversation is neither delivered nor downloaded.
 	other := f.PushImage("b3", "li", photo)
 	f.PushText("zhang", "私聊标记")
-	r.in.nextText(t, "私聊标记")
+	r.in.NextText(t, "私聊标记")
 	if _, err := os.Stat(filepath.Join(w.data, "wechat-media", other+".jpg")); !os.IsNotExist(err) {
 		t.Errorf("a photo not meant for the bot was downloaded: %v", err)
 	}
@@ -70,7 +70,7 @@ func TestChoicesAreNumberedLines(t *testing.T) {
 	w := newWorld(t)
 	r := w.login()
 	w.fake.PushText("zhang", "报修")
-	m := r.in.nextText(t, "报修")
+	m := r.in.NextText(t, "报修")
 	err := send(t, r.ch, m.ChatID, "请问是哪一类问题？",
 		bot.Choice{Label: "水电", Value: "water"}, bot.Choice{Label: "门窗", Value: "door"})
 	if err != nil {
@@ -86,7 +86,7 @@ func TestFriendBindsAndIsKnownAfterReLogin(t *testing.T) {
 	r := w.login()
 	ctx := context.Background()
 	w.fake.PushText("zhang", "绑定 123456")
-	m := r.in.nextText(t, "绑定 123456")
+	m := r.in.NextText(t, "绑定 123456")
 	oldID, oldUser := m.SenderID, w.fake.UserName("zhang")
 	id, err := r.ch.BindAccount(ctx, m, "p-zhangsan")
 	if err != nil || id != "f:p-zhangsan" {
@@ -96,7 +96,7 @@ func TestFriendBindsAndIsKnownAfterReLogin(t *testing.T) {
 		t.Errorf("remark %q", got)
 	}
 	w.fake.PushText("zhang", "报修")
-	if m := r.in.nextText(t, "报修"); m.SenderID != "f:p-zhangsan" || m.ChatID != "f:p-zhangsan" {
+	if m := r.in.NextText(t, "报修"); m.SenderID != "f:p-zhangsan" || m.ChatID != "f:p-zhangsan" {
 		t.Errorf("after binding: %+v", m)
 	}
 
@@ -108,7 +108,7 @@ func TestFriendBindsAndIsKnownAfterReLogin(t *testing.T) {
 		t.Fatal("the fake kept the UserName across a scan")
 	}
 	w.fake.PushText("zhang", "我的报修怎么样了")
-	if m := r.in.nextText(t, "我的报修怎么样了"); m.SenderID != "f:p-zhangsan" {
+	if m := r.in.NextText(t, "我的报修怎么样了"); m.SenderID != "f:p-zhangsan" {
 		t.Errorf("after the re-login: %+v", m)
 	}
 	if err := send(t, r.ch, "f:p-zhangsan", "已受理"); err != nil {
@@ -133,18 +133,18 @@ func TestGroupMemberBindsByDisplayNameUnlessAmbiguous(t *testing.T) {
 	ctx := context.Background()
 
 	w.fake.PushGroupText("b3", "li", "绑定 123456")
-	m := r.in.nextText(t, "绑定 123456")
+	m := r.in.NextText(t, "绑定 123456")
 	id, err := r.ch.BindAccount(ctx, m, "p-lisi")
 	if err != nil || id != "m:p-lisi" {
 		t.Fatalf("BindAccount = %q, %v", id, err)
 	}
 	w.fake.PushGroupText("b3", "li", "报修")
-	if m := r.in.nextText(t, "报修"); m.SenderID != "m:p-lisi" {
+	if m := r.in.NextText(t, "报修"); m.SenderID != "m:p-lisi" {
 		t.Errorf("bound member: %+v", m)
 	}
 	// Another group, where 李四 never bound: not recognised there.
 	w.fake.PushGroupText("b2", "li", "报修")
-	if m := r.in.nextText(t, "报修"); !strings.HasPrefix(m.SenderID, "u:") {
+	if m := r.in.NextText(t, "报修"); !strings.HasPrefix(m.SenderID, "u:") {
 		t.Errorf("recognised in a group the binding was not made in: %+v", m)
 	}
 
@@ -152,7 +152,7 @@ func TestGroupMemberBindsByDisplayNameUnlessAmbiguous(t *testing.T) {
 	w.fake.AddToGroup("b3", "li2")
 	w.fake.PushGroupText("b3", "li", w.fake.Mention("b3")+"报修")
 	w.fake.PushText("zhang", "标记")
-	r.in.nextText(t, "标记")
+	r.in.NextText(t, "标记")
 	refusals := w.fake.WaitSentTo("b3", 1)
 	if !strings.Contains(refusals[0].Text, "无法确认您的身份") {
 		t.Errorf("refusal %q", refusals[0].Text)
@@ -160,7 +160,7 @@ func TestGroupMemberBindsByDisplayNameUnlessAmbiguous(t *testing.T) {
 	// And a new binding by that name is refused before it can spend a code.
 	w.fake.PushGroupText("b3", "li2", "绑定 654321")
 	w.fake.PushText("zhang", "标记2")
-	r.in.nextText(t, "标记2")
+	r.in.NextText(t, "标记2")
 	w.fake.WaitSentTo("b3", 2)
 }
 
@@ -182,9 +182,9 @@ func TestGroupsOfOneNameToldApartAcrossLogins(t *testing.T) {
 			}
 		}
 		for range 2 {
-			m := r.in.next(t)
+			m := r.in.Next(t)
 			if m.Text == "报修" {
-				m = r.in.next(t)
+				m = r.in.Next(t)
 			}
 			g := strings.TrimPrefix(m.Text, "报修 ")
 			if ids[g] == "" {

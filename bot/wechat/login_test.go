@@ -43,7 +43,7 @@ func TestQRLoginKeptInRedisAndReusedWithoutQR(t *testing.T) {
 	}
 
 	w.fake.PushText("zhang", "你好")
-	first := r.in.nextText(t, "你好")
+	first := r.in.NextText(t, "你好")
 	r.stop()
 
 	// A restart logs in with the kept session: no QR code, the same UserNames.
@@ -56,7 +56,7 @@ func TestQRLoginKeptInRedisAndReusedWithoutQR(t *testing.T) {
 		t.Errorf("hot logins %d, scans %d; want 1 and 1", w.fake.HotLogins(), w.fake.ScanLogins())
 	}
 	w.fake.PushText("zhang", "还在吗")
-	again := r.in.nextText(t, "还在吗")
+	again := r.in.NextText(t, "还在吗")
 	if again.SenderID != first.SenderID || !strings.HasPrefix(again.SenderID, "u:") {
 		t.Errorf("sender %q then %q: one login, one session id", first.SenderID, again.SenderID)
 	}
