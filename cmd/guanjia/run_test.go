@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/guanjia/guanjia/storage/mongostore"
 )
 
 // env builds a getenv from pairs, so tests never read the machine's environment.
@@ -82,6 +86,34 @@ func TestEmbeddedDefaultResumesAfterRestart(t *testing.T) {
 	}
 	if show := runCmd(t, getenv, "", "tickets", "show", m[1]); !strings.Contains(show, "阳台窗户关不严") {
 		t.Fatalf("tickets show:\n%s", show)
+	}
+}
+
+// TestAdminBesideRunningEmbedded runs admin commands while guanjia runs on the embedded
+// stores of the same data folder, as an office does in a second terminal: what they write is
+// seen by the running guanjia at once.
+func TestAdminBesideRunningEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env(map[string]string{"GUANJIA_DATA": dir})
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	running, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
+	period := time.Now().In(cfg.location()).Format("2006-01")
+	runCmd(t, getenv, "", "bills", "generate", period)
+	runCmd(t, getenv, "", "import", "households", "samples/households.csv")
+	bill, err := running.Store.Bill(ctx, mongostore.SampleCommunity, "3-1-1201", period)
+	if err != nil || bill.Total == 0 {
+		t.Errorf("the running guanjia does not see the bill made beside it: %+v, %v", bill, err)
+	}
+	if _, err := running.Store.Household(ctx, mongostore.SampleCommunity, "2-1-601"); err != nil {
+		t.Errorf("the running guanjia does not see an imported household: %v", err)
 	}
 }
 

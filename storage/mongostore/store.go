@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	_ "time/tzdata" // the default Asia/Shanghai must load on hosts without zoneinfo
 
@@ -104,10 +105,40 @@ func (s *Store) Close(ctx context.Context) error {
 	return nil
 }
 
+// collections are every collection the store uses.
+var collections = []string{"communities", "households", "people", "identities", "chats", "tickets",
+	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "bills", "readings", "payments", "faqs"}
+
+// ensureCollections creates the collections that do not exist yet. The embedded FerretDB
+// learns of collections when it starts, so an admin command in another process (guanjia
+// bills generate beside a running guanjia) must find them all made, or its writes would stay
+// unseen by the running one until it restarts.
+func (s *Store) ensureCollections(ctx context.Context) error {
+	db := s.communities.Database()
+	have, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("mongostore: list collections: %w", err)
+	}
+	for _, name := range collections {
+		if slices.Contains(have, name) {
+			continue
+		}
+		err := db.CreateCollection(ctx, name)
+		var ce mongo.CommandError
+		if err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // 48: NamespaceExists, made meanwhile
+			return fmt.Errorf("mongostore: create collection %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // ensureIndexes creates the secondary indexes. Hot lookups go by _id and need none; these
 // serve lists on MongoDB, and the unique one guards ticket numbers. FerretDB accepts them
 // (and enforces uniqueness) but scans for the others anyway.
 func (s *Store) ensureIndexes(ctx context.Context) error {
+	if err := s.ensureCollections(ctx); err != nil {
+		return err
+	}
 	specs := []struct {
 		c      *mongo.Collection
 		keys   bson.D
@@ -119,6 +150,11 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{s.people, bson.D{{Key: "community", Value: 1}, {Key: "name", Value: 1}}, false},
 		{s.chats, bson.D{{Key: "community", Value: 1}, {Key: "role", Value: 1}}, false},
 		{s.chats, bson.D{{Key: "person", Value: 1}}, false},
+		{s.bills(), bson.D{{Key: "community", Value: 1}, {Key: "household", Value: 1}, {Key: "period", Value: 1}}, false},
+		{s.bills(), bson.D{{Key: "community", Value: 1}, {Key: "period", Value: 1}}, false},
+		{s.payments(), bson.D{{Key: "community", Value: 1}, {Key: "household", Value: 1}, {Key: "period", Value: 1}}, false},
+		{s.readings(), bson.D{{Key: "community", Value: 1}, {Key: "period", Value: 1}}, false},
+		{s.faqs(), bson.D{{Key: "community", Value: 1}}, false},
 	}
 	for _, sp := range specs {
 		m := mongo.IndexModel{Keys: sp.keys}
