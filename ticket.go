@@ -135,6 +135,14 @@ func ParseTicketNo(s string) (string, bool) {
 	return s, true
 }
 
+var ticketNoInText = regexp.MustCompile(`(?i)\b[RCQH]\d{8}-\d{4,}\b`)
+
+// FindTicketNo returns the first ticket number in a longer text (a ticket card), upper case.
+func FindTicketNo(text string) (string, bool) {
+	no := ticketNoInText.FindString(text)
+	return strings.ToUpper(no), no != ""
+}
+
 // transitions says which actions are allowed from which statuses.
 var transitions = map[Action]struct {
 	from []Status

@@ -31,7 +31,11 @@ type Message struct {
 	Photo string
 	// Mentioned is true when the message addressed the bot in a group.
 	Mentioned bool
-	At        time.Time
+	// Quote is the text of the message this one answers (a reply on Telegram, a quote on
+	// WeChat), when it answers one: a steward answering a ticket card with "接单" means that
+	// ticket.
+	Quote string
+	At    time.Time
 }
 
 // Choice is one option offered with a reply.

@@ -166,6 +166,7 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 		return err
 	}
 	cmd, isCmd := parseStaffCommand(text)
+	cmd = cmd.onQuotedTicket(t.msg.Quote)
 	if c, ok := parseStaffCommand(t.msg.Choice); ok && !active {
 		// A button on a staff card carries the whole command.
 		cmd, isCmd = c, true

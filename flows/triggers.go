@@ -2,6 +2,8 @@ package flows
 
 import (
 	"strings"
+
+	"github.com/guanjia/guanjia"
 )
 
 // Flow names, as stored in sessions.
@@ -120,4 +122,19 @@ func parseStaffCommand(text string) (staffCommand, bool) {
 		cmd.rest = strings.TrimSpace(strings.Join(fields[2:], " "))
 	}
 	return cmd, true
+}
+
+// onQuotedTicket fills in the ticket of a command that answers a ticket card without naming
+// one: "派单 刘师傅" quoting the card of R20261126-0001 is "派单 R20261126-0001 刘师傅".
+func (cmd staffCommand) onQuotedTicket(quote string) staffCommand {
+	if _, named := guanjia.ParseTicketNo(cmd.no); named {
+		return cmd
+	}
+	no, ok := guanjia.FindTicketNo(quote)
+	if !ok {
+		return cmd
+	}
+	cmd.rest = strings.TrimSpace(cmd.no + " " + cmd.rest)
+	cmd.no = no
+	return cmd
 }

@@ -36,6 +36,12 @@ func (c *Channel) message(updateID int64, m *models.Message) (bot.Message, bool)
 		out.ChatName = m.Chat.Title
 	}
 	out.Mentioned = c.mentioned(m, text, ents)
+	if r := m.ReplyToMessage; r != nil {
+		out.Quote = r.Text
+		if out.Quote == "" {
+			out.Quote = r.Caption
+		}
+	}
 	// A command first, as "/cmd@<bot>" holds a mention; then one that followed a mention.
 	text, ok := c.command(text)
 	if ok {

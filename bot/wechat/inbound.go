@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -80,7 +81,7 @@ func (c *Channel) toMessage(ctx context.Context, s *session, m *openwechat.Messa
 	}
 	msg := bot.Message{Channel: Name, ID: m.MsgId, At: time.Unix(m.CreateTime, 0)}
 	if isText {
-		msg.Text = strings.TrimSpace(m.Content)
+		msg.Quote, msg.Text = splitQuote(strings.TrimSpace(m.Content))
 	}
 	log := c.log.With("message_id", m.MsgId)
 	var ok bool
@@ -147,6 +148,10 @@ func (c *Channel) fromGroup(ctx context.Context, s *session, m *openwechat.Messa
 	}
 	unlock()
 	msg.Mentioned, msg.Text = stripMention(msg.Text, names)
+	if quotesOneOf(msg.Quote, names) {
+		// Quoting the bot's own message answers the bot, as a reply does on Telegram.
+		msg.Mentioned = true
+	}
 	if !msg.Mentioned && !startsWithCommand(msg.Text) && !c.active(ctx, g.id, who.id) {
 		return false
 	}
@@ -156,6 +161,43 @@ func (c *Channel) fromGroup(ctx context.Context, s *session, m *openwechat.Messa
 		return false
 	}
 	return true
+}
+
+// quoteLine is what web WeChat puts between a quoted message and the answer to it.
+var quoteLine = regexp.MustCompile(`\n- (?:- )+-?\s*\n`)
+
+// splitQuote takes a quoting message apart. Web WeChat sends a quote as text:
+//
+//	「王管家：【新报修】R20261126-0001 …」
+//	- - - - - - - - - - - - - - -
+//	接单
+//
+// quote is what was quoted, with the name of who wrote it ("王管家：…"); text is the answer.
+// Other text comes back as it is, with no quote.
+func splitQuote(content string) (quote, text string) {
+	if !strings.HasPrefix(content, "「") {
+		return "", content
+	}
+	loc := quoteLine.FindStringIndex(content)
+	if loc == nil {
+		return "", content
+	}
+	quoted := strings.TrimSpace(content[:loc[0]])
+	if !strings.HasSuffix(quoted, "」") {
+		return "", content
+	}
+	quoted = strings.TrimSuffix(strings.TrimPrefix(quoted, "「"), "」")
+	return quoted, strings.TrimSpace(content[loc[1]:])
+}
+
+// quotesOneOf reports whether a quote is of a message written under one of names.
+func quotesOneOf(quote string, names []string) bool {
+	for _, n := range names {
+		if n != "" && (strings.HasPrefix(quote, n+"：") || strings.HasPrefix(quote, n+":")) {
+			return true
+		}
+	}
+	return false
 }
 
 // groupMember finds a member by UserName, fetching the member list again for someone who

@@ -77,3 +77,22 @@ func TestRedactHidesTheLoginKeys(t *testing.T) {
 		t.Errorf("redacted error: %v", err)
 	}
 }
+
+func TestSplitQuote(t *testing.T) {
+	const line = "\n- - - - - - - - - - - - - - -\n"
+	for _, c := range []struct{ content, quote, text string }{
+		{"「物业小管家：【新报修】R20261126-0001\n地址：3-1-1201」" + line + "接单", "物业小管家：【新报修】R20261126-0001\n地址：3-1-1201", "接单"},
+		{"「张三：楼道灯坏了」" + line + "派单 刘师傅", "张三：楼道灯坏了", "派单 刘师傅"},
+		{"接单 R20261126-0001", "", "接单 R20261126-0001"},
+		{"「这是书名号」里的话", "", "「这是书名号」里的话"},
+		{"「没有分隔线」\n接单", "", "「没有分隔线」\n接单"},
+	} {
+		quote, text := splitQuote(c.content)
+		if quote != c.quote || text != c.text {
+			t.Errorf("splitQuote(%q) = %q, %q; want %q, %q", c.content, quote, text, c.quote, c.text)
+		}
+	}
+	if !quotesOneOf("物业小管家：【新报修】", []string{"管家", "物业小管家"}) || quotesOneOf("张三：你好", []string{"物业小管家"}) {
+		t.Error("quotesOneOf does not tell the bot's messages from others'")
+	}
+}

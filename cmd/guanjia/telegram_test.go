@@ -196,9 +196,14 @@ func TestTelegramRepairWithButtonsAndStaffInGroup(t *testing.T) {
 
 	// Accepting by text works as well as by button.
 	second := w.reportByButtons("卫生间地漏反味")
-	w.waitText(w.staff.ID, "【新报修】"+second)
+	secondCard := w.waitText(w.staff.ID, "【新报修】"+second)
 	w.say(w.staff, w.wang, "接单 "+second, "已接单："+second)
 	w.waitText(pm.ID, "您的报修 "+second+" 已由王管家受理")
+	// Replying to a card names its ticket.
+	skip := len(w.fake.SentTo(w.staff.ID))
+	w.fake.PushReply(w.staff, w.wang, "进展 师傅下午两点上门", secondCard.MessageID)
+	w.waitNew(w.staff.ID, skip, "已记录进展："+second)
+	w.waitText(pm.ID, "师傅下午两点上门")
 	if un := w.fake.Unanswered(); len(un) > 0 {
 		t.Errorf("callback queries left unanswered: %v", un)
 	}

@@ -210,9 +210,12 @@ func TestWeChatGroupRepairByNumbersAcceptedByStaff(t *testing.T) {
 		t.Errorf("the card shows a phone number: %q", card.Text)
 	}
 	w.sayIn(wxStaff, "wang", "接单 "+no, "已接单："+no)
+	// Quoting the card is enough to name its ticket.
+	quote := "「" + wxfake.BotNick + "：" + card.Text + "」\n- - - - - - - - - - - - - - -\n派单 刘师傅"
+	w.sayIn(wxStaff, "wang", quote, "已派单："+no+" 交给刘师傅")
 
 	tk, err := w.app.Store.Ticket(context.Background(), mongostore.SampleCommunity, no)
-	if err != nil || tk.Status != "accepted" || tk.ReporterName != "张三" || len(tk.Photos) != 1 || !strings.HasPrefix(tk.Photos[0], "wx:") {
+	if err != nil || tk.Status != "assigned" || tk.ReporterName != "张三" || len(tk.Photos) != 1 || !strings.HasPrefix(tk.Photos[0], "wx:") {
 		t.Errorf("stored ticket: %+v, %v", tk, err)
 	}
 	w.noUserNamesStored()
