@@ -120,7 +120,7 @@ func (e *Engine) feeText(ctx context.Context, lang, community, household string,
 	return e.render(lang, "fee.summary", map[string]any{
 		"Household": household, "Period": period, "HasBill": hasBill, "Items": items, "Total": bill.Total.String(),
 		"Due": bill.Due.In(e.location()).Format("2006-01-02"), "Owed": owed, "OwedTotal": total.String(),
-		"Explain": explain, "HowToPay": howToPay,
+		"Explain": explain, "HowToPay": howToPay, "Hours": int(e.Config.ComplaintReply.Hours()),
 	}, errp), nil
 }
 
