@@ -86,7 +86,10 @@ func (c *Channel) callback(ctx context.Context, updateID int64, q *models.Callba
 	switch {
 	case q.Message.Message != nil:
 		chat, messageID = q.Message.Message.Chat, q.Message.Message.ID
-		sentAt = time.Unix(int64(q.Message.Message.Date), 0)
+		sentAt = time.Now() // a message without its date counts as new
+		if d := q.Message.Message.Date; d != 0 {
+			sentAt = time.Unix(int64(d), 0)
+		}
 	case q.Message.InaccessibleMessage != nil:
 		chat, messageID = q.Message.InaccessibleMessage.Chat, q.Message.InaccessibleMessage.MessageID
 	}
