@@ -91,16 +91,20 @@ type Ticket struct {
 	Community string     `bson:"community" json:"community"`
 	Status    Status     `bson:"status" json:"status"`
 	// Reporter is the person id of whoever filed it.
-	Reporter     string   `bson:"reporter" json:"reporter"`
-	ReporterName string   `bson:"reporter_name" json:"reporter_name"`
-	Origin       Origin   `bson:"origin" json:"origin"`
-	Household    string   `bson:"household,omitempty" json:"household,omitempty"`
-	Address      string   `bson:"address" json:"address"`
-	Building     int      `bson:"building,omitempty" json:"building,omitempty"`
-	Category     string   `bson:"category" json:"category"`
-	Description  string   `bson:"description" json:"description"`
-	Photos       []string `bson:"photos,omitempty" json:"photos,omitempty"`
-	Urgency      Urgency  `bson:"urgency" json:"urgency"`
+	Reporter     string `bson:"reporter" json:"reporter"`
+	ReporterName string `bson:"reporter_name" json:"reporter_name"`
+	Origin       Origin `bson:"origin" json:"origin"`
+	// Submission identifies the conversation that filed the ticket: the same conversation
+	// submitted again (a message handled twice after a crash) finds this ticket instead of
+	// filing a second one.
+	Submission  string   `bson:"submission,omitempty" json:"submission,omitempty"`
+	Household   string   `bson:"household,omitempty" json:"household,omitempty"`
+	Address     string   `bson:"address" json:"address"`
+	Building    int      `bson:"building,omitempty" json:"building,omitempty"`
+	Category    string   `bson:"category" json:"category"`
+	Description string   `bson:"description" json:"description"`
+	Photos      []string `bson:"photos,omitempty" json:"photos,omitempty"`
+	Urgency     Urgency  `bson:"urgency" json:"urgency"`
 	// Assignee is the person id of the worker the job is assigned to.
 	Assignee     string `bson:"assignee,omitempty" json:"assignee,omitempty"`
 	AssigneeName string `bson:"assignee_name,omitempty" json:"assignee_name,omitempty"`

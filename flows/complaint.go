@@ -133,8 +133,9 @@ func (f *complaintFlow) submit(ctx context.Context, t *turn, s *guanjia.Session)
 	tk := guanjia.Ticket{
 		Kind: guanjia.KindComplaint, Community: s.Data["community"], Status: guanjia.StatusSubmitted,
 		Reporter: t.person.ID, ReporterName: t.person.Name, Household: t.person.Household,
-		Origin:   guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
-		Category: s.Data["subject"], Description: s.Data["description"], Photos: photosOf(s),
+		Origin:     guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
+		Submission: s.Data[dataSubmission],
+		Category:   s.Data["subject"], Description: s.Data["description"], Photos: photosOf(s),
 		Urgency: guanjia.UrgencyNormal, CallBack: s.Data["callback"] == "callback:yes",
 		CreatedAt: now, UpdatedAt: now, DueAt: now.Add(f.e.Config.ComplaintReply),
 		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},

@@ -4,6 +4,8 @@ package flows
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -229,6 +231,13 @@ func (e *Engine) idleFor(flow string) time.Duration {
 
 // save stores the session with a fresh expiry.
 func (e *Engine) save(ctx context.Context, s *guanjia.Session) error {
+	if s.Step == stepConfirm && s.Data[dataSubmission] == "" {
+		// Asked to confirm: from now on a submission is this one, however often it arrives.
+		if s.Data == nil {
+			s.Data = map[string]string{}
+		}
+		s.Data[dataSubmission] = newSubmissionID()
+	}
 	now := e.Now()
 	s.Updated = now
 	s.Expires = now.Add(e.idleFor(s.Flow))
@@ -236,6 +245,16 @@ func (e *Engine) save(ctx context.Context, s *guanjia.Session) error {
 		return fmt.Errorf("flows: save session: %w", err)
 	}
 	return nil
+}
+
+// dataSubmission is the session's key of the submission it is about to make.
+const dataSubmission = "submission"
+
+// newSubmissionID names a submission; unique without coordination.
+func newSubmissionID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // finish ends the turn's conversation.

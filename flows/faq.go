@@ -135,6 +135,7 @@ func (f *inquiryFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) e
 		Kind: guanjia.KindInquiry, Community: s.Data["community"], Status: guanjia.StatusSubmitted,
 		Reporter: t.person.ID, ReporterName: t.person.Name, Household: t.person.Household,
 		Origin:      guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
+		Submission:  s.Data[dataSubmission],
 		Description: s.Data["question"], Urgency: guanjia.UrgencyNormal,
 		CreatedAt: now, UpdatedAt: now, DueAt: now.Add(f.e.Config.ComplaintReply),
 		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},

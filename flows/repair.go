@@ -264,8 +264,9 @@ func (f *repairFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) er
 	tk := guanjia.Ticket{
 		Kind: guanjia.KindRepair, Community: s.Data["community"], Status: guanjia.StatusSubmitted,
 		Reporter: t.person.ID, ReporterName: t.person.Name,
-		Origin:    guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
-		Household: s.Data["household"], Address: s.Data["address"], Building: building,
+		Origin:     guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
+		Submission: s.Data[dataSubmission],
+		Household:  s.Data["household"], Address: s.Data["address"], Building: building,
 		Category: s.Data["category"], Description: s.Data["description"], Photos: photosOf(s),
 		Urgency: guanjia.Urgency(s.Data["urgency"]), CreatedAt: now, UpdatedAt: now,
 		DueAt:    now.Add(acceptWithin(guanjia.Urgency(s.Data["urgency"]))),

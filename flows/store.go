@@ -32,7 +32,8 @@ type Directory interface {
 // Tickets keeps tickets.
 type Tickets interface {
 	// CreateTicket gives t its number (kind, day of t.CreatedAt in the community's time zone,
-	// next sequence of that community and day), sets ID and Version, and saves it.
+	// next sequence of that community and day), sets ID and Version, and saves it; when
+	// t.Submission filed a ticket before, t becomes that ticket and nothing new is saved.
 	CreateTicket(ctx context.Context, t *guanjia.Ticket) error
 	// Ticket finds a ticket by community and number.
 	Ticket(ctx context.Context, community, no string) (guanjia.Ticket, error)

@@ -147,6 +147,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{s.tickets, bson.D{{Key: "community", Value: 1}, {Key: "no", Value: 1}}, true},
 		{s.tickets, bson.D{{Key: "no", Value: 1}}, false},
 		{s.tickets, bson.D{{Key: "created_at", Value: -1}}, false},
+		{s.tickets, bson.D{{Key: "community", Value: 1}, {Key: "submission", Value: 1}}, false},
 		{s.people, bson.D{{Key: "community", Value: 1}, {Key: "name", Value: 1}}, false},
 		{s.chats, bson.D{{Key: "community", Value: 1}, {Key: "role", Value: 1}}, false},
 		{s.chats, bson.D{{Key: "person", Value: 1}}, false},

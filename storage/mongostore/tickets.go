@@ -41,10 +41,23 @@ type revision struct {
 func revisionID(ticket string, version int) string { return fmt.Sprintf("%s@%d", ticket, version) }
 
 // CreateTicket numbers t (kind, day of t.CreatedAt in the store's location, the next sequence
-// of that community, kind and day), sets its ID and Version 1, and saves it.
+// of that community, kind and day), sets its ID and Version 1, and saves it. A t whose
+// Submission already filed a ticket becomes that ticket, as it is now, and nothing is saved.
 func (s *Store) CreateTicket(ctx context.Context, t *guanjia.Ticket) error {
 	if err := checkNew(t); err != nil {
 		return err
+	}
+	if t.Submission != "" {
+		// The same submission again (its message handled twice): the ticket it filed.
+		filter := bson.D{{Key: "community", Value: t.Community}, {Key: "submission", Value: t.Submission}}
+		old, err := findOne[guanjia.Ticket](ctx, s.tickets, filter, "ticket of a submission")
+		if err == nil {
+			*t, err = s.Ticket(ctx, old.Community, old.No)
+			return err
+		}
+		if !errors.Is(err, guanjia.ErrNotFound) {
+			return err
+		}
 	}
 	day := t.CreatedAt.In(s.loc)
 	counterID := "ticket/" + t.Community + "/" + string(t.Kind) + day.Format("20060102")
