@@ -83,6 +83,15 @@ type Bill struct {
 	Total     Money      `bson:"total" json:"total"`
 	Due       time.Time  `bson:"due" json:"due"`
 	CreatedAt time.Time  `bson:"created_at" json:"created_at"`
+	// Corrections are the times the bill was worked out again (a late or wrong meter
+	// reading, a wrong area), each with the total it had before.
+	Corrections []BillCorrection `bson:"corrections,omitempty" json:"corrections,omitempty"`
+}
+
+// BillCorrection records one correction of a bill.
+type BillCorrection struct {
+	At            time.Time `bson:"at" json:"at"`
+	PreviousTotal Money     `bson:"previous_total" json:"previous_total"`
 }
 
 // BillID is the storage key of a bill: one per household and period.

@@ -118,6 +118,7 @@ func (e *Engine) feeText(ctx context.Context, lang, community, household string,
 		return "", err
 	}
 	return e.render(lang, "fee.summary", map[string]any{
+		"Corrected": len(bill.Corrections) > 0,
 		"Household": household, "Period": period, "HasBill": hasBill, "Items": items, "Total": bill.Total.String(),
 		"Due": bill.Due.In(e.location()).Format("2006-01-02"), "Owed": owed, "OwedTotal": total.String(),
 		"Explain": explain, "HowToPay": howToPay, "Hours": int(e.Config.ComplaintReply.Hours()),

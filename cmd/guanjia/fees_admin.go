@@ -133,7 +133,8 @@ func runFAQ(ctx context.Context, cfg Config, log *slog.Logger, args []string, st
 // runBills generates a month's bills ("generate") or shows a household's bill and arrears
 // ("show").
 func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	const use = "usage: guanjia bills generate <YYYY-MM> [-community C] | guanjia bills show <household> [<YYYY-MM>] [-community C]"
+	const use = "usage: guanjia bills generate <YYYY-MM> [-community C] | guanjia bills show <household> [<YYYY-MM>] [-community C]" +
+		" | guanjia bills correct <household> <YYYY-MM> [-community C]"
 	fs := flag.NewFlagSet("bills", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	community := fs.String("community", "", "community id or name (generate: default every community; show: the sample)")
@@ -142,7 +143,7 @@ func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 		return err
 	}
 	switch {
-	case len(pos) == 2 && pos[0] == "generate", len(pos) == 3 && pos[0] == "show":
+	case len(pos) == 2 && pos[0] == "generate", len(pos) == 3 && (pos[0] == "show" || pos[0] == "correct"):
 		if _, err := guanjia.ParsePeriod(pos[len(pos)-1]); err != nil {
 			return fmt.Errorf("period %q: want YYYY-MM, e.g. 2026-11", pos[len(pos)-1])
 		}
@@ -156,7 +157,7 @@ func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 	}
 	defer closeStore(st, fdb)
 	var communities []guanjia.Community
-	if *community != "" || pos[0] == "show" {
+	if *community != "" || pos[0] != "generate" {
 		c, err := findCommunity(ctx, st, cmp.Or(*community, mongostore.SampleCommunity))
 		if err != nil {
 			return err
@@ -171,6 +172,9 @@ func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 			period = pos[2]
 		}
 		return showBill(ctx, st, communities[0], pos[1], period, cfg.location(), stdout)
+	}
+	if pos[0] == "correct" {
+		return correctBill(ctx, st, log, communities[0], pos[1], pos[2], cfg.location(), stdout)
 	}
 	return generateBills(ctx, st, log, communities, pos[1], stdout)
 }
@@ -190,6 +194,7 @@ func generateBills(ctx context.Context, st *mongostore.Store, log *slog.Logger, 
 		fmt.Fprintf(stdout, "%s（%s）%s：新生成 %d 张账单，已有 %d 张未改动。\n", c.Name, c.ID, period, run.Created, run.Existing)
 		if len(run.NoReadings) > 0 {
 			fmt.Fprintf(stdout, "  %d 户缺少 %s 的抄表读数，未计水电费：%s\n", len(run.NoReadings), period, strings.Join(run.NoReadings, "、"))
+			fmt.Fprintf(stdout, "  读数导入后，用 guanjia bills correct <房号> %s 更正这些账单。\n", period)
 		}
 	}
 	return nil
@@ -199,6 +204,24 @@ func generateBills(ctx context.Context, st *mongostore.Store, log *slog.Logger, 
 var feeNames = map[string][2]string{
 	guanjia.FeeProperty: {"物业费", "m²"}, guanjia.FeeWater: {"水费", "吨"},
 	guanjia.FeeElectricity: {"电费", "度"}, guanjia.FeeParking: {"停车费", "个车位"},
+}
+
+// correctBill works one bill out again from the data as it is now and shows the change.
+func correctBill(ctx context.Context, st *mongostore.Store, log *slog.Logger, c guanjia.Community, household, period string, loc *time.Location, stdout io.Writer) error {
+	before, after, err := st.CorrectBill(ctx, c.ID, household, period, time.Now())
+	if errors.Is(err, guanjia.ErrNotFound) {
+		return fmt.Errorf("%s %s of %s: no such household or bill (guanjia bills generate %s makes bills)", household, period, c.ID, period)
+	}
+	if err != nil {
+		return err
+	}
+	if len(after.Corrections) == len(before.Corrections) {
+		fmt.Fprintf(stdout, "%s %s：按现有数据重算，账单没有变化（合计 %s）。\n", household, period, before.Total)
+		return nil
+	}
+	log.Info("bill corrected", "community", c.ID, "period", period, "from", before.Total.String(), "to", after.Total.String())
+	fmt.Fprintf(stdout, "%s %s：账单已更正，合计 %s → %s。\n", household, period, before.Total, after.Total)
+	return showBill(ctx, st, c, household, period, loc, stdout)
 }
 
 func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, household, period string, loc *time.Location, stdout io.Writer) error {

@@ -53,6 +53,8 @@ const usage = `usage:
                                make the month's bills (every community by default); running again changes nothing
   guanjia bills show <household> [<YYYY-MM>] [-community C]
                                a household's bill and arrears
+  guanjia bills correct <household> <YYYY-MM> [-community C]
+                               work one bill out again from today's readings, area and rates
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
   guanjia config               print the effective configuration (secrets hidden)
 `

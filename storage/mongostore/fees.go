@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -15,7 +16,8 @@ import (
 
 // Bills are written once: a bill's _id is guanjia.BillID, so generating a period again, or
 // from two places at once, inserts each household's bill exactly once and never rewrites an
-// issued bill (residents may already have been told its amount).
+// issued bill (residents may already have been told its amount). Only CorrectBill, asked for
+// one bill by the office, works a bill out again, and it keeps what it was.
 
 // defaultDueDay is the day of the month after the period a bill is due when no rate says.
 const defaultDueDay = 15
@@ -152,6 +154,52 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 		}
 	}
 	return run, nil
+}
+
+// CorrectBill works a household's bill of period out again from the community's rates, the
+// household's area and parking spaces and the period's meter readings as they are now — after
+// a late or a wrong reading was imported, say — keeping its due date and noting the total it
+// had. It returns the bill as it was and as it is; a bill that comes out the same is left
+// alone (and returned twice). A bill never generated is an error wrapping guanjia.ErrNotFound.
+func (s *Store) CorrectBill(ctx context.Context, community, household, period string, now time.Time) (before, after guanjia.Bill, err error) {
+	before, err = s.Bill(ctx, community, household, period)
+	if err != nil {
+		return before, before, err
+	}
+	c, err := s.Community(ctx, community)
+	if err != nil {
+		return before, before, err
+	}
+	h, err := s.Household(ctx, community, household)
+	if err != nil {
+		return before, before, err
+	}
+	meters, err := s.Readings(ctx, community, household, period)
+	if err != nil {
+		return before, before, err
+	}
+	after = before
+	after.Items, after.Total = BillItems(c.Rates, h, meters), 0
+	for _, it := range after.Items {
+		after.Total += it.Amount
+	}
+	if slices.Equal(after.Items, before.Items) {
+		return before, before, nil
+	}
+	after.Corrections = append(slices.Clone(before.Corrections), guanjia.BillCorrection{At: now.UTC(), PreviousTotal: before.Total})
+	// Only if nobody corrected it meanwhile: two corrections at once keep both notes.
+	filter := bson.D{{Key: "_id", Value: before.ID}, {Key: "corrections", Value: bson.D{{Key: "$size", Value: len(before.Corrections)}}}}
+	if len(before.Corrections) == 0 {
+		filter = bson.D{{Key: "_id", Value: before.ID}, {Key: "corrections", Value: bson.D{{Key: "$exists", Value: false}}}}
+	}
+	res, err := s.bills().ReplaceOne(ctx, filter, after)
+	if err != nil {
+		return before, before, fmt.Errorf("mongostore: correct bill %s: %w", before.ID, err)
+	}
+	if res.MatchedCount == 0 {
+		return before, before, fmt.Errorf("mongostore: correct bill %s: corrected meanwhile: %w", before.ID, guanjia.ErrConflict)
+	}
+	return before, after, nil
 }
 
 // dueDate is the start of the due day of the month after the period, in the store's location.

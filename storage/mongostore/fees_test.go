@@ -225,3 +225,49 @@ func dump(t *testing.T, c *mongo.Collection) []bson.M {
 	}
 	return docs
 }
+
+func TestCorrectBill(t *testing.T) { forEachBackend(t, testCorrectBill) }
+
+// testCorrectBill bills 张三 before his readings are in, then corrects the bill once they are:
+// water and electricity are added, the due date stays, the old total is noted, and what he
+// owes follows. Correcting again changes nothing.
+func testCorrectBill(t *testing.T, st *Store) {
+	ctx := context.Background()
+	must(t, st.SeedAt(ctx, november))
+	// November's readings came late: take them away before the bills are made.
+	if _, err := st.readings().DeleteMany(ctx, bson.D{{Key: "household", Value: "3-1-1201"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.GenerateBills(ctx, "2026-11", november); err != nil {
+		t.Fatal(err)
+	}
+	first, err := st.Bill(ctx, SampleCommunity, "3-1-1201", "2026-11")
+	if err != nil || first.Total != 60125 {
+		t.Fatalf("bill without readings: %+v, %v; want 601.25 (property fee and parking)", first, err)
+	}
+	must(t, st.SeedAt(ctx, november)) // the readings arrive
+	later := november.Add(48 * time.Hour)
+	before, after, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-11", later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Total != 60125 || after.Total != 76821 || len(after.Items) != 4 || !after.Due.Equal(first.Due) {
+		t.Errorf("corrected %s → %s with %d items, due %v; want 601.25 → 768.21, 4 items, due %v",
+			before.Total, after.Total, len(after.Items), after.Due, first.Due)
+	}
+	want := []guanjia.BillCorrection{{At: later.UTC(), PreviousTotal: 60125}}
+	stored, err := st.Bill(ctx, SampleCommunity, "3-1-1201", "2026-11")
+	if err != nil || stored.Total != 76821 || !reflect.DeepEqual(stored.Corrections, want) {
+		t.Errorf("stored bill %+v, %v; want total 768.21 and corrections %+v", stored, err, want)
+	}
+	if a, err := st.Arrears(ctx, SampleCommunity, "3-1-1201"); err != nil || len(a) != 1 || a[0].Owed != 76821 {
+		t.Errorf("arrears after the correction: %+v, %v", a, err)
+	}
+	again, same, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-11", later.Add(time.Hour))
+	if err != nil || !reflect.DeepEqual(again, same) || len(same.Corrections) != 1 {
+		t.Errorf("correcting an unchanged bill: %+v → %+v, %v; want it left alone", again, same, err)
+	}
+	if _, _, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-09", later); !errors.Is(err, guanjia.ErrNotFound) {
+		t.Errorf("correcting a bill never made: err = %v, want ErrNotFound", err)
+	}
+}
