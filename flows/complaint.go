@@ -152,6 +152,7 @@ func (f *complaintFlow) submit(ctx context.Context, t *turn, s *guanjia.Session)
 		"Due": tk.DueAt.In(f.e.location()).Format("01-02 15:04")})
 	card := func(lang string, errp *error) bot.Reply {
 		return bot.Reply{
+			Photo: firstPhoto(tk),
 			Text: f.e.render(lang, "complaint.card", map[string]any{
 				"No": tk.No, "Subject": f.e.render(lang, "complaint.subject."+tk.Category, nil, errp),
 				"Description": tk.Description, "Photos": len(tk.Photos), "Reporter": tk.ReporterName,

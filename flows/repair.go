@@ -284,7 +284,8 @@ func (f *repairFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) er
 	t.say("repair.submitted", map[string]any{"No": tk.No})
 	return f.e.toStaff(ctx, t, tk.Community, func(lang string, errp *error) bot.Reply {
 		return bot.Reply{
-			Text: f.e.render(lang, "repair.card", cardData(f.e, lang, tk, errp), errp),
+			Text:  f.e.render(lang, "repair.card", cardData(f.e, lang, tk, errp), errp),
+			Photo: firstPhoto(tk),
 			Choices: []bot.Choice{
 				{Label: f.e.render(lang, "repair.choice_accept", nil, errp), Value: "接单 " + tk.No},
 				{Label: f.e.render(lang, "repair.choice_assign", nil, errp), Value: "派单 " + tk.No},

@@ -92,6 +92,15 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 	return e.tellReporter(ctx, t, tk, action, worker)
 }
 
+// firstPhoto is the photo to show with a ticket's card or job: its first one, if any. A
+// channel shows the photos it can (Telegram those sent on Telegram) and the text always.
+func firstPhoto(tk guanjia.Ticket) string {
+	if len(tk.Photos) == 0 {
+		return ""
+	}
+	return tk.Photos[0]
+}
+
 // changeTicket loads a ticket, applies change and saves it, retrying when another steward
 // changed the same ticket in between. On a refused change it returns the ticket as it is.
 func (e *Engine) changeTicket(ctx context.Context, community, no string, change func(*guanjia.Ticket) error) (guanjia.Ticket, error) {
@@ -223,7 +232,7 @@ func (e *Engine) tellWorker(ctx context.Context, t *turn, tk guanjia.Ticket, wor
 	data := cardData(e, lang, tk, &t.err)
 	data["Actor"] = t.person.Name
 	for _, c := range chats {
-		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: e.render(lang, "ticket.job", data, &t.err)})
+		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: e.render(lang, "ticket.job", data, &t.err), Photo: firstPhoto(tk)})
 	}
 	return nil
 }

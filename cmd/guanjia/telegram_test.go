@@ -193,6 +193,10 @@ func TestTelegramRepairWithButtonsAndStaffInGroup(t *testing.T) {
 	if err != nil || tk.Status != "accepted" || len(tk.Photos) != 1 || !strings.HasPrefix(tk.Photos[0], "tg:") {
 		t.Errorf("stored ticket: %+v, %v", tk, err)
 	}
+	// The staff see the resident's photo with the card.
+	if card.Method != "sendPhoto" || len(tk.Photos) != 1 || "tg:"+card.Photo != tk.Photos[0] {
+		t.Errorf("card sent by %s with photo %q; want the ticket's photo %v", card.Method, card.Photo, tk.Photos)
+	}
 
 	// Accepting by text works as well as by button.
 	second := w.reportByButtons("卫生间地漏反味")
