@@ -65,7 +65,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.S
 		seeded, err := st.Seeded(ctx)
 		if err == nil && !seeded {
 			log.Info("loading sample data", "community", mongostore.SampleCommunity)
-			err = st.Seed(ctx)
+			err = st.SeedAt(ctx, cfg.clock())
 		}
 		if err != nil {
 			_ = st.Close(ctx)

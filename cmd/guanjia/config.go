@@ -19,6 +19,9 @@ import (
 // Config is everything guanjia can be told, from environment variables and an optional YAML
 // file (environment wins). Zero values mean the embedded, zero-setup defaults.
 type Config struct {
+	// now is the clock of the admin commands (this month's bills, code lifetimes, the sample
+	// readings); nil is the real one. Tests pin it.
+	now func() time.Time
 	// DataDir holds the embedded stores' files.
 	DataDir string `yaml:"data_dir"`
 	// RedisURL points at Redis; empty starts the embedded in-process store.
@@ -228,6 +231,14 @@ func (c Config) location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// clock is the time now for the admin commands.
+func (c Config) clock() time.Time {
+	if c.now != nil {
+		return c.now()
+	}
+	return time.Now()
 }
 
 // Redacted returns the configuration as printable text, with passwords in URLs hidden.

@@ -10,9 +10,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/storage/mongostore"
@@ -40,51 +40,96 @@ func findCommunity(ctx context.Context, st *mongostore.Store, s string) (guanjia
 	if errors.Is(err, guanjia.ErrNotFound) {
 		c, err = st.CommunityByName(ctx, s)
 	}
-	if errors.Is(err, guanjia.ErrNotFound) {
-		return c, fmt.Errorf("no community with id or name %q", s)
+	if !errors.Is(err, guanjia.ErrNotFound) {
+		return c, err
 	}
-	return c, err
+	all, err := st.Communities(ctx)
+	if err != nil {
+		return c, err
+	}
+	if len(all) == 0 {
+		return c, tell(nil, "找不到小区「%s」：还没有任何小区（guanjia seed 载入示例小区）。", s)
+	}
+	known := make([]string, len(all))
+	for i, x := range all {
+		known[i] = x.ID + "（" + x.Name + "）"
+	}
+	return c, tell(nil, "找不到小区「%s」。-community 请写小区编号或名称，现有：%s。", s, strings.Join(known, "、"))
 }
+
+// openFile opens a file the office named, saying plainly when it cannot.
+func openFile(name string) (*os.File, error) {
+	f, err := os.Open(name)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, tell(err, "找不到文件 %s，请核对文件名和路径。", name)
+	case errors.Is(err, os.ErrPermission):
+		return nil, tell(err, "没有权限读取文件 %s。", name)
+	case err != nil:
+		return nil, tell(err, "打不开文件 %s（%v）。", name, err)
+	}
+	return f, nil
+}
+
+// importProblems tells the office each problem of an import file by its line; other errors
+// pass as they are.
+func importProblems(file string, err error) error {
+	var ie *mongostore.ImportError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s 有 %d 处问题，整个文件都没有导入。请改正后重新导入：", file, len(ie.Rows))
+	for _, r := range ie.Rows {
+		fmt.Fprintf(&b, "\n  第 %d 行：%s", r.Line, r.Reason)
+	}
+	return tell(err, "%s", b.String())
+}
+
+// importKinds are what can be imported, as the command takes them, with their Chinese names.
+var importKinds = [][2]string{{"households", "房屋"}, {"residents", "住户"}, {"readings", "抄表读数"}, {"payments", "缴费记录"}}
 
 // runImport imports households, residents, meter readings or payments from a CSV file.
 func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	const use = "usage: guanjia import households|residents|readings|payments <file.csv> [-community C]"
+	const use = "guanjia import households|residents|readings|payments <文件.csv> [-community C]"
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stdout)
 	community := fs.String("community", mongostore.SampleCommunity, "community id or name")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, use, args, stdout)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 {
-		return errors.New(use)
+		return usageError("要写导入什么和哪个文件，如 guanjia import households households.csv。", use)
 	}
 	kind, file := pos[0], pos[1]
+	if !slices.ContainsFunc(importKinds, func(k [2]string) bool { return k[0] == kind }) {
+		known := make([]string, len(importKinds))
+		for i, k := range importKinds {
+			known[i] = k[0] + "（" + k[1] + "）"
+		}
+		return usageError(fmt.Sprintf("不能导入「%s」：可导入 %s。", kind, strings.Join(known, "、")), use)
+	}
 	st, fdb, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeStore(st, fdb)
-	imports := map[string]func(context.Context, string, io.Reader) (int, error){
+	importFile := map[string]func(context.Context, string, io.Reader) (int, error){
 		"households": st.ImportHouseholds, "residents": st.ImportResidents,
 		"readings": st.ImportReadings, "payments": st.ImportPayments,
-	}
-	importFile, ok := imports[kind]
-	if !ok {
-		return fmt.Errorf("cannot import %q; %s", kind, use)
-	}
+	}[kind]
 	c, err := findCommunity(ctx, st, *community)
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(file)
+	f, err := openFile(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	n, err := importFile(ctx, c.ID, f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Base(file), err)
+		return importProblems(filepath.Base(file), err)
 	}
 	log.Info("imported", "kind", kind, "community", c.ID, "rows", n)
 	if kind == "payments" {
@@ -97,15 +142,15 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 
 // runFAQ imports a community's FAQ from a YAML file.
 func runFAQ(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	const use = "guanjia faq import <文件.yaml> [-community C]"
 	fs := flag.NewFlagSet("faq", flag.ContinueOnError)
-	fs.SetOutput(stdout)
 	community := fs.String("community", mongostore.SampleCommunity, "community id or name")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, use, args, stdout)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 || pos[0] != "import" {
-		return errors.New("usage: guanjia faq import <file.yaml> [-community C]")
+		return usageError("要写 import 和文件名，如 guanjia faq import faq.yaml。", use)
 	}
 	st, fdb, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -116,172 +161,87 @@ func runFAQ(ctx context.Context, cfg Config, log *slog.Logger, args []string, st
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(pos[1])
+	f, err := openFile(pos[1])
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	n, err := st.ImportFAQ(ctx, c.ID, f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Base(pos[1]), err)
+		return importProblems(filepath.Base(pos[1]), err)
 	}
 	log.Info("faq imported", "community", c.ID, "entries", n)
 	fmt.Fprintf(stdout, "%s：已导入 %d 条常见问题到 %s（%s）。\n", filepath.Base(pos[1]), n, c.Name, c.ID)
 	return nil
 }
 
-// runBills generates a month's bills ("generate") or shows a household's bill and arrears
-// ("show").
-func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	const use = "usage: guanjia bills generate <YYYY-MM> [-community C] | guanjia bills show <household> [<YYYY-MM>] [-community C]" +
-		" | guanjia bills correct <household> <YYYY-MM> [-community C]"
-	fs := flag.NewFlagSet("bills", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	community := fs.String("community", "", "community id or name (generate: default every community; show: the sample)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(pos) == 2 && pos[0] == "generate", len(pos) == 3 && (pos[0] == "show" || pos[0] == "correct"):
-		if _, err := guanjia.ParsePeriod(pos[len(pos)-1]); err != nil {
-			return fmt.Errorf("period %q: want YYYY-MM, e.g. 2026-11", pos[len(pos)-1])
-		}
-	case len(pos) == 2 && pos[0] == "show":
-	default:
-		return errors.New(use)
-	}
-	st, fdb, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeStore(st, fdb)
-	var communities []guanjia.Community
-	if *community != "" || pos[0] != "generate" {
-		c, err := findCommunity(ctx, st, cmp.Or(*community, mongostore.SampleCommunity))
-		if err != nil {
-			return err
-		}
-		communities = []guanjia.Community{c}
-	} else if communities, err = st.Communities(ctx); err != nil {
-		return err
-	}
-	if pos[0] == "show" {
-		period := time.Now().In(cfg.location()).Format("2006-01")
-		if len(pos) == 3 {
-			period = pos[2]
-		}
-		return showBill(ctx, st, communities[0], pos[1], period, cfg.location(), stdout)
-	}
-	if pos[0] == "correct" {
-		return correctBill(ctx, st, log, communities[0], pos[1], pos[2], cfg.location(), stdout)
-	}
-	return generateBills(ctx, st, log, communities, pos[1], stdout)
+// rateFlags are the rates the rates command sets, with the most each may plausibly be: a
+// larger one is almost surely a slip (99999 for 9.99), and every household's bill would
+// carry it.
+var rateFlags = []struct {
+	flag, name, unit, example, help string
+	max                             guanjia.Money
+	field                           func(*guanjia.Rates) *guanjia.Money
+}{
+	{"property", "物业费", "元/m²/月", "2.50", "property fee in yuan per m² per month", 5000,
+		func(r *guanjia.Rates) *guanjia.Money { return &r.PropertyPerM2 }},
+	{"parking", "停车费", "元/车位/月", "300", "parking in yuan per space per month", 500000,
+		func(r *guanjia.Rates) *guanjia.Money { return &r.ParkingPerSpace }},
+	{"water", "水费", "元/吨", "4.20", "water in yuan per 吨", 5000,
+		func(r *guanjia.Rates) *guanjia.Money { return &r.WaterPerUnit }},
+	{"electricity", "电费", "元/度", "0.62", "electricity in yuan per 度", 1000,
+		func(r *guanjia.Rates) *guanjia.Money { return &r.ElectricityPerUnit }},
 }
 
-func generateBills(ctx context.Context, st *mongostore.Store, log *slog.Logger, communities []guanjia.Community, period string, stdout io.Writer) error {
-	for _, c := range communities {
-		if c.Rates == (guanjia.Rates{}) {
-			fmt.Fprintf(stdout, "%s（%s）：未设置收费标准，跳过。设置：guanjia rates -community %s -property 2.50 …\n", c.Name, c.ID, c.ID)
+// runRates shows a community's rates, or changes those given as flags. Every value is checked
+// before anything is changed: one mistake changes nothing.
+func runRates(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	const use = "guanjia rates [-community C] [-property 2.50] [-parking 300] [-water 4.20] [-electricity 0.62] [-due-day 15]"
+	fs := flag.NewFlagSet("rates", flag.ContinueOnError)
+	community := fs.String("community", mongostore.SampleCommunity, "community id or name")
+	values := map[string]*string{}
+	for _, rf := range rateFlags {
+		values[rf.flag] = fs.String(rf.flag, "", rf.help+", e.g. "+rf.example+"; the most is "+rf.max.String())
+	}
+	dueDay := fs.String("due-day", "", "day of the next month a bill is due, 1 to 28")
+	pos, err := parseArgs(fs, use, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError(fmt.Sprintf("不认识「%s」：费率都写成选项，如 -property 2.50。", strings.Join(pos, " ")), use)
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var change []func(*guanjia.Rates)
+	var problems []string
+	for _, rf := range rateFlags {
+		if !given[rf.flag] {
 			continue
 		}
-		run, err := st.GenerateCommunityBills(ctx, c.ID, period, time.Now())
-		if err != nil {
-			return err
-		}
-		log.Info("bills generated", "community", c.ID, "period", period, "created", run.Created,
-			"existing", run.Existing, "without_readings", len(run.NoReadings))
-		fmt.Fprintf(stdout, "%s（%s）%s：新生成 %d 张账单，已有 %d 张未改动。\n", c.Name, c.ID, period, run.Created, run.Existing)
-		if len(run.NoReadings) > 0 {
-			fmt.Fprintf(stdout, "  %d 户缺少 %s 的抄表读数，未计水电费：%s\n", len(run.NoReadings), period, strings.Join(run.NoReadings, "、"))
-			fmt.Fprintf(stdout, "  读数导入后，用 guanjia bills correct <房号> %s 更正这些账单。\n", period)
-		}
-	}
-	return nil
-}
-
-// feeNames are the bill items as the office says them, with the unit of their quantity.
-var feeNames = map[string][2]string{
-	guanjia.FeeProperty: {"物业费", "m²"}, guanjia.FeeWater: {"水费", "吨"},
-	guanjia.FeeElectricity: {"电费", "度"}, guanjia.FeeParking: {"停车费", "个车位"},
-}
-
-// correctBill works one bill out again from the data as it is now and shows the change.
-func correctBill(ctx context.Context, st *mongostore.Store, log *slog.Logger, c guanjia.Community, household, period string, loc *time.Location, stdout io.Writer) error {
-	before, after, err := st.CorrectBill(ctx, c.ID, household, period, time.Now())
-	if errors.Is(err, guanjia.ErrNotFound) {
-		return fmt.Errorf("%s %s of %s: no such household or bill (guanjia bills generate %s makes bills)", household, period, c.ID, period)
-	}
-	if err != nil {
-		return err
-	}
-	if len(after.Corrections) == len(before.Corrections) {
-		fmt.Fprintf(stdout, "%s %s：按现有数据重算，账单没有变化（合计 %s）。\n", household, period, before.Total)
-		return nil
-	}
-	log.Info("bill corrected", "community", c.ID, "period", period, "from", before.Total.String(), "to", after.Total.String())
-	fmt.Fprintf(stdout, "%s %s：账单已更正，合计 %s → %s。\n", household, period, before.Total, after.Total)
-	return showBill(ctx, st, c, household, period, loc, stdout)
-}
-
-func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, household, period string, loc *time.Location, stdout io.Writer) error {
-	if _, err := st.Household(ctx, c.ID, household); err != nil {
-		return fmt.Errorf("household %s of %s: %w", household, c.ID, err)
-	}
-	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	b, err := st.Bill(ctx, c.ID, household, period)
-	switch {
-	case errors.Is(err, guanjia.ErrNotFound):
-		fmt.Fprintf(w, "%s %s：没有账单（guanjia bills generate %s）。\n", household, period, period)
-	case err != nil:
-		return err
-	default:
-		fmt.Fprintf(w, "%s %s 账单（%s）：\n", household, period, c.Name)
-		for _, it := range b.Items {
-			name := feeNames[it.Kind]
-			qty := guanjia.Money(it.QuantityCenti).String()
-			if it.Kind == guanjia.FeeParking {
-				qty = fmt.Sprint(it.QuantityCenti / 100)
-			}
-			note := ""
-			if it.Note != "" {
-				note = "（" + it.Note + "）"
-			}
-			fmt.Fprintf(w, "  %s\t%s %s × %s\t= %s%s\n", name[0], qty, name[1], it.Rate, it.Amount, note)
-		}
-		fmt.Fprintf(w, "  合计\t\t= %s，%s 前缴清\n", b.Total, b.Due.In(loc).Format("2006-01-02"))
-	}
-	arrears, err := st.Arrears(ctx, c.ID, household)
-	if err != nil {
-		return err
-	}
-	if len(arrears) == 0 {
-		fmt.Fprintln(w, "欠费：无。")
-	} else {
-		fmt.Fprintln(w, "欠费：")
-		for _, a := range arrears {
-			fmt.Fprintf(w, "  %s\t应缴 %s\t已缴 %s\t欠 %s\t截止 %s\n", a.Period, a.Billed, a.Paid, a.Owed, a.Due.In(loc).Format("2006-01-02"))
+		v := strings.TrimSpace(*values[rf.flag])
+		m, err := guanjia.ParseMoney(v)
+		switch {
+		case strings.HasPrefix(v, "-") || err == nil && m == 0:
+			problems = append(problems, fmt.Sprintf("-%s %s：%s不能是 0 或负数；不改这一项就不写 -%s。", rf.flag, v, rf.name, rf.flag))
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("-%s「%s」不是金额：请写元，如 -%s %s。", rf.flag, v, rf.flag, rf.example))
+		case m > rf.max:
+			problems = append(problems, fmt.Sprintf("-%s %s：%s最多 %s %s，请核对是否多打了位数。", rf.flag, v, rf.name, rf.max, rf.unit))
+		default:
+			change = append(change, func(r *guanjia.Rates) { *rf.field(r) = m })
 		}
 	}
-	return w.Flush()
-}
-
-// runRates shows a community's rates, or changes those given as flags.
-func runRates(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("rates", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	community := fs.String("community", mongostore.SampleCommunity, "community id or name")
-	money := map[string]*string{
-		"property":    fs.String("property", "", "property fee in yuan per m² per month, e.g. 2.50"),
-		"parking":     fs.String("parking", "", "parking in yuan per space per month, e.g. 300"),
-		"water":       fs.String("water", "", "water in yuan per 吨, e.g. 4.20"),
-		"electricity": fs.String("electricity", "", "electricity in yuan per 度, e.g. 0.62"),
+	if given["due-day"] {
+		d, err := strconv.Atoi(strings.TrimSpace(*dueDay))
+		if err != nil || d < 1 || d > 28 {
+			problems = append(problems, fmt.Sprintf("-due-day %s：缴费截止日要写 1 到 28 之间的一天（不是每个月都有 29–31 日）。", *dueDay))
+		} else {
+			change = append(change, func(r *guanjia.Rates) { r.DueDay = d })
+		}
 	}
-	dueDay := fs.Int("due-day", 0, "day of the next month a bill is due, 1 to 28")
-	if pos, err := parseInterspersed(fs, args); err != nil {
-		return err
-	} else if len(pos) > 0 {
-		return errors.New("usage: guanjia rates [-community C] [-property 2.50] [-parking 300] [-water 4.20] [-electricity 0.62] [-due-day 15]")
+	if len(problems) > 0 {
+		return tell(nil, "%s\n收费标准没有改动。", strings.Join(problems, "\n"))
 	}
 	st, fdb, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -292,26 +252,11 @@ func runRates(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 	if err != nil {
 		return err
 	}
-	r, changed := c.Rates, false
-	fields := map[string]*guanjia.Money{"property": &r.PropertyPerM2, "parking": &r.ParkingPerSpace,
-		"water": &r.WaterPerUnit, "electricity": &r.ElectricityPerUnit}
-	var bad error
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "due-day" {
-			r.DueDay, changed = *dueDay, true
-		} else if dst, ok := fields[f.Name]; ok {
-			changed = true
-			v, err := guanjia.ParseMoney(*money[f.Name])
-			if err != nil {
-				bad = errors.Join(bad, fmt.Errorf("-%s %q: want yuan like 2.50", f.Name, *money[f.Name]))
-			}
-			*dst = v
+	if len(change) > 0 {
+		r := c.Rates
+		for _, f := range change {
+			f(&r)
 		}
-	})
-	if bad != nil {
-		return bad
-	}
-	if changed {
 		if err := st.SetRates(ctx, c.ID, r); err != nil {
 			return err
 		}
@@ -320,7 +265,7 @@ func runRates(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 			return err
 		}
 	}
-	r = c.Rates
+	r := c.Rates
 	fmt.Fprintf(stdout, "%s（%s）收费标准：\n  物业费 %s 元/m²/月\n  停车费 %s 元/车位/月\n  水费 %s 元/吨\n  电费 %s 元/度\n  缴费截止：次月 %d 日\n",
 		c.Name, c.ID, r.PropertyPerM2, r.ParkingPerSpace, r.WaterPerUnit, r.ElectricityPerUnit, cmp.Or(r.DueDay, 15))
 	return nil

@@ -62,6 +62,14 @@ func mustContain(t *testing.T, what, out string, wants ...string) {
 	}
 }
 
+// pinClock sets the admin commands' clock to the transcripts' (2026-11-26 in the office's
+// zone) for one test: the sample files are of fixed months, which must stay billable.
+func pinClock(t *testing.T) {
+	t.Helper()
+	pinnedClock = newClock().Now
+	t.Cleanup(func() { pinnedClock = nil })
+}
+
 // TestBillsGenerateThisMonthAfterSeed is the promise of the sample data: on a fresh database
 // this month's bills can be generated at once, exact to the fen, and generating again changes
 // nothing.
@@ -83,14 +91,31 @@ func TestBillsGenerateThisMonthAfterSeed(t *testing.T) {
 		"188.00 度 × 0.62", "= 116.56", "1 个车位 × 300.00", "= 300.00", "= 768.21", "欠 768.21")
 	show = runCmd(t, getenv, "", "bills", "show", "2-2-502", month)
 	mustContain(t, "李四's bill", show, "96.25 度 × 0.62", "= 59.68", "= 317.58")
-	if out := runErr(t, getenv, "bills", "generate", "2026-13"); !strings.Contains(out, "YYYY-MM") {
-		t.Errorf("bad period: %s", out)
+	mustContain(t, "bad period", runErr(t, getenv, "bills", "generate", "2026-13"), "月份「2026-13」不对", "YYYY-MM")
+
+	// A month not yet begun, or more than a year ago, is surely mistyped: no bills, and the
+	// office is told which months it may bill.
+	now := time.Now().In(loc)
+	first := time.Date(now.Year(), now.Month()-12, 1, 0, 0, 0, 0, loc).Format("2006-01")
+	tooOld := time.Date(now.Year(), now.Month()-13, 1, 0, 0, 0, 0, loc).Format("2006-01")
+	next := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, loc).Format("2006-01")
+	for _, period := range []string{"1999-01", tooOld} {
+		mustContain(t, "bills of "+period, runErr(t, getenv, "bills", "generate", period),
+			period+" 早于 12 个月前，不能再生成账单", "可生成 "+first+" 到 "+month+" 的账单")
+		show := runCmd(t, getenv, "", "bills", "show", "3-1-1201", period)
+		mustContain(t, "no bill of "+period, show, "3-1-1201 "+period+"：没有账单")
+		if strings.Contains(show, "  "+period+"  应缴") {
+			t.Errorf("arrears of %s after refusing its bills:\n%s", period, show)
+		}
 	}
+	mustContain(t, "bills of next month", runErr(t, getenv, "bills", "generate", next), next+" 还没到，不能生成账单：最多生成到本月 "+month)
+	mustContain(t, "a year ago", runCmd(t, getenv, "", "bills", "generate", first), first+"：新生成 3 张账单")
 }
 
 // TestImportSamplesEndToEnd imports every sample file in the order the samples' README gives,
 // then all of them again, which changes nothing.
 func TestImportSamplesEndToEnd(t *testing.T) {
+	pinClock(t)
 	cfg, getenv := feeEnv(t)
 	runCmd(t, getenv, "", "seed")
 	steps := []struct {
@@ -145,6 +170,7 @@ func TestImportSamplesEndToEnd(t *testing.T) {
 // TestImportBadFileEndToEnd imports a payments file with a bad amount on line 3 and an
 // unknown household on line 5: both are named, and nothing is imported.
 func TestImportBadFileEndToEnd(t *testing.T) {
+	pinClock(t)
 	cfg, getenv := feeEnv(t)
 	runCmd(t, getenv, "", "seed")
 	runCmd(t, getenv, "", "bills", "generate", "2026-11")
@@ -156,8 +182,8 @@ func TestImportBadFileEndToEnd(t *testing.T) {
 		"1-1-101,2026-11,246.35,2026-11-20,WX-3\n"+
 		"9-9-909,2026-11,100.00,2026-11-20,WX-4\n")
 	msg := runErr(t, getenv, "import", "payments", bad)
-	mustContain(t, "the error", msg, "payments.csv", "2 problems, nothing imported", "line 3: amount \"三百\"",
-		"line 5: household \"9-9-909\" is not in community sample")
+	mustContain(t, "the error", msg, "payments.csv 有 2 处问题，整个文件都没有导入。", "\n  第 3 行：amount \"三百\"",
+		"\n  第 5 行：household \"9-9-909\" is not in community sample")
 	st := openFeeStore(t, cfg)
 	if p, err := st.Payments(context.Background(), mongostore.SampleCommunity, "3-1-1201"); err != nil || len(p) != 0 {
 		t.Errorf("payments after a bad file: %+v, %v", p, err)
@@ -165,14 +191,16 @@ func TestImportBadFileEndToEnd(t *testing.T) {
 
 	households := filepath.Join(dir, "households.csv")
 	writeFile(t, households, "code,building,area_m2\n5-1-101,5,88\n5-1-102,5,八十\n")
-	mustContain(t, "bad households", runErr(t, getenv, "import", "households", households), "line 3: area_m2")
+	mustContain(t, "bad households", runErr(t, getenv, "import", "households", households), "第 3 行：area_m2")
 	if _, err := st.Household(context.Background(), mongostore.SampleCommunity, "5-1-101"); err == nil {
 		t.Error("the good row of a bad households file was imported")
 	}
-	mustContain(t, "unknown kind", runErr(t, getenv, "import", "cars", households), "cannot import \"cars\"")
-	mustContain(t, "unknown community", runErr(t, getenv, "import", "households", households, "-community", "东苑"), "no community")
-	runErr(t, getenv, "import", "households", filepath.Join(dir, "missing.csv"))
-	mustContain(t, "bad FAQ", runErr(t, getenv, "faq", "import", households), "faq")
+	mustContain(t, "unknown kind", runErr(t, getenv, "import", "cars", households), "不能导入「cars」：可导入 households（房屋）")
+	mustContain(t, "unknown community", runErr(t, getenv, "import", "households", households, "-community", "东苑"),
+		"找不到小区「东苑」。", "现有：sample（示例花园）")
+	mustContain(t, "missing file", runErr(t, getenv, "import", "households", filepath.Join(dir, "missing.csv")),
+		"找不到文件 ", "missing.csv，请核对文件名和路径。")
+	mustContain(t, "bad FAQ", runErr(t, getenv, "faq", "import", households), "households.csv 有 1 处问题", "第 1 行：")
 }
 
 // TestFAQSampleFileIsTheSeededFAQ keeps the sample FAQ file and the FAQ of the sample data
@@ -190,14 +218,46 @@ func TestFAQSampleFileIsTheSeededFAQ(t *testing.T) {
 
 // TestFeeRatesCommand shows and changes a community's rates.
 func TestFeeRatesCommand(t *testing.T) {
+	pinClock(t)
 	_, getenv := feeEnv(t)
 	runCmd(t, getenv, "", "seed")
 	mustContain(t, "rates", runCmd(t, getenv, "", "rates"), "物业费 2.50 元/m²/月", "停车费 300.00 元/车位/月",
 		"水费 4.20 元/吨", "电费 0.62 元/度", "次月 15 日")
 	out := runCmd(t, getenv, "", "rates", "-community", "示例花园", "-property", "2.80", "-due-day", "10")
 	mustContain(t, "changed rates", out, "物业费 2.80 元/m²/月", "停车费 300.00 元/车位/月", "次月 10 日")
-	mustContain(t, "bad rate", runErr(t, getenv, "rates", "-water", "4.2.0"), "-water")
-	runErr(t, getenv, "rates", "-due-day", "31")
+	if !strings.HasSuffix(out, "次月 10 日\n") {
+		t.Errorf("rates output does not end with a line: %q", out)
+	}
+	mustContain(t, "at the limits", runCmd(t, getenv, "", "rates", "-property", "50", "-parking", "5000.00",
+		"-water", "50.00", "-electricity", "10"), "物业费 50.00 元/m²/月", "停车费 5000.00", "水费 50.00", "电费 10.00")
+	runCmd(t, getenv, "", "rates", "-property", "2.80", "-parking", "300", "-water", "4.20", "-electricity", "0.62")
+	const unchanged = "\n收费标准没有改动。"
+	for _, c := range []struct {
+		args  []string
+		wants []string
+	}{
+		{[]string{"-water", "4.2.0"}, []string{"-water「4.2.0」不是金额：请写元，如 -water 4.20。", unchanged}},
+		{[]string{"-due-day", "31"}, []string{"-due-day 31：缴费截止日要写 1 到 28 之间的一天", unchanged}},
+		{[]string{"-due-day", "0"}, []string{"-due-day 0：缴费截止日要写 1 到 28 之间的一天", unchanged}},
+		{[]string{"-due-day", "十"}, []string{"-due-day 十：缴费截止日要写 1 到 28 之间的一天", unchanged}},
+		{[]string{"-property", "0"}, []string{"-property 0：物业费不能是 0 或负数；不改这一项就不写 -property。", unchanged}},
+		{[]string{"-parking", "0.00"}, []string{"-parking 0.00：停车费不能是 0 或负数", unchanged}},
+		{[]string{"-electricity", "-0.5"}, []string{"-electricity -0.5：电费不能是 0 或负数", unchanged}},
+		{[]string{"-property", "50.01"}, []string{"-property 50.01：物业费最多 50.00 元/m²/月，请核对是否多打了位数。", unchanged}},
+		{[]string{"-parking", "5000.01"}, []string{"-parking 5000.01：停车费最多 5000.00 元/车位/月", unchanged}},
+		{[]string{"-water", "99999"}, []string{"-water 99999：水费最多 50.00 元/吨", unchanged}},
+		{[]string{"-electricity", "10.01"}, []string{"-electricity 10.01：电费最多 10.00 元/度", unchanged}},
+		{[]string{"-community", "nope"}, []string{"找不到小区「nope」。"}},
+		{[]string{"-bogus"}, []string{"没有选项 -bogus", "用法（usage）：guanjia rates "}},
+		{[]string{"2.50"}, []string{"不认识「2.50」：费率都写成选项", "用法（usage）：guanjia rates "}},
+	} {
+		args := append([]string{"rates", "-due-day", "12"}, c.args...)
+		mustContain(t, strings.Join(args, " "), runErr(t, getenv, args...), c.wants...)
+	}
+	// Several mistakes are told together, and a good value beside them changes nothing either.
+	msg := runErr(t, getenv, "rates", "-property", "3.00", "-water", "0", "-due-day", "29")
+	mustContain(t, "two mistakes", msg, "-water 0：", "\n-due-day 29：", unchanged)
+	mustContain(t, "rates after refusals", runCmd(t, getenv, "", "rates"), "物业费 2.80 元/m²/月", "水费 4.20 元/吨", "次月 10 日")
 	runCmd(t, getenv, "", "bills", "generate", "2026-11")
 	mustContain(t, "bills at the new rate", runCmd(t, getenv, "", "bills", "show", "3-1-1201", "2026-11"),
 		"120.50 m² × 2.80", "= 337.40", "截止 2026-12-10")

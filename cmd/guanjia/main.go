@@ -12,12 +12,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // the office's time zone must load on machines without zoneinfo
 
 	"github.com/guanjia/guanjia/bot/console"
@@ -39,7 +41,7 @@ const usage = `usage:
   guanjia                      run every configured channel (the console when none is)
   guanjia console              chat on the local console: "<person>: <text>" or "<person>@<chat>: <text>"
   guanjia tickets [-status S] [-kind K] [-community C] [-limit N]
-                               list tickets, newest first
+                               list tickets, newest first; K is R, C, Q, H or repair, complaint, inquiry, hazard
   guanjia tickets show <no>    one ticket with its timeline
   guanjia code <person>        print a one-time binding code for a person (name or id)
   guanjia seed                 load the sample community 示例花园
@@ -59,6 +61,10 @@ const usage = `usage:
   guanjia config               print the effective configuration (secrets hidden)
 `
 
+// pinnedClock, when set, is the clock of every run: tests of the admin commands on fixed
+// months (the sample files are of 2026-10 and 2026-11) pin it there.
+var pinnedClock func() time.Time
+
 // run is the whole program; main only supplies the process's environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := ""
@@ -73,6 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	cfg.now = pinnedClock
 	consoleMode := cmd == "" || cmd == "console"
 	log, err := newLogger(cfg, getenv, stderr, consoleMode)
 	if err != nil {
@@ -94,17 +101,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
+// adminFunc is an admin command: it works on the stored records and exits.
+type adminFunc func(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error
+
 // adminCommands are the commands that work on the stored records and exit.
-var adminCommands = map[string]func(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error{
-	"code":    runCode,
-	"tickets": runTickets,
-	"seed": func(ctx context.Context, cfg Config, log *slog.Logger, _ []string, stdout io.Writer) error {
-		return runSeed(ctx, cfg, log, stdout)
-	},
-	"import": runImport,
-	"faq":    runFAQ,
-	"rates":  runRates,
-	"bills":  runBills,
+var adminCommands = map[string]adminFunc{
+	"code":    politely("code", runCode),
+	"tickets": politely("tickets", runTickets),
+	"seed":    politely("seed", runSeed),
+	"import":  politely("import", runImport),
+	"faq":     politely("faq", runFAQ),
+	"rates":   politely("rates", runRates),
+	"bills":   politely("bills", runBills),
+}
+
+// politely runs an admin command and decides what the office sees when it fails: the
+// command's own plain message (an *officeError), or, for anything unexpected, a short
+// apology while the cause goes to the log in one line.
+func politely(name string, cmd adminFunc) adminFunc {
+	return func(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+		err := cmd(ctx, cfg, log, args, stdout)
+		var told *officeError
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return nil
+		case errors.As(err, &told):
+			if told.cause != nil {
+				log.Debug("admin command refused", "command", name, "err", told.cause)
+			}
+			return told
+		case errors.Is(err, context.Canceled):
+			return fmt.Errorf("guanjia %s 被中断，没有做完（interrupted）。", name)
+		}
+		log.Error("admin command failed", "command", name, "err", err)
+		return fmt.Errorf("guanjia %s 出了意外的错误，没有做完；原因已记在日志里（unexpected error, see the log）。", name)
+	}
 }
 
 // newLogger logs to stderr. At the console, where stderr shares the screen with the chat,

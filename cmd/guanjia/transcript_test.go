@@ -146,6 +146,7 @@ func runScript(t *testing.T, script string) string {
 	t.Helper()
 	cfg := testConfig(t)
 	clk := newClock()
+	cfg.now = clk.Now // admin commands run on the script's clock
 	var out bytes.Buffer
 	app := openTestApp(t, cfg, clk, &out)
 	defer func() { _ = app.Close() }()

@@ -94,20 +94,38 @@ func (s *Store) GenerateBills(ctx context.Context, period string, now time.Time)
 	return created, existing, nil
 }
 
+// MaxBillAge is how many months before the month of now a period's bills may still be
+// generated. Older bills would be arrears residents never heard of; an office that truly has
+// such a debt to collect takes it up in person.
+const MaxBillAge = 12
+
+// BillablePeriods are the first and the last period (YYYY-MM) whose bills can be generated
+// at now: from MaxBillAge months before the month of now, in the store's location, to that
+// month.
+func (s *Store) BillablePeriods(now time.Time) (first, last string) {
+	y, m, _ := now.In(s.loc).Date()
+	month := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+	return month.AddDate(0, -MaxBillAge, 0).Format("2006-01"), month.Format("2006-01")
+}
+
 // GenerateCommunityBills makes the bills of period (YYYY-MM) for every household of one
 // community, from its rates, its households' areas and parking spaces, and the period's meter
-// readings. An existing bill is left unchanged. A community without rates, and a period after
-// the month of now, are errors wrapping guanjia.ErrInvalid.
+// readings. An existing bill is left unchanged. A community without rates, and a period outside
+// BillablePeriods, are errors wrapping guanjia.ErrInvalid.
 func (s *Store) GenerateCommunityBills(ctx context.Context, community, period string, now time.Time) (BillRun, error) {
 	run := BillRun{Community: community, Period: period, NoReadings: []string{}}
 	start, err := guanjia.ParsePeriod(period)
 	if err != nil {
 		return run, fmt.Errorf("mongostore: generate bills: %w", err)
 	}
-	// A bill, once made, is what residents are told they owe: a mistyped future month
-	// would put debts on everyone that no one can take back.
-	if y, m, _ := now.In(s.loc).Date(); start.After(time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)) {
+	// A bill, once made, is what residents are told they owe: a mistyped month, ahead or long
+	// past, would put debts on everyone that no one can take back.
+	first, last := s.BillablePeriods(now)
+	if p := start.Format("2006-01"); p > last {
 		return run, fmt.Errorf("mongostore: generate bills: period %s has not begun: %w", period, guanjia.ErrInvalid)
+	} else if p < first {
+		return run, fmt.Errorf("mongostore: generate bills: period %s is more than %d months ago: %w",
+			period, MaxBillAge, guanjia.ErrInvalid)
 	}
 	c, err := s.Community(ctx, community)
 	if err != nil {

@@ -177,6 +177,47 @@ func testFeeRates(t *testing.T, st *Store) {
 	}
 }
 
+func TestBillablePeriods(t *testing.T) { forEachBackend(t, testBillablePeriods) }
+
+// testBillablePeriods generates bills at both ends of what may be billed — this month, and
+// MaxBillAge months before it, in the office's time zone — and is refused one month beyond
+// either end, making nothing.
+func testBillablePeriods(t *testing.T, st *Store) {
+	ctx := context.Background()
+	must(t, st.SeedAt(ctx, november))
+	// 20:00 UTC on the 30th is already 1 December in Shanghai.
+	december := time.Date(2026, 11, 30, 20, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		now         time.Time
+		first, last string
+		refused     []string
+	}{
+		{november, "2025-11", "2026-11", []string{"2025-10", "2026-12", "1999-01"}},
+		{december, "2025-12", "2026-12", []string{"2025-11", "2027-01"}},
+	} {
+		if first, last := st.BillablePeriods(c.now); first != c.first || last != c.last {
+			t.Errorf("BillablePeriods(%v) = %s, %s; want %s, %s", c.now, first, last, c.first, c.last)
+		}
+		for _, period := range c.refused {
+			run, err := st.GenerateCommunityBills(ctx, SampleCommunity, period, c.now)
+			if !errors.Is(err, guanjia.ErrInvalid) || run.Created != 0 {
+				t.Errorf("bills of %s at %v: %+v, %v; want ErrInvalid", period, c.now, run, err)
+			}
+		}
+	}
+	if n := countOf(t, st.bills()); n != 0 {
+		t.Fatalf("%d bills after refused periods, want 0", n)
+	}
+	for _, c := range []struct {
+		period string
+		now    time.Time
+	}{{"2025-11", november}, {"2026-11", november}, {"2025-12", december}, {"2026-12", december}} {
+		if run, err := st.GenerateCommunityBills(ctx, SampleCommunity, c.period, c.now); err != nil || run.Created != 3 {
+			t.Errorf("bills of %s at %v: %+v, %v; want 3 created", c.period, c.now, run, err)
+		}
+	}
+}
+
 // TestBillItemsRoundHalfUp checks the arithmetic on its own: quantities in hundredths times
 // rates in fen, rounded half up to the fen.
 func TestBillItemsRoundHalfUp(t *testing.T) {
