@@ -103,6 +103,15 @@ func (p Person) IsStaff() bool {
 	return p.Has(RoleSteward) || p.Has(RoleWorker) || p.Has(RoleSupervisor) || p.Has(RoleAdmin)
 }
 
+// IsOffice reports whether the person runs the office's business — stewards, supervisors and
+// admins: money, binding residents, handing out jobs. Workers do the jobs they are given.
+func (p Person) IsOffice() bool {
+	return p.Has(RoleSteward) || p.Has(RoleSupervisor) || p.Has(RoleAdmin)
+}
+
+// IsSupervisor reports whether the person oversees the staff (complaints about them go here).
+func (p Person) IsSupervisor() bool { return p.Has(RoleSupervisor) || p.Has(RoleAdmin) }
+
 // Identity binds a platform account (a channel and the platform's stable user id) to a person.
 type Identity struct {
 	// ID is IdentityID(Channel, PlatformID).

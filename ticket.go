@@ -97,14 +97,17 @@ type Ticket struct {
 	// Submission identifies the conversation that filed the ticket: the same conversation
 	// submitted again (a message handled twice after a crash) finds this ticket instead of
 	// filing a second one.
-	Submission  string   `bson:"submission,omitempty" json:"submission,omitempty"`
-	Household   string   `bson:"household,omitempty" json:"household,omitempty"`
-	Address     string   `bson:"address" json:"address"`
-	Building    int      `bson:"building,omitempty" json:"building,omitempty"`
-	Category    string   `bson:"category" json:"category"`
-	Description string   `bson:"description" json:"description"`
-	Photos      []string `bson:"photos,omitempty" json:"photos,omitempty"`
-	Urgency     Urgency  `bson:"urgency" json:"urgency"`
+	Submission string `bson:"submission,omitempty" json:"submission,omitempty"`
+	// Confidential marks a complaint about a staff member: only supervisors see it and act on
+	// it, and only in private.
+	Confidential bool     `bson:"confidential,omitempty" json:"confidential,omitempty"`
+	Household    string   `bson:"household,omitempty" json:"household,omitempty"`
+	Address      string   `bson:"address" json:"address"`
+	Building     int      `bson:"building,omitempty" json:"building,omitempty"`
+	Category     string   `bson:"category" json:"category"`
+	Description  string   `bson:"description" json:"description"`
+	Photos       []string `bson:"photos,omitempty" json:"photos,omitempty"`
+	Urgency      Urgency  `bson:"urgency" json:"urgency"`
 	// Assignee is the person id of the worker the job is assigned to.
 	Assignee     string `bson:"assignee,omitempty" json:"assignee,omitempty"`
 	AssigneeName string `bson:"assignee_name,omitempty" json:"assignee_name,omitempty"`

@@ -22,32 +22,46 @@ const deepLinkRepair = "repair-"
 // deepLinkFee opens the private chat to answer a fee question asked in a group.
 const deepLinkFee = "fee"
 
+// deepLinkComplaint starts a payload that opens the complaint flow in private.
+const deepLinkComplaint = "complaint-"
+
 // privateFlows are the flows that ask for personal details: started in a group on a channel
 // with deep links, they continue in the private chat.
-var privateFlows = map[string]bool{flowRepair: true}
+var privateFlows = map[string]bool{flowRepair: true, flowComplaint: true}
+
+// privateOnly are the flows never held in a group, where neighbours read along: a complaint
+// is often about them. Without a deep link the person is asked to write privately.
+var privateOnly = map[string]bool{flowComplaint: true}
+
+// deepLinks are the payloads that open a flow in private, by flow.
+var deepLinks = map[string]string{flowRepair: deepLinkRepair, flowComplaint: deepLinkComplaint}
 
 // startFlow starts a flow, sending the person to their private chat first when the flow is
 // private and the channel can.
 func (e *Engine) startFlow(ctx context.Context, t *turn, name string) error {
 	if t.chat.IsGroup() && privateFlows[name] {
-		if l, ok := e.Linkers[t.msg.Channel]; ok {
-			community := t.person.Community
-			if community == "" {
-				community = t.chat.Community
-			}
-			if link, ok := l.PrivateLink(deepLinkRepair + community); ok && community != "" {
-				t.say("privacy.go_private", map[string]any{"Link": link})
+		community := t.person.Community
+		if community == "" {
+			community = t.chat.Community
+		}
+		if l, ok := e.Linkers[t.msg.Channel]; ok && community != "" {
+			if link, ok := l.PrivateLink(deepLinks[name] + community); ok {
+				t.say("privacy.go_private", map[string]any{"Link": link, "Flow": t.label("flow." + name)})
 				return nil
 			}
+		}
+		if privateOnly[name] {
+			t.say("privacy.write_privately", map[string]any{"Flow": t.label("flow." + name)})
+			return nil
 		}
 	}
 	return e.flows[name].start(ctx, t)
 }
 
-// startFromLink opens the repair flow in the private chat a deep link led to.
-func (e *Engine) startFromLink(ctx context.Context, t *turn, community string) error {
+// startFromLink opens a flow in the private chat a deep link led to.
+func (e *Engine) startFromLink(ctx context.Context, t *turn, name, community string) error {
 	if t.chat.IsGroup() {
-		return e.startFlow(ctx, t, flowRepair)
+		return e.startFlow(ctx, t, name)
 	}
 	if !t.known && t.person.Community == "" && community != "" {
 		if _, err := e.Directory.Community(ctx, community); err == nil {
@@ -56,7 +70,7 @@ func (e *Engine) startFromLink(ctx context.Context, t *turn, community string) e
 			return fmt.Errorf("flows: deep link: %w", err)
 		}
 	}
-	return e.flows[flowRepair].start(ctx, t)
+	return e.flows[name].start(ctx, t)
 }
 
 // startCommand recognises "/start <code>", "绑定 <code>" and "/bind <code>", which bind the
@@ -71,7 +85,9 @@ func (e *Engine) startCommand(ctx context.Context, t *turn, text string) (bool, 
 	case verb == "/start" && fields[1] == deepLinkFee:
 		return true, e.answerFees(ctx, t, false)
 	case verb == "/start" && strings.HasPrefix(fields[1], deepLinkRepair):
-		return true, e.startFromLink(ctx, t, strings.TrimPrefix(fields[1], deepLinkRepair))
+		return true, e.startFromLink(ctx, t, flowRepair, strings.TrimPrefix(fields[1], deepLinkRepair))
+	case verb == "/start" && strings.HasPrefix(fields[1], deepLinkComplaint):
+		return true, e.startFromLink(ctx, t, flowComplaint, strings.TrimPrefix(fields[1], deepLinkComplaint))
 	case (verb == "/start" || verb == "绑定" || verb == "/bind") && codePattern.MatchString(fields[1]):
 		return true, e.bindPerson(ctx, t, fields[1])
 	}
@@ -86,6 +102,15 @@ func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
 		// a private chat is possible. On WeChat a group member may not be a friend, so the
 		// group is where they can bind.
 		t.say("bind.in_group", nil)
+		return nil
+	}
+	// Codes are six digits: tries are limited so that nobody can guess their way into a home.
+	n, err := e.Attempts.CountAttempt(ctx, "bindcode:"+t.msg.Channel+":"+t.msg.SenderID, 24*time.Hour)
+	if err != nil {
+		return fmt.Errorf("flows: bind: %w", err)
+	}
+	if n > maxCodeTries {
+		t.say("bind.code_too_many", nil)
 		return nil
 	}
 	personID, err := e.Binder.UseCode(ctx, code, e.Now())
@@ -135,6 +160,10 @@ func (e *Engine) bindAccount(ctx context.Context, t *turn, p guanjia.Person) err
 // maxBindTries is how many bindings by name and phone digits one account may try a day.
 const maxBindTries = 5
 
+// maxCodeTries is how many binding codes one account may try a day: a few typing mistakes,
+// far too few to guess one of a million codes.
+const maxCodeTries = 10
+
 var phoneDigits = regexp.MustCompile(`^\d{4}$`)
 
 // bindByPhone binds the sender to the resident with that name whose phone number on file
@@ -176,6 +205,10 @@ func (e *Engine) issueCode(ctx context.Context, t *turn, name string) error {
 		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.code")})
 		return nil
 	}
+	if !t.person.IsOffice() {
+		t.say("staff.office_only", map[string]any{"Command": t.label("verb.code")})
+		return nil
+	}
 	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
 		t.say("bind.code_not_here", nil)
 		return nil
@@ -203,6 +236,12 @@ func (e *Engine) unbind(ctx context.Context, t *turn, name string) error {
 			t.say("bind.not_bound", nil)
 			return nil
 		}
+		if t.person.IsStaff() {
+			// A steward's bare "解绑" is far more likely a command missing its name than a
+			// wish to lose their own staff account.
+			t.say("bind.staff_unbind_usage", nil)
+			return nil
+		}
 		ids, err := e.Binder.IdentitiesOf(ctx, t.person.ID)
 		if err != nil {
 			return fmt.Errorf("flows: unbind: %w", err)
@@ -220,6 +259,14 @@ func (e *Engine) unbind(ctx context.Context, t *turn, name string) error {
 	}
 	if !t.known || !t.person.IsStaff() {
 		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.unbind")})
+		return nil
+	}
+	if !t.person.IsOffice() {
+		t.say("staff.office_only", map[string]any{"Command": t.label("verb.unbind")})
+		return nil
+	}
+	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+		t.say("bind.unbind_not_here", nil)
 		return nil
 	}
 	p, err := e.Directory.PersonByName(ctx, t.person.Community, name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
@@ -130,8 +131,13 @@ func (f *complaintFlow) askConfirm(ctx context.Context, t *turn, s *guanjia.Sess
 // the staff group — or, when it is about a staff member, to the supervisors alone.
 func (f *complaintFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) error {
 	now := f.e.Now()
+	aboutStaff, err := f.e.namesStaff(ctx, s.Data["community"], s.Data["description"])
+	if err != nil {
+		return err
+	}
 	tk := guanjia.Ticket{
-		Kind: guanjia.KindComplaint, Community: s.Data["community"], Status: guanjia.StatusSubmitted,
+		Confidential: s.Data["subject"] == subjectStaff || aboutStaff,
+		Kind:         guanjia.KindComplaint, Community: s.Data["community"], Status: guanjia.StatusSubmitted,
 		Reporter: t.person.ID, ReporterName: t.person.Name, Household: t.person.Household,
 		Origin:     guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
 		Submission: s.Data[dataSubmission],
@@ -164,10 +170,27 @@ func (f *complaintFlow) submit(ctx context.Context, t *turn, s *guanjia.Session)
 			},
 		}
 	}
-	if tk.Category == subjectStaff {
+	if tk.Confidential {
 		return f.e.toSupervisors(ctx, t, tk.Community, card)
 	}
 	return f.e.toStaff(ctx, t, tk.Community, card)
+}
+
+// namesStaff reports whether text names one of the community's staff: a complaint that does
+// is about them, whatever subject was picked.
+func (e *Engine) namesStaff(ctx context.Context, community, text string) (bool, error) {
+	for _, role := range []guanjia.Role{guanjia.RoleSteward, guanjia.RoleWorker, guanjia.RoleSupervisor, guanjia.RoleAdmin} {
+		people, err := e.Directory.PeopleByRole(ctx, community, role)
+		if err != nil {
+			return false, fmt.Errorf("flows: staff of %s: %w", community, err)
+		}
+		for _, p := range people {
+			if p.Name != "" && strings.Contains(text, p.Name) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // toSupervisors sends a message privately to every supervisor of the community: a complaint

@@ -152,7 +152,11 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff()})
 		return nil
 	case wordMenu:
-		t.ask("common.menu", nil, []option{{"menu:repair", "menu.repair"}, {"menu:help", "menu.help"}})
+		if active {
+			t.say("common.menu_in_flow", map[string]any{"Flow": t.label("flow." + sess.Flow)})
+			return nil
+		}
+		t.ask("common.menu", nil, menuOptions)
 		return nil
 	}
 	if args, ok := parseBindChat(text); ok {
@@ -177,7 +181,24 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 		// A steward in the middle of a conversation can still act on a ticket.
 		return e.staffCommand(ctx, t, cmd)
 	}
+	if active && sess.Flow == flowFollowUp && sess.Step != stepComment {
+		// The follow-up waits a day for its answer; a question meanwhile is answered, and the
+		// follow-up still waits.
+		no, mine := progressQuery(text)
+		asked, _ := feeQuestion(text)
+		active = !(no != "" || mine || asked)
+	}
 	if active {
+		if name, ok := flowCommand(text); ok {
+			// "投诉" in the middle of a repair report: the person moved on.
+			if err := e.Sessions.Delete(ctx, t.key); err != nil {
+				return fmt.Errorf("flows: switch flow: %w", err)
+			}
+			if name != sess.Flow {
+				t.say("common.switched", map[string]any{"Flow": t.label("flow." + sess.Flow)})
+			}
+			return e.startFlow(ctx, t, name)
+		}
 		f, ok := e.flows[sess.Flow]
 		if !ok {
 			return fmt.Errorf("flows: session of unknown flow %q", sess.Flow)
@@ -195,6 +216,15 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 	switch t.msg.Choice {
 	case "menu:repair":
 		return e.startFlow(ctx, t, flowRepair)
+	case "menu:complaint":
+		return e.startFlow(ctx, t, flowComplaint)
+	case "menu:fee":
+		return e.answerFees(ctx, t, false)
+	case "menu:progress":
+		return e.tellMyTickets(ctx, t)
+	case "menu:ask":
+		t.say("common.how_to_ask", nil)
+		return nil
 	case "menu:help":
 		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff()})
 		return nil
@@ -209,10 +239,24 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 		return err
 	}
 	// In a group the bot only speaks when spoken to; after the lapse note, that note is enough.
-	if !expired && (!t.chat.IsGroup() || t.msg.Mentioned) {
+	if expired || t.chat.IsGroup() && !t.msg.Mentioned {
+		return nil
+	}
+	switch key, ok := smallTalk(text); {
+	case ok:
+		t.say(key, nil)
+	case text == "" && t.msg.Photo != "":
+		t.say("common.photo_alone", nil)
+	default:
 		t.say("common.not_understood", nil)
 	}
 	return nil
+}
+
+// menuOptions are what the menu offers.
+var menuOptions = []option{
+	{"menu:repair", "menu.repair"}, {"menu:complaint", "menu.complaint"}, {"menu:fee", "menu.fee"},
+	{"menu:progress", "menu.progress"}, {"menu:ask", "menu.ask"}, {"menu:help", "menu.help"},
 }
 
 func (e *Engine) location() *time.Location {

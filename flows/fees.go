@@ -110,7 +110,7 @@ func (e *Engine) feeText(ctx context.Context, lang, community, household string,
 	var total guanjia.Money
 	for _, a := range arrears {
 		total += a.Owed
-		owed = append(owed, e.render(lang, "fee.arrear", map[string]any{"Period": a.Period, "Owed": a.Owed.String(),
+		owed = append(owed, e.render(lang, "fee.arrear", map[string]any{"Period": periodName(lang, a.Period), "Owed": a.Owed.String(),
 			"Due": a.Due.In(e.location()).Format("2006-01-02")}, errp))
 	}
 	howToPay, err := e.howToPay(ctx, lang, community, errp)
@@ -119,10 +119,22 @@ func (e *Engine) feeText(ctx context.Context, lang, community, household string,
 	}
 	return e.render(lang, "fee.summary", map[string]any{
 		"Corrected": len(bill.Corrections) > 0,
-		"Household": household, "Period": period, "HasBill": hasBill, "Items": items, "Total": bill.Total.String(),
+		"Household": household, "Period": periodName(lang, period), "HasBill": hasBill, "Items": items, "Total": bill.Total.String(),
 		"Due": bill.Due.In(e.location()).Format("2006-01-02"), "Owed": owed, "OwedTotal": total.String(),
 		"Explain": explain, "HowToPay": howToPay, "Hours": int(e.Config.ComplaintReply.Hours()),
 	}, errp), nil
+}
+
+// periodName says a billing month as people do: "2026年11月", "November 2026".
+func periodName(lang, period string) string {
+	p, err := guanjia.ParsePeriod(period)
+	if err != nil {
+		return period
+	}
+	if lang == "zh" {
+		return fmt.Sprintf("%d年%d月", p.Year(), p.Month())
+	}
+	return p.Format("January 2006")
 }
 
 // howToPay is the office's own answer on paying, from its FAQ, or a general pointer.
@@ -176,6 +188,10 @@ func (e *Engine) lookUpFees(ctx context.Context, t *turn, household string) erro
 		t.say("fee.not_yours", nil)
 		return nil
 	}
+	if !t.person.IsOffice() {
+		t.say("staff.office_only", map[string]any{"Command": t.label("verb.fees")})
+		return nil
+	}
 	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
 		t.say("fee.staff_not_here", nil)
 		return nil
@@ -201,6 +217,10 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.payment")})
 		return nil
 	}
+	if !t.person.IsOffice() {
+		t.say("staff.office_only", map[string]any{"Command": t.label("verb.payment")})
+		return nil
+	}
 	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
 		t.say("fee.staff_not_here", nil)
 		return nil
@@ -209,6 +229,9 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 	if _, perr := guanjia.ParsePeriod(period); err != nil || perr != nil || money <= 0 {
 		t.say("fee.payment_usage", nil)
 		return nil
+	}
+	if ok, err := e.plausiblePayment(ctx, t, household, period, money); !ok || err != nil {
+		return err
 	}
 	p := guanjia.Payment{Community: t.person.Community, Household: household, Period: period, Amount: money,
 		At: e.Now(), By: t.person.ID}
@@ -240,6 +263,48 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 	return e.thankPayer(ctx, t, household, period, money)
 }
 
+// maxAdvancePayment is the most one payment ahead of its bill may be: a year of fees of a
+// large home with parking is well below it, a slip of the keyboard (an extra 0 or three) not.
+const maxAdvancePayment guanjia.Money = 2000000 // 20,000.00 yuan
+
+// plausiblePayment refuses, with the reason, a payment that cannot be right: more than the
+// period's bill still asks for, a period already paid, or a huge sum ahead of its bill. A
+// resident who pays for more months has each month recorded by itself.
+func (e *Engine) plausiblePayment(ctx context.Context, t *turn, household, period string, money guanjia.Money) (bool, error) {
+	bill, err := e.Fees.Bill(ctx, t.person.Community, household, period)
+	switch {
+	case errors.Is(err, guanjia.ErrNotFound):
+		if money > maxAdvancePayment {
+			t.say("fee.payment_too_large", map[string]any{"Amount": money.String(), "Max": maxAdvancePayment.String()})
+			return false, nil
+		}
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("flows: record payment: %w", err)
+	}
+	arrears, err := e.Fees.Arrears(ctx, t.person.Community, household)
+	if err != nil {
+		return false, fmt.Errorf("flows: record payment: %w", err)
+	}
+	var owed guanjia.Money
+	for _, a := range arrears {
+		if a.Period == period {
+			owed = a.Owed
+		}
+	}
+	data := map[string]any{"Household": household, "Period": period, "Amount": money.String(),
+		"Owed": owed.String(), "Total": bill.Total.String()}
+	switch {
+	case owed <= 0:
+		t.say("fee.payment_already_paid", data)
+		return false, nil
+	case money > owed:
+		t.say("fee.payment_too_much", data)
+		return false, nil
+	}
+	return true, nil
+}
+
 // thankPayer tells the household's bound residents, privately, that their payment arrived.
 func (e *Engine) thankPayer(ctx context.Context, t *turn, household, period string, money guanjia.Money) error {
 	residents, err := e.Directory.PeopleByRole(ctx, t.person.Community, guanjia.RoleResident)
@@ -257,7 +322,7 @@ func (e *Engine) thankPayer(ctx context.Context, t *turn, household, period stri
 		lang := e.Templates.Lang(r.Lang)
 		for _, c := range chats {
 			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Lane: bot.LaneNotice,
-				Text: e.render(lang, "fee.thanks", map[string]any{"Period": period, "Amount": money.String()}, &t.err)})
+				Text: e.render(lang, "fee.thanks", map[string]any{"Period": periodName(lang, period), "Amount": money.String()}, &t.err)})
 		}
 	}
 	return nil

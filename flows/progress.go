@@ -10,7 +10,7 @@ import (
 )
 
 // myTicketsWords are how residents ask after their own tickets.
-var myTicketsWords = []string{"我的投诉", "我的报修", "我的工单", "我的咨询", "咨询怎么样", "投诉怎么样", "报修怎么样", "处理得怎么样", "进度如何", "my tickets", "my complaint", "my repair"}
+var myTicketsWords = []string{"我的投诉", "我的报修", "我的工单", "我的咨询", "咨询怎么样", "进度", "查进度", "投诉怎么样", "报修怎么样", "处理得怎么样", "进度如何", "my tickets", "my complaint", "my repair"}
 
 // progressQuery recognises "进度 C20261126-0001" and "我的投诉怎么样了".
 func progressQuery(text string) (no string, mine bool) {

@@ -62,6 +62,10 @@ func (f *repairFlow) start(ctx context.Context, t *turn) error {
 	}
 	s := guanjia.Session{Key: t.key, Flow: flowRepair, Step: stepAddress,
 		Data: map[string]string{"community": community}}
+	if d := startDescription(flowRepair, t.text()); d != "" {
+		// "报修 厨房水管漏水" or "厨房水管漏水了": the problem is told already.
+		s.Data["description"] = d
+	}
 	if t.known && t.person.Household != "" {
 		s.Data["household"] = t.person.Household
 		if t.chat.IsGroup() {
@@ -138,6 +142,11 @@ func (f *repairFlow) takeCategory(ctx context.Context, t *turn, s *guanjia.Sessi
 		return f.e.save(ctx, s)
 	}
 	s.Data["category"] = v
+	if d := s.Data["description"]; d != "" {
+		s.Step = stepPhoto
+		t.say("repair.ask_photo_told", map[string]any{"Description": d})
+		return f.e.save(ctx, s)
+	}
 	s.Step = stepDescription
 	t.say("repair.ask_description", nil)
 	return f.e.save(ctx, s)
@@ -223,12 +232,17 @@ func (f *repairFlow) takeUrgency(ctx context.Context, t *turn, s *guanjia.Sessio
 }
 
 func summaryData(t *turn, s *guanjia.Session) map[string]any {
+	address := s.Data["address"]
+	if t.chat.IsGroup() && s.Data["household"] != "" && address == s.Data["household"] {
+		// Neighbours read the group: the home on file stays unnamed there, as when it was asked.
+		address = t.label("repair.registered_home")
+	}
 	return map[string]any{
-		"Address":     s.Data["address"],
+		"Address":     address,
 		"Category":    t.label("repair.cat." + s.Data["category"]),
 		"Description": s.Data["description"],
 		"Photos":      len(photosOf(s)),
-		"Urgency":     t.label("repair.urgency." + s.Data["urgency"]),
+		"Urgency":     t.label("urgency." + s.Data["urgency"]),
 	}
 }
 

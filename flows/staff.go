@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/guanjia/guanjia"
@@ -25,13 +26,39 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		t.say("staff.forbidden", map[string]any{"Command": verbLabel})
 		return nil
 	}
+	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+		// Residents read along in their groups: tickets are handled where only staff do.
+		t.say("staff.not_here", nil)
+		return nil
+	}
+	if cmd.verb == verbAssign && !t.person.IsOffice() {
+		t.say("staff.office_only", map[string]any{"Command": verbLabel})
+		return nil
+	}
 	no, ok := guanjia.ParseTicketNo(cmd.no)
 	if !ok || (cmd.verb == verbAssign || cmd.verb == verbProgress || cmd.verb == verbReply) && cmd.rest == "" {
 		example := no
 		if !ok {
-			example = "R20261126-0001"
+			example = e.Now().In(e.location()).Format("R20060102") + "-0001"
 		}
 		t.say("staff.usage", map[string]any{"Usage": t.render("usage."+cmd.verb, map[string]any{"No": example})})
+		return nil
+	}
+	current, err := e.Tickets.Ticket(ctx, t.person.Community, no)
+	switch {
+	case errors.Is(err, guanjia.ErrNotFound):
+		t.say("staff.not_found", map[string]any{"No": no})
+		return nil
+	case err != nil:
+		return fmt.Errorf("flows: %s %s: %w", cmd.verb, no, err)
+	case current.Confidential && !t.person.IsSupervisor():
+		t.say("staff.confidential", map[string]any{"No": no})
+		return nil
+	case current.Confidential && t.chat.IsGroup():
+		t.say("staff.confidential_private", map[string]any{"No": no})
+		return nil
+	case cmd.verb == verbAssign && current.Kind != guanjia.KindRepair && current.Kind != guanjia.KindHazard:
+		t.say("staff.assign_repairs_only", map[string]any{"No": no, "Kind": t.label("kind." + string(current.Kind))})
 		return nil
 	}
 	var worker guanjia.Person
@@ -47,14 +74,16 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		worker = w
 	}
 	if cmd.verb == verbDetails {
-		tk, err := e.Tickets.Ticket(ctx, t.person.Community, no)
-		if errors.Is(err, guanjia.ErrNotFound) {
-			t.say("staff.not_found", map[string]any{"No": no})
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("flows: details: %w", err)
+		d := detailsData(e, t.lang, current, &t.err)
+		if current.CallBack && !t.chat.IsGroup() && t.person.IsOffice() {
+			// The number to call back, in private, for whoever handles the complaint.
+			if reporter, err := e.Directory.Person(ctx, current.Reporter); err == nil {
+				d["Phone"] = reporter.Phone
+			} else if !errors.Is(err, guanjia.ErrNotFound) {
+				return fmt.Errorf("flows: details: %w", err)
+			}
 		}
-		t.say("ticket.details", detailsData(e, t.lang, tk, &t.err))
+		t.say(detailsKey(current), d)
 		return nil
 	}
 	action := verbAction[cmd.verb]
@@ -89,7 +118,41 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 	e.Log.Info("ticket updated", "ticket", tk.No, "action", action, "actor", t.person.ID)
 	t.say("staff.done."+cmd.verb, map[string]any{"No": no, "Worker": tk.AssigneeName,
 		"Status": t.label("status." + string(tk.Status))})
+	if action == guanjia.ActAccept && tk.CallBack {
+		if err := e.giveCallBackNumber(ctx, t, tk); err != nil {
+			return err
+		}
+	}
 	return e.tellReporter(ctx, t, tk, action, worker)
+}
+
+// giveCallBackNumber tells whoever took a complaint that asks for a call the number to call,
+// in their private chat only: the card in the staff group never shows it.
+func (e *Engine) giveCallBackNumber(ctx context.Context, t *turn, tk guanjia.Ticket) error {
+	reporter, err := e.Directory.Person(ctx, tk.Reporter)
+	if errors.Is(err, guanjia.ErrNotFound) || err == nil && reporter.Phone == "" {
+		t.say("complaint.call_back_no_phone", map[string]any{"No": tk.No, "Name": tk.ReporterName})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: call-back number: %w", err)
+	}
+	data := map[string]any{"No": tk.No, "Name": reporter.Name, "Phone": reporter.Phone}
+	if !t.chat.IsGroup() {
+		t.say("complaint.call_back", data)
+		return nil
+	}
+	chats, err := e.Directory.PrivateChats(ctx, t.person.ID)
+	if err != nil {
+		return fmt.Errorf("flows: call-back number: %w", err)
+	}
+	for _, c := range chats {
+		if c.Channel == t.msg.Channel {
+			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: t.render("complaint.call_back", data)})
+			return nil
+		}
+	}
+	t.say("complaint.call_back_private", map[string]any{"No": tk.No})
+	return nil
 }
 
 // firstPhoto is the photo to show with a ticket's card or job: its first one, if any. A
@@ -231,13 +294,41 @@ func (e *Engine) tellWorker(ctx context.Context, t *turn, tk guanjia.Ticket, wor
 	lang := e.Templates.Lang(worker.Lang)
 	data := cardData(e, lang, tk, &t.err)
 	data["Actor"] = t.person.Name
+	// The worker goes to the home: privately, they get the number to call before they set
+	// out, and what to be careful of (a resident living alone, hard of hearing …).
+	if tk.Reporter != "" {
+		reporter, err := e.Directory.Person(ctx, tk.Reporter)
+		switch {
+		case err == nil:
+			data["Phone"] = reporter.Phone
+			var care []string
+			for _, tag := range reporter.CareTags {
+				care = append(care, e.render(lang, "care."+string(tag), nil, &t.err))
+			}
+			if reporter.CareNote != "" {
+				care = append(care, reporter.CareNote)
+			}
+			data["Care"] = strings.Join(care, lang2sep(lang))
+		case !errors.Is(err, guanjia.ErrNotFound):
+			return fmt.Errorf("flows: worker job: reporter: %w", err)
+		}
+	}
 	for _, c := range chats {
 		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: e.render(lang, "ticket.job", data, &t.err), Photo: firstPhoto(tk)})
 	}
 	return nil
 }
 
-// cardData is what the staff card and the worker's job show: no phone numbers, no care notes.
+// lang2sep separates items of a list in a sentence of the language.
+func lang2sep(lang string) string {
+	if lang == "zh" {
+		return "；"
+	}
+	return "; "
+}
+
+// cardData is what the staff card and the worker's job show; the card goes to a group, so it
+// has no phone numbers and no care notes.
 func cardData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string]any {
 	return map[string]any{
 		"No": tk.No, "Urgent": tk.Urgency == guanjia.UrgencyUrgent, "Address": tk.Address,
@@ -249,9 +340,11 @@ func cardData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string
 func detailsData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string]any {
 	d := cardData(e, lang, tk, errp)
 	d["Status"] = e.render(lang, "status."+string(tk.Status), nil, errp)
-	d["Urgency"] = e.render(lang, "repair.urgency."+string(tk.Urgency), nil, errp)
+	d["Urgency"] = e.render(lang, "urgency."+string(tk.Urgency), nil, errp)
 	d["Assignee"] = tk.AssigneeName
 	d["Rating"] = tk.Rating
+	d["Household"], d["CallBack"] = tk.Household, tk.CallBack
+	d["Due"] = tk.DueAt.In(e.location()).Format("01-02 15:04")
 	var lines []string
 	for _, ev := range tk.Timeline {
 		line := fmt.Sprintf("%s %s %s", ev.At.In(e.location()).Format("01-02 15:04"), ev.ActorName,
@@ -267,12 +360,24 @@ func detailsData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[str
 	return d
 }
 
+// detailsKey is the template that shows a ticket of its kind: a complaint or a question has
+// no address or urgency, but a subject, a reporter and maybe a call-back wish.
+func detailsKey(tk guanjia.Ticket) string {
+	switch tk.Kind {
+	case guanjia.KindComplaint:
+		return "ticket.details_complaint"
+	case guanjia.KindInquiry:
+		return "ticket.details_inquiry"
+	}
+	return "ticket.details"
+}
+
 // DescribeTicket renders a ticket's fields and timeline for people to read, as the
 // "详情" command and the admin command show it.
 func DescribeTicket(set *templates.Set, lang string, loc *time.Location, tk guanjia.Ticket) (string, error) {
 	e := &Engine{Deps: Deps{Templates: set, Config: Config{Location: loc}}}
 	var err error
-	s := e.render(lang, "ticket.details", detailsData(e, lang, tk, &err), &err)
+	s := e.render(lang, detailsKey(tk), detailsData(e, lang, tk, &err), &err)
 	return s, err
 }
 

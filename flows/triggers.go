@@ -1,7 +1,9 @@
 package flows
 
 import (
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
 )
@@ -61,6 +63,59 @@ func intent(text string) (string, bool) {
 				return tr.flow, true
 			}
 		}
+	}
+	return "", false
+}
+
+// flowCommand reports the flow a message names as a whole ("报修", "/complaint"): typed in the
+// middle of another conversation, it means starting that one, not an answer.
+func flowCommand(text string) (string, bool) {
+	whole := stripBotName(strings.ToLower(strings.TrimSpace(text)))
+	for _, tr := range triggers {
+		if tr.flow == flowInquiry {
+			continue // "咨询" alone is not a question yet
+		}
+		if slices.Contains(tr.commands, whole) {
+			return tr.flow, true
+		}
+	}
+	return "", false
+}
+
+// startDescription is what the message that started a flow already says about the problem:
+// the words after its command ("报修 厨房水管漏水"), or the whole message when words, not a
+// command, started it ("厨房水管漏水了"). Too short or too long to describe anything is "".
+func startDescription(flow, text string) string {
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return ""
+	}
+	var d string
+	for _, tr := range triggers {
+		if tr.flow != flow {
+			continue
+		}
+		if slices.Contains(tr.commands, stripBotName(strings.ToLower(fields[0]))) {
+			d = strings.TrimSpace(strings.TrimPrefix(text, fields[0]))
+		} else if !strings.HasPrefix(text, "/") {
+			d = text
+		}
+	}
+	if n := utf8.RuneCountInString(d); n < 4 || n > 500 {
+		return ""
+	}
+	return d
+}
+
+// smallTalk recognises greetings and thanks, which deserve an answer rather than "not
+// understood".
+func smallTalk(text string) (key string, ok bool) {
+	whole := strings.TrimRight(strings.ToLower(strings.TrimSpace(text)), "!！。.~～ ")
+	switch whole {
+	case "谢谢", "谢谢你", "谢谢您", "感谢", "多谢", "好的谢谢", "好的，谢谢", "thanks", "thank you", "thx":
+		return "common.thanks", true
+	case "你好", "您好", "在吗", "在不在", "有人吗", "hi", "hello", "hey", "嗨", "哈喽":
+		return "common.hello", true
 	}
 	return "", false
 }

@@ -54,3 +54,30 @@ func TestParseRating(t *testing.T) {
 		}
 	}
 }
+
+func TestChoiceText(t *testing.T) {
+	for in, want := range map[string]string{
+		"１": "1", "２。": "2", "二": "2", "第三个": "3", "第2项": "2", " 3 ": "3", "ＯＫ": "OK",
+		"确认提交！": "确认提交", "十": "10", "三号楼": "三号楼",
+	} {
+		if got := choiceText(in); got != want {
+			t.Errorf("choiceText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestStartDescription(t *testing.T) {
+	for in, want := range map[string]string{
+		"报修 厨房水管漏水":            "厨房水管漏水",
+		"厨房水管漏水了":              "厨房水管漏水了",
+		"报修":                   "",
+		"漏水":                   "",
+		"/repair@guanjia_bot":  "",
+		"/start repair-sample": "",
+		"/repair 阳台灯不亮了":       "阳台灯不亮了",
+	} {
+		if got := startDescription(flowRepair, in); got != want {
+			t.Errorf("startDescription(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
@@ -140,17 +142,64 @@ func (t *turn) pick(opts []option) (string, bool) {
 			return o.value, true
 		}
 	}
-	text := strings.TrimSpace(t.msg.Text)
+	text := choiceText(t.msg.Text)
 	if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= len(opts) {
 		return opts[n-1].value, true
 	}
+	if text == "" {
+		return "", false
+	}
+	// The words of an option, or of its start ("紧急" for "紧急（如漏水不止…）"); else a part
+	// of the words that only one option has ("提交" of "确认提交").
+	var part []string
 	for _, o := range opts {
 		for _, lang := range []string{t.lang, "zh", "en"} {
 			l, err := t.e.Templates.Render(lang, o.label, nil)
-			if err == nil && text != "" && (strings.EqualFold(l, text) || strings.HasPrefix(l, text+"（") || strings.HasPrefix(l, text+" (")) {
+			if err != nil {
+				continue
+			}
+			if strings.EqualFold(l, text) || strings.HasPrefix(l, text+"（") || strings.HasPrefix(l, text+" (") {
 				return o.value, true
+			}
+			if utf8.RuneCountInString(text) >= 2 && strings.Contains(strings.ToLower(l), strings.ToLower(text)) && !slices.Contains(part, o.value) {
+				part = append(part, o.value)
 			}
 		}
 	}
+	if len(part) == 1 {
+		return part[0], true
+	}
 	return "", false
+}
+
+// chineseDigits are the numbers people type with a Chinese keyboard for a choice.
+var chineseDigits = map[string]string{"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
+	"六": "6", "七": "7", "八": "8", "九": "9", "十": "10"}
+
+// choiceText is an answer to a choice as plain as it gets: full-width letters and digits
+// (１, ２ from a Chinese keyboard) as ASCII, no closing punctuation, "第二个" and "二" as "2".
+func choiceText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r >= '！' && r <= '～' {
+			return r - '！' + '!'
+		}
+		if r == '\u3000' {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(s), "。.!！~"))
+	if inner, ok := strings.CutPrefix(s, "第"); ok {
+		inner = strings.TrimRight(inner, "个项条")
+		if _, err := strconv.Atoi(inner); err == nil {
+			return inner
+		}
+		if d, ok := chineseDigits[inner]; ok {
+			return d
+		}
+	}
+	if d, ok := chineseDigits[s]; ok {
+		return d
+	}
+	return s
 }
