@@ -229,6 +229,13 @@ func TestTelegramGroupCommandContinuesInPrivate(t *testing.T) {
 	li := tgfake.Person(2002, "李先生")
 	w.say(w.building, li, "/repair@guanjia_bot", "start=repair-sample")
 	w.say(tgfake.Private(li), li, "/start repair-sample", "请告诉我报修地址")
+
+	// A complaint is never held in the group: neighbours read along.
+	pointer = w.say(w.building, w.zhang, "/complaint@guanjia_bot", "https://t.me/guanjia_bot?start=complaint-sample")
+	if !strings.Contains(pointer.Text, "投诉请私聊我继续") {
+		t.Errorf("complaint pointer %q", pointer.Text)
+	}
+	w.say(tgfake.Private(w.zhang), w.zhang, "/start complaint-sample", "我来帮您登记投诉")
 }
 
 func TestTelegramRedeliveredUpdateHandledOnce(t *testing.T) {
