@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
@@ -60,7 +63,7 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 		t.say("fee.unbound", nil)
 		return nil
 	}
-	text, err := e.feeText(ctx, t.lang, t.person.Community, t.person.Household, explain, &t.err)
+	text, err := e.feeText(ctx, t.lang, t.person.Community, t.person.Household, e.askedPeriod(t.text()), explain, &t.err)
 	if err != nil {
 		return err
 	}
@@ -89,10 +92,39 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 	return nil
 }
 
-// feeText renders a household's fees: this period's bill by item (with the reasons when
+// monthInText finds a month a fee question names: "10月", "十月", "2026年10月", "上个月".
+var monthInText = regexp.MustCompile(`(?:(\d{4})\s*年\s*)?(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月`)
+
+// askedPeriod is the billing month a fee question asks about: the one it names, or this one.
+// A month later than this one is of last year ("12月" asked in January).
+func (e *Engine) askedPeriod(text string) string {
+	now := e.Now().In(e.location())
+	switch {
+	case strings.Contains(text, "上个月") || strings.Contains(text, "上月") || strings.Contains(strings.ToLower(text), "last month"):
+		return time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+	case strings.Contains(text, "这个月") || strings.Contains(text, "本月"):
+		return e.period()
+	}
+	m := monthInText.FindStringSubmatch(text)
+	if m == nil {
+		return e.period()
+	}
+	month, err := strconv.Atoi(choiceText(m[2]))
+	if err != nil || month < 1 || month > 12 {
+		return e.period()
+	}
+	year := now.Year()
+	if m[1] != "" {
+		year, _ = strconv.Atoi(m[1])
+	} else if month > int(now.Month()) {
+		year--
+	}
+	return time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+}
+
+// feeText renders a household's fees: the period's bill by item (with the reasons when
 // explain), what is owed by period, the due date and how to pay.
-func (e *Engine) feeText(ctx context.Context, lang, community, household string, explain bool, errp *error) (string, error) {
-	period := e.period()
+func (e *Engine) feeText(ctx context.Context, lang, community, household, period string, explain bool, errp *error) (string, error) {
 	bill, err := e.Fees.Bill(ctx, community, household, period)
 	hasBill := err == nil
 	if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
@@ -202,7 +234,7 @@ func (e *Engine) lookUpFees(ctx context.Context, t *turn, household string) erro
 	} else if err != nil {
 		return fmt.Errorf("flows: look up fees: %w", err)
 	}
-	text, err := e.feeText(ctx, t.lang, t.person.Community, household, true, &t.err)
+	text, err := e.feeText(ctx, t.lang, t.person.Community, household, e.period(), true, &t.err)
 	if err != nil {
 		return err
 	}

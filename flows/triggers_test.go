@@ -1,6 +1,9 @@
 package flows
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestIntent(t *testing.T) {
 	tests := []struct {
@@ -78,6 +81,20 @@ func TestStartDescription(t *testing.T) {
 	} {
 		if got := startDescription(flowRepair, in); got != want {
 			t.Errorf("startDescription(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAskedPeriod(t *testing.T) {
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	e := New(Deps{Now: func() time.Time { return time.Date(2027, 1, 10, 9, 0, 0, 0, shanghai) },
+		Config: Config{Location: shanghai}})
+	for text, want := range map[string]string{
+		"物业费多少": "2027-01", "这个月账单": "2027-01", "上个月的账单": "2026-12", "12月账单": "2026-12",
+		"十二月物业费": "2026-12", "2026年10月的账单": "2026-10", "1月账单": "2027-01", "13月账单": "2027-01",
+	} {
+		if got := e.askedPeriod(text); got != want {
+			t.Errorf("askedPeriod(%q) = %s, want %s", text, got, want)
 		}
 	}
 }

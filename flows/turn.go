@@ -174,7 +174,7 @@ func (t *turn) pick(opts []option) (string, bool) {
 
 // chineseDigits are the numbers people type with a Chinese keyboard for a choice.
 var chineseDigits = map[string]string{"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
-	"六": "6", "七": "7", "八": "8", "九": "9", "十": "10"}
+	"六": "6", "七": "7", "八": "8", "九": "9", "十": "10", "十一": "11", "十二": "12"}
 
 // choiceText is an answer to a choice as plain as it gets: full-width letters and digits
 // (１, ２ from a Chinese keyboard) as ASCII, no closing punctuation, "第二个" and "二" as "2".
