@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -171,7 +172,7 @@ func (f *complaintFlow) submit(ctx context.Context, t *turn, s *guanjia.Session)
 		}
 	}
 	if tk.Confidential {
-		return f.e.toSupervisors(ctx, t, tk.Community, card)
+		return f.e.toSupervisors(ctx, t, tk.Community, tk.Description, card)
 	}
 	return f.e.toStaff(ctx, t, tk.Community, card)
 }
@@ -194,14 +195,36 @@ func (e *Engine) namesStaff(ctx context.Context, community, text string) (bool, 
 }
 
 // toSupervisors sends a message privately to every supervisor of the community: a complaint
-// about a staff member must not land in front of that staff member.
-func (e *Engine) toSupervisors(ctx context.Context, t *turn, community string, build func(lang string, errp *error) bot.Reply) error {
-	sups, err := e.Directory.PeopleByRole(ctx, community, guanjia.RoleSupervisor)
-	if err != nil {
-		return fmt.Errorf("flows: supervisors: %w", err)
+// about a staff member must not land in front of that staff member. A supervisor the text
+// names is left out; with no other supervisor, the admins get it; with nobody else at all, the
+// supervisors still do, rather than nobody.
+func (e *Engine) toSupervisors(ctx context.Context, t *turn, community, text string, build func(lang string, errp *error) bot.Reply) error {
+	var to, named []guanjia.Person
+	for _, role := range []guanjia.Role{guanjia.RoleSupervisor, guanjia.RoleAdmin} {
+		people, err := e.Directory.PeopleByRole(ctx, community, role)
+		if err != nil {
+			return fmt.Errorf("flows: supervisors: %w", err)
+		}
+		for _, p := range people {
+			same := func(q guanjia.Person) bool { return q.ID == p.ID }
+			switch {
+			case slices.ContainsFunc(to, same) || slices.ContainsFunc(named, same):
+			case strings.Contains(text, p.Name):
+				named = append(named, p)
+			default:
+				to = append(to, p)
+			}
+		}
+		if len(to) > 0 {
+			break
+		}
+	}
+	if len(to) == 0 {
+		e.Log.Warn("complaint names every supervisor; they get it all the same", "community", community)
+		to = named
 	}
 	sent := false
-	for _, p := range sups {
+	for _, p := range to {
 		chats, err := e.Directory.PrivateChats(ctx, p.ID)
 		if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
 			return fmt.Errorf("flows: supervisor chats: %w", err)
