@@ -111,7 +111,14 @@ type Payment struct {
 	By string `bson:"by" json:"by"`
 	// Ref is the receipt or import reference; with Period and Household it makes imports idempotent.
 	Ref string `bson:"ref,omitempty" json:"ref,omitempty"`
+	// VoidedAt and VoidedBy are set when a steward took the payment back (recorded by
+	// mistake); a voided payment stays on record but pays nothing.
+	VoidedAt time.Time `bson:"voided_at,omitempty" json:"voided_at,omitempty"`
+	VoidedBy string    `bson:"voided_by,omitempty" json:"voided_by,omitempty"`
 }
+
+// Voided reports whether the payment was taken back.
+func (p Payment) Voided() bool { return !p.VoidedAt.IsZero() }
 
 // Arrear is what a household still owes for one period.
 type Arrear struct {

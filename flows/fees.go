@@ -339,9 +339,17 @@ func (e *Engine) plausiblePayment(ctx context.Context, t *turn, household, perio
 
 // thankPayer tells the household's bound residents, privately, that their payment arrived.
 func (e *Engine) thankPayer(ctx context.Context, t *turn, household, period string, money guanjia.Money) error {
+	return e.toResidents(ctx, t, household, func(lang string) string {
+		return e.render(lang, "fee.thanks", map[string]any{"Period": periodName(lang, period), "Amount": money.String()}, &t.err)
+	})
+}
+
+// toResidents sends a notice privately to each resident of a household of the turn's
+// community, in their language.
+func (e *Engine) toResidents(ctx context.Context, t *turn, household string, text func(lang string) string) error {
 	residents, err := e.Directory.PeopleByRole(ctx, t.person.Community, guanjia.RoleResident)
 	if err != nil {
-		return fmt.Errorf("flows: thank payer: %w", err)
+		return fmt.Errorf("flows: residents of %s: %w", household, err)
 	}
 	for _, r := range residents {
 		if r.Household != household {
@@ -349,18 +357,59 @@ func (e *Engine) thankPayer(ctx context.Context, t *turn, household, period stri
 		}
 		chats, err := e.Directory.PrivateChats(ctx, r.ID)
 		if err != nil {
-			return fmt.Errorf("flows: thank payer: %w", err)
+			return fmt.Errorf("flows: residents of %s: %w", household, err)
 		}
 		lang := e.Templates.Lang(r.Lang)
 		for _, c := range chats {
-			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Lane: bot.LaneNotice,
-				Text: e.render(lang, "fee.thanks", map[string]any{"Period": periodName(lang, period), "Amount": money.String()}, &t.err)})
+			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Lane: bot.LaneNotice, Text: text(lang)})
 		}
 	}
 	return nil
 }
 
-// feeCommand recognises "查费 <household>" and "收费 <household> <period> <amount>".
+// voidPayment takes back the latest payment of a household's month, recorded by mistake
+// ("撤销收费 3-1-1201 2026-11"), and tells the household's residents privately.
+func (e *Engine) voidPayment(ctx context.Context, t *turn, household, period string) error {
+	switch {
+	case !t.known || !t.person.IsStaff():
+		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.void_payment")})
+		return nil
+	case !t.person.IsOffice():
+		t.say("staff.office_only", map[string]any{"Command": t.label("verb.void_payment")})
+		return nil
+	case t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff:
+		t.say("fee.staff_not_here", nil)
+		return nil
+	}
+	if _, err := guanjia.ParsePeriod(period); err != nil {
+		t.say("fee.void_usage", nil)
+		return nil
+	}
+	p, err := e.Fees.VoidPayment(ctx, t.person.Community, household, period, t.person.ID, e.Now())
+	if errors.Is(err, guanjia.ErrNotFound) {
+		t.say("fee.void_none", map[string]any{"Household": household, "Period": period})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: void payment: %w", err)
+	}
+	e.Log.Info("payment voided", "community", p.Community, "period", period, "payment", p.ID, "by", t.person.ID)
+	arrears, err := e.Fees.Arrears(ctx, t.person.Community, household)
+	if err != nil {
+		return fmt.Errorf("flows: void payment: %w", err)
+	}
+	var owed guanjia.Money
+	for _, a := range arrears {
+		owed += a.Owed
+	}
+	t.say("fee.voided", map[string]any{"Household": household, "Period": period, "Amount": p.Amount.String(),
+		"At": p.At.In(e.location()).Format("01-02 15:04"), "Owed": owed.String()})
+	return e.toResidents(ctx, t, household, func(lang string) string {
+		return e.render(lang, "fee.voided_resident", map[string]any{"Period": periodName(lang, period), "Amount": p.Amount.String()}, &t.err)
+	})
+}
+
+// feeCommand recognises "查费 <household>", "收费 <household> <period> <amount>" and
+// "撤销收费 <household> <period>".
 func (e *Engine) feeCommand(ctx context.Context, t *turn, text string) (bool, error) {
 	fields := strings.Fields(text)
 	if len(fields) == 0 {
@@ -377,6 +426,11 @@ func (e *Engine) feeCommand(ctx context.Context, t *turn, text string) (bool, er
 			return true, e.recordPayment(ctx, t, fields[1], fields[2], fields[3])
 		}
 		return true, sayUsage(t, "fee.payment_usage")
+	case "撤销收费", "/unpay":
+		if len(fields) == 3 {
+			return true, e.voidPayment(ctx, t, fields[1], fields[2])
+		}
+		return true, sayUsage(t, "fee.void_usage")
 	}
 	return false, nil
 }

@@ -79,6 +79,9 @@ type Fees interface {
 	Bill(ctx context.Context, community, household, period string) (guanjia.Bill, error)
 	Arrears(ctx context.Context, community, household string) ([]guanjia.Arrear, error)
 	RecordPayment(ctx context.Context, p guanjia.Payment) error
+	// VoidPayment takes back the latest payment of a household's period (recorded by
+	// mistake) and returns it; guanjia.ErrNotFound when there is none.
+	VoidPayment(ctx context.Context, community, household, period, by string, at time.Time) (guanjia.Payment, error)
 }
 
 // FAQs are the answers the office keeps for common questions.

@@ -125,7 +125,9 @@ func (s *Store) Arrears(ctx context.Context, community, household string) ([]gua
 	}
 	paid := map[string]guanjia.Money{}
 	for _, p := range pays {
-		paid[p.Period] += p.Amount
+		if !p.Voided() {
+			paid[p.Period] += p.Amount
+		}
 	}
 	list := []guanjia.Arrear{}
 	for _, b := range bills {
@@ -136,4 +138,32 @@ func (s *Store) Arrears(ctx context.Context, community, household string) ([]gua
 		}
 	}
 	return list, nil
+}
+
+// VoidPayment takes back the latest payment of a household's period that is not taken back
+// yet — one recorded by mistake — and returns it. It stays on record, marked with who took it
+// back and when, and no longer pays anything. None to take back is an error wrapping
+// guanjia.ErrNotFound.
+func (s *Store) VoidPayment(ctx context.Context, community, household, period, by string, at time.Time) (guanjia.Payment, error) {
+	filter := bson.D{{Key: "community", Value: community}, {Key: "household", Value: household},
+		{Key: "period", Value: period}, {Key: "voided_at", Value: bson.D{{Key: "$exists", Value: false}}}}
+	for range 5 {
+		p, err := findOne[guanjia.Payment](ctx, s.payments(), filter, "payment of "+household+" "+period,
+			options.FindOne().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}))
+		if err != nil {
+			return p, err
+		}
+		p.VoidedAt, p.VoidedBy = at.UTC(), by
+		// Only if nobody took it back meanwhile; then the next latest is the one.
+		res, err := s.payments().UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: p.ID}, {Key: "voided_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "voided_at", Value: p.VoidedAt}, {Key: "voided_by", Value: by}}}})
+		if err != nil {
+			return p, fmt.Errorf("mongostore: void payment %s: %w", p.ID, err)
+		}
+		if res.ModifiedCount == 1 {
+			return p, nil
+		}
+	}
+	return guanjia.Payment{}, fmt.Errorf("mongostore: void payment of %s %s: %w", household, period, guanjia.ErrConflict)
 }

@@ -175,3 +175,50 @@ func testPaymentAheadOfItsBill(t *testing.T, st *Store) {
 		t.Errorf("arrears after December is billed = %+v, %v; want %s less 500.00", got, err, bill.Total)
 	}
 }
+
+func TestVoidPayment(t *testing.T) { forEachBackend(t, testVoidPayment) }
+
+// testVoidPayment takes back 张三's payments one by one, latest first: what he owes grows back,
+// the payments stay on record, and with none left there is nothing to take back.
+func testVoidPayment(t *testing.T, st *Store) {
+	ctx := context.Background()
+	must(t, st.SeedAt(ctx, november))
+	if _, _, err := st.GenerateBills(ctx, "2026-11", november); err != nil {
+		t.Fatal(err)
+	}
+	for i, amount := range []guanjia.Money{30000, 10000} {
+		must(t, st.RecordPayment(ctx, guanjia.Payment{Community: SampleCommunity, Household: "3-1-1201", Period: "2026-11",
+			Amount: amount, At: november.Add(time.Duration(i) * time.Hour), By: "p-wang"}))
+	}
+	owed := func() guanjia.Money {
+		t.Helper()
+		a, err := st.Arrears(ctx, SampleCommunity, "3-1-1201")
+		if err != nil || len(a) != 1 {
+			t.Fatalf("arrears %+v, %v", a, err)
+		}
+		return a[0].Owed
+	}
+	if got := owed(); got != 76821-40000 {
+		t.Fatalf("owed after paying 400.00: %s", got)
+	}
+	later := november.Add(3 * time.Hour)
+	p, err := st.VoidPayment(ctx, SampleCommunity, "3-1-1201", "2026-11", "p-wang", later)
+	if err != nil || p.Amount != 10000 || !p.VoidedAt.Equal(later.UTC()) || p.VoidedBy != "p-wang" {
+		t.Fatalf("first void: %+v, %v; want the latest payment, 100.00", p, err)
+	}
+	if got := owed(); got != 76821-30000 {
+		t.Errorf("owed after taking back 100.00: %s", got)
+	}
+	if p, err = st.VoidPayment(ctx, SampleCommunity, "3-1-1201", "2026-11", "p-wang", later); err != nil || p.Amount != 30000 {
+		t.Fatalf("second void: %+v, %v; want 300.00", p, err)
+	}
+	if got := owed(); got != 76821 {
+		t.Errorf("owed after taking back everything: %s", got)
+	}
+	if _, err := st.VoidPayment(ctx, SampleCommunity, "3-1-1201", "2026-11", "p-wang", later); !errors.Is(err, guanjia.ErrNotFound) {
+		t.Errorf("nothing left to take back: err = %v, want ErrNotFound", err)
+	}
+	if pays, err := st.Payments(ctx, SampleCommunity, "3-1-1201"); err != nil || len(pays) != 2 || !pays[0].Voided() || !pays[1].Voided() {
+		t.Errorf("payments on record: %+v, %v; want both, taken back", pays, err)
+	}
+}
