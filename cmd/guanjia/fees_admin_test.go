@@ -182,8 +182,8 @@ func TestImportBadFileEndToEnd(t *testing.T) {
 		"1-1-101,2026-11,246.35,2026-11-20,WX-3\n"+
 		"9-9-909,2026-11,100.00,2026-11-20,WX-4\n")
 	msg := runErr(t, getenv, "import", "payments", bad)
-	mustContain(t, "the error", msg, "payments.csv 有 2 处问题，整个文件都没有导入。", "\n  第 3 行：amount \"三百\"",
-		"\n  第 5 行：household \"9-9-909\" is not in community sample")
+	mustContain(t, "the error", msg, "payments.csv 有 2 处问题，整个文件都没有导入。", "\n  第 3 行：金额 amount「三百」不对",
+		"\n  第 5 行：房号「9-9-909」不在小区 sample 中，请先导入房屋")
 	st := openFeeStore(t, cfg)
 	if p, err := st.Payments(context.Background(), mongostore.SampleCommunity, "3-1-1201"); err != nil || len(p) != 0 {
 		t.Errorf("payments after a bad file: %+v, %v", p, err)
@@ -191,7 +191,7 @@ func TestImportBadFileEndToEnd(t *testing.T) {
 
 	households := filepath.Join(dir, "households.csv")
 	writeFile(t, households, "code,building,area_m2\n5-1-101,5,88\n5-1-102,5,八十\n")
-	mustContain(t, "bad households", runErr(t, getenv, "import", "households", households), "第 3 行：area_m2")
+	mustContain(t, "bad households", runErr(t, getenv, "import", "households", households), "第 3 行：面积 area_m2「八十」")
 	if _, err := st.Household(context.Background(), mongostore.SampleCommunity, "5-1-101"); err == nil {
 		t.Error("the good row of a bad households file was imported")
 	}

@@ -82,29 +82,34 @@ var faqFields = []string{"id", "question", "keywords", "answer"}
 func ParseFAQ(r io.Reader, community string) ([]guanjia.FAQ, error) {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(r).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &ImportError{Kind: "faq", Rows: []RowError{{Line: yamlLine(err), Reason: err.Error()}}}
+		return nil, &ImportError{Kind: "faq", Rows: []RowError{{Line: yamlLine(err), Reason: yamlProblem(err)}}}
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.SequenceNode || len(doc.Content[0].Content) == 0 {
-		return nil, &ImportError{Kind: "faq", Rows: []RowError{{Line: 1, Reason: "want a list of entries with id, question, keywords and answer"}}}
+		return nil, &ImportError{Kind: "faq", Rows: []RowError{{Line: 1,
+			Reason: "文件应为一条条问答，每条以「- id:」开头，写 id、question、keywords、answer 四项"}}}
 	}
 	var bad problems
 	seen := map[string]int{}
 	list := []guanjia.FAQ{}
 	for _, item := range doc.Content[0].Content {
 		if item.Kind != yaml.MappingNode {
-			bad.add(item.Line, "want an entry with id, question, keywords and answer")
+			bad.add(item.Line, "这一条格式不对，应写 id、question、keywords、answer 四项")
 			continue
 		}
 		unknown := false
 		for i := 0; i+1 < len(item.Content); i += 2 {
 			if k := item.Content[i]; !slices.Contains(faqFields, k.Value) {
-				bad.add(k.Line, "unknown field %q (want %s)", k.Value, strings.Join(faqFields, ", "))
+				bad.add(k.Line, "字段「%s」无法识别，应为 %s 之一", k.Value, strings.Join(faqFields, "、"))
 				unknown = true
 			}
 		}
+		if msg := faqShape(item); msg != "" {
+			bad.add(item.Line, "%s", msg)
+			continue
+		}
 		var f guanjia.FAQ
 		if err := item.Decode(&f); err != nil {
-			bad.add(item.Line, "%s", strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "), "\n  ", "; "))
+			bad.add(item.Line, "这一条读不懂（%s）", strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "), "\n  ", "; "))
 			continue
 		}
 		f.Community = community
@@ -114,7 +119,7 @@ func ParseFAQ(r io.Reader, community string) ([]guanjia.FAQ, error) {
 			continue
 		}
 		if first, dup := seen[f.ID]; dup {
-			bad.add(item.Line, "id %q is also on line %d", f.ID, first)
+			bad.add(item.Line, "与第 %d 行重复：编号 id「%s」出现了两次", first, f.ID)
 			continue
 		}
 		seen[f.ID] = item.Line
@@ -141,19 +146,59 @@ func tidyFAQ(f guanjia.FAQ) guanjia.FAQ {
 	return f
 }
 
-// checkFAQ says what a tidied entry lacks, or "".
+// faqFieldNames are the fields of a FAQ entry in the office's words.
+var faqFieldNames = map[string]string{"id": "编号", "question": "问题", "keywords": "关键词", "answer": "答案"}
+
+// faqShape says which values of an entry are of the wrong shape (keywords not a list, an
+// answer that is a list), or "", in the office's words rather than yaml's.
+func faqShape(item *yaml.Node) string {
+	var msgs []string
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		k, v := item.Content[i], item.Content[i+1]
+		switch k.Value {
+		case "keywords":
+			ok := v.Kind == yaml.SequenceNode || v.Kind == yaml.AliasNode || v.Kind == yaml.ScalarNode && v.Tag == "!!null"
+			for _, w := range v.Content {
+				ok = ok && w.Kind == yaml.ScalarNode
+			}
+			if !ok {
+				msgs = append(msgs, "关键词 keywords 应写成列表，如 [停车, 车位]")
+			}
+		case "id", "question", "answer":
+			if v.Kind != yaml.ScalarNode && v.Kind != yaml.AliasNode {
+				msgs = append(msgs, fmt.Sprintf("%s %s 应直接写一段文字", faqFieldNames[k.Value], k.Value))
+			}
+		}
+	}
+	return strings.Join(msgs, "；")
+}
+
+// checkFAQ says what a tidied entry lacks, or "", in the office's words: an import shows it
+// by the entry's line.
 func checkFAQ(f guanjia.FAQ) string {
 	switch {
-	case f.ID == "" || strings.ContainsAny(f.ID, " \t:"):
-		return fmt.Sprintf("id %q: want a short name without spaces or colons, e.g. office_hours", f.ID)
+	case f.ID == "":
+		return "没有填编号 id：请起一个不含空格和冒号的简短名字，如 office_hours"
+	case strings.ContainsAny(f.ID, " \t:"):
+		return fmt.Sprintf("编号 id「%s」不对，应为不含空格和冒号的简短名字，如 office_hours", f.ID)
 	case f.Question == "":
-		return "no question"
+		return "没有填问题 question"
 	case f.Answer == "":
-		return "no answer"
+		return "没有填答案 answer"
 	case len(f.Keywords) == 0:
-		return "no keywords: residents' questions are matched by them"
+		return "没有填关键词 keywords：住户的提问靠关键词来匹配"
 	}
 	return ""
+}
+
+// yamlProblem says what is wrong with a file yaml cannot read, keeping yaml's own words
+// after the line number for the exact cause.
+func yamlProblem(err error) string {
+	cause := strings.TrimPrefix(err.Error(), "yaml: ")
+	if n := yamlLine(err); strings.HasPrefix(cause, fmt.Sprintf("line %d: ", n)) {
+		cause = strings.TrimPrefix(cause, fmt.Sprintf("line %d: ", n))
+	}
+	return "不是有效的 YAML，请检查缩进、冒号和括号（" + cause + "）"
 }
 
 // yamlLine finds the line number in a YAML syntax error ("yaml: line 7: ..."), or 1.

@@ -81,6 +81,9 @@ func testFAQImport(t *testing.T, st *Store) {
 	var lines []int
 	for _, r := range ie.Rows {
 		lines = append(lines, r.Line)
+		if !chineseFirst(r.Reason) {
+			t.Errorf("line %d: reason %q is not in Chinese first", r.Line, r.Reason)
+		}
 	}
 	// No answer (5), a repeated id (8), keywords not a list (12), a misspelt field (17) and
 	// with it no question (16).
@@ -93,6 +96,8 @@ func testFAQImport(t *testing.T, st *Store) {
 	for what, file := range map[string]string{"not YAML": "- id: [", "not a list": "id: x\n", "empty": ""} {
 		if _, err := st.ImportFAQ(ctx, "c1", strings.NewReader(file)); !errors.As(err, &ie) {
 			t.Errorf("%s: err = %v, want an ImportError", what, err)
+		} else if !chineseFirst(ie.Rows[0].Reason) {
+			t.Errorf("%s: reason %q is not in Chinese first", what, ie.Rows[0].Reason)
 		}
 	}
 	if _, err := st.ImportFAQ(ctx, "nowhere", strings.NewReader(first)); !errors.Is(err, guanjia.ErrNotFound) {

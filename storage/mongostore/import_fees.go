@@ -15,6 +15,9 @@ var meterNames = map[string]string{
 	"electricity": guanjia.FeeElectricity, "电": guanjia.FeeElectricity, "电表": guanjia.FeeElectricity,
 }
 
+// meterLabels names a meter kind in the office's words.
+var meterLabels = map[string]string{guanjia.FeeWater: "水表", guanjia.FeeElectricity: "电表"}
+
 // ImportReadings reads meter readings (columns household, period, kind, previous, current;
 // kind water or electricity; values like 1523.00) into a community, replacing those of the
 // same household, period and meter. It returns the rows imported; a file with any bad row is
@@ -34,30 +37,30 @@ func (s *Store) ImportReadings(ctx context.Context, community string, r io.Reade
 	for _, x := range rows {
 		m := Reading{Community: community, Household: x.get("household"), Period: x.get("period")}
 		if !homes[m.Household] {
-			bad.add(x.line, "household %q is not in community %s", m.Household, community)
+			bad.add(x.line, "房号「%s」不在小区 %s 中，请先导入房屋", m.Household, community)
 		}
 		if _, err := guanjia.ParsePeriod(m.Period); err != nil {
-			bad.add(x.line, "period %q: want YYYY-MM, e.g. 2026-11", m.Period)
+			bad.add(x.line, "月份 period「%s」格式不对，应为 YYYY-MM，如 2026-11", m.Period)
 		}
 		kind, ok := meterNames[x.get("kind")]
 		if !ok {
-			bad.add(x.line, "kind %q: want water or electricity", x.get("kind"))
+			bad.add(x.line, "类型「%s」不对，应为 water（水）或 electricity（电）", x.get("kind"))
 		}
 		m.Kind = kind
 		prev, okPrev := parseCenti(x.get("previous"))
 		cur, okCur := parseCenti(x.get("current"))
 		switch {
 		case !okPrev:
-			bad.add(x.line, "previous %q: want a reading like 1523.00", x.get("previous"))
+			bad.add(x.line, "上次读数 previous「%s」不对，应为数字（最多两位小数），如 1523.00", x.get("previous"))
 		case !okCur:
-			bad.add(x.line, "current %q: want a reading like 1535.00", x.get("current"))
+			bad.add(x.line, "本次读数 current「%s」不对，应为数字（最多两位小数），如 1535.00", x.get("current"))
 		case cur < prev:
-			bad.add(x.line, "current %s is below previous %s", centi(cur), centi(prev))
+			bad.add(x.line, "本次读数 %s 小于上次读数 %s", centi(cur), centi(prev))
 		}
 		m.PreviousCenti, m.CurrentCenti = prev, cur
 		m.ID = ReadingID(community, m.Household, m.Period, m.Kind)
 		if first, dup := seen[m.ID]; dup && ok {
-			bad.add(x.line, "the %s reading of %s for %s is also on line %d", kind, m.Household, m.Period, first)
+			bad.add(x.line, "与第 %d 行重复：都是 %s %s 的%s读数", first, m.Household, m.Period, meterLabels[kind])
 			continue
 		}
 		seen[m.ID] = x.line
@@ -96,34 +99,34 @@ func (s *Store) ImportPayments(ctx context.Context, community string, r io.Reade
 		p := guanjia.Payment{Community: community, Household: x.get("household"), Period: x.get("period"),
 			Ref: x.get("ref"), By: "import"}
 		if !homes[p.Household] {
-			bad.add(x.line, "household %q is not in community %s", p.Household, community)
+			bad.add(x.line, "房号「%s」不在小区 %s 中，请先导入房屋", p.Household, community)
 		}
 		period, err := guanjia.ParsePeriod(p.Period)
 		if err != nil {
-			bad.add(x.line, "period %q: want YYYY-MM, e.g. 2026-11", p.Period)
+			bad.add(x.line, "月份 period「%s」格式不对，应为 YYYY-MM，如 2026-11", p.Period)
 		}
 		if p.Amount, err = guanjia.ParseMoney(x.get("amount")); err != nil || p.Amount == 0 {
-			bad.add(x.line, "amount %q: want yuan above 0, e.g. 356.50", x.get("amount"))
+			bad.add(x.line, "金额 amount「%s」不对，应为大于 0 的数字（单位：元，最多两位小数），如 356.50", x.get("amount"))
 		}
 		if p.At, err = time.ParseInLocation("2006-01-02", x.get("paid_at"), s.loc); err != nil {
-			bad.add(x.line, "paid_at %q: want YYYY-MM-DD, e.g. 2026-11-20", x.get("paid_at"))
+			bad.add(x.line, "日期 paid_at「%s」格式不对，应为 YYYY-MM-DD，如 2026-11-20", x.get("paid_at"))
 		} else if !period.IsZero() && tooFarAhead(period, p.At) {
-			bad.add(x.line, "period %s is more than %d months after paid_at %s", p.Period, MaxPrepayMonths, x.get("paid_at"))
+			bad.add(x.line, "月份 %s 比缴费日期 %s 晚了 %d 个月以上，多半是填错了，请核对", p.Period, x.get("paid_at"), MaxPrepayMonths)
 		}
 		if p.Ref == "" {
-			bad.add(x.line, "no ref: the receipt number keeps a payment from being counted twice")
+			bad.add(x.line, "没有填单号 ref：请填收据号或流水号，以免同一笔缴费被重复记入")
 			continue
 		}
 		p.ID = PaymentID(community, p.Household, p.Period, p.Ref)
 		if first, dup := seen[p.ID]; dup {
-			bad.add(x.line, "ref %s for %s %s is also on line %d", p.Ref, p.Household, p.Period, first)
+			bad.add(x.line, "与第 %d 行重复：都是 %s %s 的单号 %s", first, p.Household, p.Period, p.Ref)
 			continue
 		}
 		seen[p.ID] = x.line
 		old, err := findOne[guanjia.Payment](ctx, s.payments(), byID(p.ID), "payment "+p.ID)
 		switch {
 		case err == nil && old.Amount != p.Amount:
-			bad.add(x.line, "ref %s for %s %s was recorded before with amount %s", p.Ref, p.Household, p.Period, old.Amount)
+			bad.add(x.line, "单号 %s 已记过 %s %s 的一笔 %s 元，与本行金额不同，请核对", p.Ref, p.Household, p.Period, old.Amount)
 		case err != nil && !errors.Is(err, guanjia.ErrNotFound):
 			return 0, err
 		}

@@ -33,27 +33,27 @@ func (s *Store) ImportHouseholds(ctx context.Context, community string, r io.Rea
 		code := x.get("code")
 		building, err := guanjia.ParseHouseholdCode(code)
 		if err != nil {
-			bad.add(x.line, "code %q: want building-entrance-room, e.g. 3-1-1201", code)
+			bad.add(x.line, "房号 code「%s」格式不对，应为楼号-单元-室号，如 3-1-1201", code)
 			continue
 		}
 		if first, dup := seen[code]; dup {
-			bad.add(x.line, "household %s is also on line %d", code, first)
+			bad.add(x.line, "与第 %d 行重复：房号 %s 出现了两次", first, code)
 			continue
 		}
 		seen[code] = x.line
 		h := guanjia.Household{Community: community, Code: code, Building: building}
 		if b, err := strconv.Atoi(x.get("building")); err != nil || b != building {
-			bad.add(x.line, "building %q does not match code %s (building %d)", x.get("building"), code, building)
+			bad.add(x.line, "楼号 building「%s」与房号 %s 不符，应为 %d", x.get("building"), code, building)
 		}
 		if a, ok := parseCenti(x.get("area_m2")); !ok || a == 0 {
-			bad.add(x.line, "area_m2 %q: want square metres above 0, e.g. 120.5", x.get("area_m2"))
+			bad.add(x.line, "面积 area_m2「%s」不对，应为大于 0 的数字（单位：平方米，最多两位小数），如 120.5", x.get("area_m2"))
 		} else {
 			h.AreaCenti = a
 		}
 		if p := x.get("parking_spaces"); p != "" {
 			n, err := strconv.Atoi(p)
 			if err != nil || n < 0 || n > 99 {
-				bad.add(x.line, "parking_spaces %q: want a whole number from 0 to 99", p)
+				bad.add(x.line, "车位数 parking_spaces「%s」不对，应为 0 到 99 的整数", p)
 			}
 			h.ParkingSpaces = n
 		}
@@ -126,22 +126,22 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 	for _, x := range rows {
 		name, home := x.get("name"), x.get("household")
 		if name == "" {
-			bad.add(x.line, "no name")
+			bad.add(x.line, "没有填姓名 name")
 		}
 		if !homes[home] {
-			bad.add(x.line, "household %q is not in community %s: import it with the households first", home, community)
+			bad.add(x.line, "房号「%s」不在小区 %s 中，请先导入房屋", home, community)
 		}
 		p := guanjia.Person{Name: name, Community: community, Household: home, Roles: []guanjia.Role{guanjia.RoleResident},
 			Lang: "zh", CareNote: x.get("care_note")}
 		old, known := byHome[home+"\x00"+name]
 		if id := x.get("id"); id != "" {
 			if strings.ContainsAny(id, " \t") {
-				bad.add(x.line, "id %q: want no spaces", id)
+				bad.add(x.line, "编号 id「%s」里不能有空格", id)
 			}
 			old, known = byID[id]
 			if !known {
 				if _, err := s.Person(ctx, id); err == nil {
-					bad.add(x.line, "id %q belongs to someone of another community", id)
+					bad.add(x.line, "编号 id「%s」已用于其他小区的人员，请换一个编号，或留空由系统生成", id)
 				} else if !errors.Is(err, guanjia.ErrNotFound) {
 					return 0, err
 				}
@@ -158,19 +158,19 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 			p.ID = ResidentID(community, home, name)
 		}
 		if first, dup := seen[p.ID]; dup {
-			bad.add(x.line, "the same resident as on line %d", first)
+			bad.add(x.line, "与第 %d 行重复：是同一位住户，请合并为一行", first)
 			continue
 		}
 		seen[p.ID] = x.line
 		phone, ok := cleanPhone(x.get("phone"))
 		if !ok {
-			bad.add(x.line, "phone %q: want digits, e.g. 13800001201", x.get("phone"))
+			bad.add(x.line, "电话 phone「%s」不对，应为 5 到 15 位数字（可带空格或短横线），如 13800001201", x.get("phone"))
 		}
 		p.Phone = phone
 		for _, t := range strings.FieldsFunc(x.get("care_tags"), func(r rune) bool { return strings.ContainsRune(";；,，、", r) }) {
 			tag, ok := careTags[strings.TrimSpace(t)]
 			if !ok {
-				bad.add(x.line, "care tag %q: want elderly_alone, pregnant, disabled or infant", strings.TrimSpace(t))
+				bad.add(x.line, "关怀标签 care_tags 中的「%s」无法识别，应为 elderly_alone（独居老人）、pregnant（孕妇）、disabled（残障）或 infant（婴幼儿）", strings.TrimSpace(t))
 			} else if !slices.Contains(p.CareTags, tag) {
 				p.CareTags = append(p.CareTags, tag)
 			}

@@ -32,16 +32,13 @@ type ImportError struct {
 	Rows []RowError
 }
 
-// Error lists the problems, one a line.
+// Error lists the problems, one a line. The reasons are written for the office, in Chinese,
+// so the lines around them are too.
 func (e *ImportError) Error() string {
 	var b strings.Builder
-	noun := "problems"
-	if len(e.Rows) == 1 {
-		noun = "problem"
-	}
-	fmt.Fprintf(&b, "import %s: %d %s, nothing imported:", e.Kind, len(e.Rows), noun)
+	fmt.Fprintf(&b, "导入 %s 有 %d 处问题，整个文件都没有导入：", e.Kind, len(e.Rows))
 	for _, r := range e.Rows {
-		fmt.Fprintf(&b, "\n  line %d: %s", r.Line, r.Reason)
+		fmt.Fprintf(&b, "\n  第 %d 行：%s", r.Line, r.Reason)
 	}
 	return b.String()
 }
@@ -49,7 +46,9 @@ func (e *ImportError) Error() string {
 // Unwrap makes an ImportError an invalid-input error.
 func (e *ImportError) Unwrap() error { return guanjia.ErrInvalid }
 
-// problems collects RowErrors while a file is checked.
+// problems collects RowErrors while a file is checked. Reasons are for the office: polite
+// Simplified Chinese, naming a column as the file's header does (area_m2, paid_at) and a value
+// in 「」, and saying what would be right, with an example where a format must be exact.
 type problems []RowError
 
 func (p *problems) add(line int, format string, args ...any) {
@@ -91,11 +90,11 @@ func readCSV(r io.Reader, required, optional []string, bad *problems) []row {
 	cr.FieldsPerRecord = -1 // counted here, so that every short row is reported
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		bad.add(1, "empty file: want a header row %s", strings.Join(required, ","))
+		bad.add(1, "文件是空的，第一行应为表头 %s", strings.Join(required, ","))
 		return nil
 	}
 	if err != nil {
-		bad.add(csvLine(err, 1), "%v", csvCause(err))
+		bad.add(csvLine(err, 1), "%s", csvProblem(err))
 		return nil
 	}
 	cols := map[string]int{}
@@ -103,16 +102,16 @@ func readCSV(r io.Reader, required, optional []string, bad *problems) []row {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		switch {
 		case !slices.Contains(required, name) && !slices.Contains(optional, name):
-			bad.add(1, "unknown column %q (want %s)", h, strings.Join(append(slices.Clone(required), optional...), ","))
+			bad.add(1, "表头中的列名「%s」无法识别，应为 %s 之一", h, strings.Join(append(slices.Clone(required), optional...), ","))
 		case hasCol(cols, name):
-			bad.add(1, "column %q twice", name)
+			bad.add(1, "表头中的列名「%s」出现了两次", name)
 		default:
 			cols[name] = i
 		}
 	}
 	for _, c := range required {
 		if !hasCol(cols, c) {
-			bad.add(1, "no column %q (want %s)", c, strings.Join(required, ","))
+			bad.add(1, "表头缺少列 %s，应包含 %s", c, strings.Join(required, ","))
 		}
 	}
 	if len(*bad) > known {
@@ -126,18 +125,22 @@ func readCSV(r io.Reader, required, optional []string, bad *problems) []row {
 		}
 		if err != nil {
 			// The reader cannot find where a broken quote ends; the rest is not read.
-			bad.add(csvLine(err, 0), "%v", csvCause(err))
+			bad.add(csvLine(err, 0), "%s", csvProblem(err))
 			break
 		}
 		line, _ := cr.FieldPos(0)
-		if len(rec) != len(header) {
-			bad.add(line, "%d fields, want %d as in the header", len(rec), len(header))
+		switch {
+		case len(rec) < len(header):
+			bad.add(line, "本行只有 %d 列，表头有 %d 列：空着的格也要用逗号隔开", len(rec), len(header))
+			continue
+		case len(rec) > len(header):
+			bad.add(line, "本行有 %d 列，比表头的 %d 列多：内容里有逗号时，请用英文双引号 \" 把整格括起来", len(rec), len(header))
 			continue
 		}
 		rows = append(rows, row{line: line, fields: rec, cols: cols})
 	}
 	if len(rows) == 0 && len(*bad) == known {
-		bad.add(2, "no rows under the header")
+		bad.add(2, "表头下面没有数据行")
 	}
 	return rows
 }
@@ -152,12 +155,19 @@ func csvLine(err error, def int) int {
 	return def
 }
 
-func csvCause(err error) error {
+// csvProblem says in the office's words what the CSV reader could not read.
+func csvProblem(err error) string {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return pe.Err
+		err = pe.Err
 	}
-	return err
+	switch {
+	case errors.Is(err, csv.ErrBareQuote):
+		return `没有用引号括起的格里出现了英文双引号 "：请把整格用 " 括起来，格内的 " 写成 ""`
+	case errors.Is(err, csv.ErrQuote):
+		return `英文双引号 " 没有配对，从这里起文件读不下去了：请检查引号是否成对，格内的 " 要写成 ""`
+	}
+	return fmt.Sprintf("读取文件时出错（%v）", err)
 }
 
 // parseCenti reads a non-negative decimal with at most two decimals ("120.5", "1523.00") as

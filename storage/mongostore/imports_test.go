@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -113,6 +115,9 @@ func testImports(t *testing.T, st *Store) {
 			if !strings.Contains(err.Error(), r.Reason) {
 				t.Errorf("%s: the error message lacks %q", c.kind, r.Reason)
 			}
+			if !chineseFirst(r.Reason) {
+				t.Errorf("%s: line %d: reason %q is not in Chinese first", c.kind, r.Line, r.Reason)
+			}
 		}
 		if !reflect.DeepEqual(lines, c.badLines) {
 			t.Errorf("%s: bad lines %v, want %v:\n%v", c.kind, lines, c.badLines, err)
@@ -208,6 +213,9 @@ func testImportFileShape(t *testing.T, st *Store) {
 		var lines []int
 		for _, r := range ie.Rows {
 			lines = append(lines, r.Line)
+			if !chineseFirst(r.Reason) {
+				t.Errorf("%s: line %d: reason %q is not in Chinese first", what, r.Line, r.Reason)
+			}
 		}
 		if !reflect.DeepEqual(lines, c.lines) {
 			t.Errorf("%s: lines %v, want %v: %v", what, lines, c.lines, err)
@@ -216,4 +224,11 @@ func testImportFileShape(t *testing.T, st *Store) {
 	if _, err := st.ImportHouseholds(ctx, "nowhere", strings.NewReader("code,building,area_m2\n1-1-1,1,80\n")); !errors.Is(err, guanjia.ErrNotFound) {
 		t.Errorf("import into an unknown community: err = %v, want ErrNotFound", err)
 	}
+}
+
+// chineseFirst reports whether a reason for the office starts in Chinese, as the office reads
+// Chinese first; column names and examples may follow in English.
+func chineseFirst(reason string) bool {
+	r, _ := utf8.DecodeRuneInString(reason)
+	return unicode.Is(unicode.Han, r)
 }
