@@ -220,6 +220,11 @@ func (e *Engine) issueCode(ctx context.Context, t *turn, name string) error {
 	} else if err != nil {
 		return fmt.Errorf("flows: issue code: %w", err)
 	}
+	if p.IsStaff() && !t.person.IsSupervisor() {
+		// A staff account carries staff rights: only supervisors hand it to a phone.
+		t.say("bind.staff_by_supervisor", map[string]any{"Name": p.Name})
+		return nil
+	}
 	code, err := e.Binder.IssueCode(ctx, p.ID, e.Now(), e.Config.CodeTTL)
 	if err != nil {
 		return fmt.Errorf("flows: issue code: %w", err)
@@ -275,6 +280,10 @@ func (e *Engine) unbind(ctx context.Context, t *turn, name string) error {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("flows: unbind: %w", err)
+	}
+	if p.IsStaff() && !t.person.IsSupervisor() {
+		t.say("bind.staff_by_supervisor", map[string]any{"Name": p.Name})
+		return nil
 	}
 	ids, err := e.Binder.IdentitiesOf(ctx, p.ID)
 	if err != nil {

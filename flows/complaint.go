@@ -50,6 +50,10 @@ func (f *complaintFlow) start(ctx context.Context, t *turn) error {
 	}
 	s := guanjia.Session{Key: t.key, Flow: flowComplaint, Step: stepSubject,
 		Data: map[string]string{"community": community}}
+	if d := startDescription(flowComplaint, t.text()); d != "" {
+		// "投诉 楼上半夜装修": what happened is told already.
+		s.Data["description"] = d
+	}
 	t.ask("complaint.ask_subject", nil, subjectOptions)
 	return f.e.save(ctx, &s)
 }
@@ -63,6 +67,11 @@ func (f *complaintFlow) answer(ctx context.Context, t *turn, s *guanjia.Session)
 			return f.e.save(ctx, s)
 		}
 		s.Data["subject"], s.Step = v, stepDescription
+		if d := s.Data["description"]; d != "" {
+			s.Step = stepPhoto
+			t.say("complaint.ask_photo_told", map[string]any{"Description": d})
+			return f.e.save(ctx, s)
+		}
 		t.say("complaint.ask_description", nil)
 		return f.e.save(ctx, s)
 	case stepDescription:

@@ -118,8 +118,16 @@ func (e *Engine) Handle(ctx context.Context, m bot.Message) []bot.Reply {
 
 // route decides what a message means: a global word, the next answer in a conversation,
 // a staff command, or the start of a flow.
-func (e *Engine) route(ctx context.Context, t *turn) error {
+func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 	text := t.text()
+	// A follow-up question answered around is asked again after the answer, so that the next
+	// "1" or "2" is not mistaken for something else.
+	var remind *guanjia.Session
+	defer func() {
+		if remind != nil && err == nil {
+			e.remindFollowUp(t, remind)
+		}
+	}()
 	w := globalWord(text)
 	sess, err := e.Sessions.Load(ctx, t.key)
 	expired := false
@@ -149,7 +157,7 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 		t.say("common.cancelled", nil)
 		return nil
 	case wordHelp:
-		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff()})
+		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice()})
 		return nil
 	case wordMenu:
 		if active {
@@ -183,10 +191,17 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 	}
 	if active && sess.Flow == flowFollowUp && sess.Step != stepComment {
 		// The follow-up waits a day for its answer; a question meanwhile is answered, and the
-		// follow-up still waits.
+		// follow-up still waits. A new report waits until the old one is confirmed.
 		no, mine := progressQuery(text)
 		asked, _ := feeQuestion(text)
-		active = !(no != "" || mine || asked)
+		if _, isFlow := flowCommand(text); isFlow {
+			t.say("followup.first", map[string]any{"No": sess.Data["no"]})
+			remind = &sess
+			return nil
+		}
+		if no != "" || mine || asked {
+			active, remind = false, &sess
+		}
 	}
 	if active {
 		if name, ok := flowCommand(text); ok {
@@ -208,7 +223,13 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 	if isCmd {
 		return e.staffCommand(ctx, t, cmd)
 	}
-	if no, mine := progressQuery(text); no != "" {
+	if no, mine := progressQuery(text); (no != "" || mine) && t.chat.IsGroup() {
+		// A ticket's story is the resident's own: told in private only.
+		if t.msg.Mentioned || no != "" {
+			t.say("progress.ask_private", nil)
+		}
+		return nil
+	} else if no != "" {
 		return e.tellProgress(ctx, t, no)
 	} else if mine {
 		return e.tellMyTickets(ctx, t)
@@ -226,7 +247,7 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 		t.say("common.how_to_ask", nil)
 		return nil
 	case "menu:help":
-		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff()})
+		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice()})
 		return nil
 	}
 	if name, ok := intent(text); ok {
@@ -251,6 +272,15 @@ func (e *Engine) route(ctx context.Context, t *turn) error {
 		t.say("common.not_understood", nil)
 	}
 	return nil
+}
+
+// remindFollowUp asks the pending follow-up question again.
+func (e *Engine) remindFollowUp(t *turn, s *guanjia.Session) {
+	if s.Step == stepFixed {
+		t.ask("followup.ask_fixed", map[string]any{"No": s.Data["no"]}, fixedOptions)
+		return
+	}
+	t.say("followup.ask_rating_again", map[string]any{"No": s.Data["no"]})
 }
 
 // menuOptions are what the menu offers.

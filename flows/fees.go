@@ -140,7 +140,11 @@ func (e *Engine) feeText(ctx context.Context, lang, community, household, period
 	}
 	var owed []string
 	var total guanjia.Money
+	paid := hasBill
 	for _, a := range arrears {
+		if a.Period == period {
+			paid = false
+		}
 		total += a.Owed
 		owed = append(owed, e.render(lang, "fee.arrear", map[string]any{"Period": periodName(lang, a.Period), "Owed": a.Owed.String(),
 			"Due": a.Due.In(e.location()).Format("2006-01-02")}, errp))
@@ -150,7 +154,7 @@ func (e *Engine) feeText(ctx context.Context, lang, community, household, period
 		return "", err
 	}
 	return e.render(lang, "fee.summary", map[string]any{
-		"Corrected": len(bill.Corrections) > 0,
+		"Corrected": len(bill.Corrections) > 0, "Paid": paid,
 		"Household": household, "Period": periodName(lang, period), "HasBill": hasBill, "Items": items, "Total": bill.Total.String(),
 		"Due": bill.Due.In(e.location()).Format("2006-01-02"), "Owed": owed, "OwedTotal": total.String(),
 		"Explain": explain, "HowToPay": howToPay, "Hours": int(e.Config.ComplaintReply.Hours()),
@@ -257,7 +261,7 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 		t.say("fee.staff_not_here", nil)
 		return nil
 	}
-	money, err := guanjia.ParseMoney(amount)
+	money, err := guanjia.ParseMoney(strings.TrimSuffix(choiceText(amount), "元"))
 	if _, perr := guanjia.ParsePeriod(period); err != nil || perr != nil || money <= 0 {
 		t.say("fee.payment_usage", nil)
 		return nil
@@ -295,6 +299,9 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 	return e.thankPayer(ctx, t, household, period, money)
 }
 
+// billableMonths is how far back bills are made (guanjia bills generate refuses older months).
+const billableMonths = 12
+
 // maxAdvancePayment is the most one payment ahead of its bill may be: a year of fees of a
 // large home with parking is well below it, a slip of the keyboard (an extra 0 or three) not.
 const maxAdvancePayment guanjia.Money = 2000000 // 20,000.00 yuan
@@ -306,6 +313,12 @@ func (e *Engine) plausiblePayment(ctx context.Context, t *turn, household, perio
 	bill, err := e.Fees.Bill(ctx, t.person.Community, household, period)
 	switch {
 	case errors.Is(err, guanjia.ErrNotFound):
+		now := e.Now().In(e.location())
+		if p, _ := guanjia.ParsePeriod(period); p.Before(time.Date(now.Year(), now.Month()-billableMonths, 1, 0, 0, 0, 0, time.UTC)) {
+			// No bill will ever be made for it: the money would be counted nowhere.
+			t.say("fee.payment_too_old", map[string]any{"Period": period, "Months": billableMonths})
+			return false, nil
+		}
 		if money > maxAdvancePayment {
 			t.say("fee.payment_too_large", map[string]any{"Amount": money.String(), "Max": maxAdvancePayment.String()})
 			return false, nil

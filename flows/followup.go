@@ -33,7 +33,8 @@ func (e *Engine) askFollowUp(ctx context.Context, t *turn, tk guanjia.Ticket, r 
 	_, err := e.Sessions.Load(ctx, r.key)
 	switch {
 	case err == nil:
-		t.send(r.reply(e.render(r.lang, "ticket.resolved", map[string]any{"No": tk.No}, &t.err), nil))
+		what := e.render(r.lang, "kind."+string(tk.Kind), nil, &t.err)
+		t.send(r.reply(e.render(r.lang, "ticket.resolved_busy", map[string]any{"No": tk.No, "What": what}, &t.err), nil))
 		return nil
 	case !errors.Is(err, guanjia.ErrNotFound) && !errors.Is(err, guanjia.ErrExpired):
 		return fmt.Errorf("flows: follow-up: %w", err)
@@ -79,8 +80,19 @@ func (f *followUpFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) 
 	return fmt.Errorf("flows: follow-up: unknown step %q", s.Step)
 }
 
+// fixedWords are how people say whether it is fixed without picking an option.
+var fixedWords = map[string]string{
+	"解决了": "fixed:yes", "修好了": "fixed:yes", "好了": "fixed:yes", "已修好": "fixed:yes", "可以了": "fixed:yes",
+	"没问题了": "fixed:yes", "是": "fixed:yes", "是的": "fixed:yes", "yes": "fixed:yes", "fixed": "fixed:yes",
+	"没解决": "fixed:no", "未解决": "fixed:no", "没修好": "fixed:no", "还没好": "fixed:no", "没好": "fixed:no",
+	"还是坏的": "fixed:no", "不行": "fixed:no", "没有": "fixed:no", "否": "fixed:no", "no": "fixed:no", "not fixed": "fixed:no",
+}
+
 func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Session) error {
 	v, ok := t.pick(fixedOptions)
+	if !ok {
+		v, ok = fixedWords[strings.ToLower(choiceText(t.text()))]
+	}
 	if !ok {
 		t.reask("common.pick_one", "followup.ask_fixed", map[string]any{"No": s.Data["no"]}, fixedOptions)
 		return f.e.save(ctx, s)
@@ -109,7 +121,7 @@ func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Sessio
 
 // parseRating reads "5", "5分", "五星" and the like.
 func parseRating(text string) (int, bool) {
-	text = strings.TrimSpace(text)
+	text = choiceText(text)
 	for _, suffix := range []string{"分", "星", "颗星", " stars", " star"} {
 		text = strings.TrimSuffix(text, suffix)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,8 +100,20 @@ func (f *repairFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) er
 
 var buildingInText = regexp.MustCompile(`(\d{1,3})\s*(?:号楼|栋|幢)|(?i:building)\s*(\d{1,3})`)
 
+// yesWords and noWords answer "is it this address?" in words.
+var (
+	yesWords = []string{"是", "是的", "对", "对的", "嗯", "嗯嗯", "好", "好的", "没错", "对，就是这里", "yes", "y", "ok"}
+	noWords  = []string{"不是", "不对", "否", "no", "n", "不", "错了"}
+)
+
 func (f *repairFlow) takeAddress(ctx context.Context, t *turn, s *guanjia.Session) error {
-	if _, ok := t.pick(addressYes); ok && s.Data["household"] != "" {
+	answer := strings.ToLower(choiceText(t.text()))
+	if s.Data["household"] != "" && slices.Contains(noWords, answer) {
+		t.say("repair.ask_other_address", nil)
+		return f.e.save(ctx, s)
+	}
+	_, picked := t.pick(addressYes)
+	if (picked || slices.Contains(yesWords, answer)) && s.Data["household"] != "" {
 		s.Data["address"] = s.Data["household"]
 		s.Data["building"] = ""
 		if b, err := guanjia.ParseHouseholdCode(s.Data["household"]); err == nil {

@@ -31,7 +31,7 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		t.say("staff.not_here", nil)
 		return nil
 	}
-	if cmd.verb == verbAssign && !t.person.IsOffice() {
+	if (cmd.verb == verbAssign || cmd.verb == verbClose || cmd.verb == verbReopen) && !t.person.IsOffice() {
 		t.say("staff.office_only", map[string]any{"Command": verbLabel})
 		return nil
 	}

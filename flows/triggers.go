@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -70,13 +69,32 @@ func intent(text string) (string, bool) {
 // flowCommand reports the flow a message names as a whole ("报修", "/complaint"): typed in the
 // middle of another conversation, it means starting that one, not an answer.
 func flowCommand(text string) (string, bool) {
-	whole := stripBotName(strings.ToLower(strings.TrimSpace(text)))
 	for _, tr := range triggers {
 		if tr.flow == flowInquiry {
 			continue // "咨询" alone is not a question yet
 		}
-		if slices.Contains(tr.commands, whole) {
+		if _, ok := afterCommand(tr, text); ok {
 			return tr.flow, true
+		}
+	}
+	return "", false
+}
+
+// afterCommand reports whether text starts with one of the trigger's commands, as a word of
+// its own ("报修", "报修 厨房漏水", "报修：厨房漏水", "/repair@bot 厨房漏水"), and returns what
+// follows it.
+func afterCommand(tr trigger, text string) (string, bool) {
+	text = strings.TrimSpace(text)
+	first, rest, _ := strings.Cut(text, " ")
+	first = stripBotName(strings.ToLower(first))
+	for _, c := range tr.commands {
+		if first == c {
+			return strings.TrimSpace(rest), true
+		}
+		if after, ok := strings.CutPrefix(strings.ToLower(text), c); ok && !strings.HasPrefix(c, "/") {
+			if r, size := utf8.DecodeRuneInString(after); size > 0 && strings.ContainsRune("：:，,。", r) {
+				return strings.TrimSpace(text[len(text)-len(after)+size:]), true
+			}
 		}
 	}
 	return "", false
@@ -95,8 +113,8 @@ func startDescription(flow, text string) string {
 		if tr.flow != flow {
 			continue
 		}
-		if slices.Contains(tr.commands, stripBotName(strings.ToLower(fields[0]))) {
-			d = strings.TrimSpace(strings.TrimPrefix(text, fields[0]))
+		if rest, ok := afterCommand(tr, text); ok {
+			d = rest
 		} else if !strings.HasPrefix(text, "/") {
 			d = text
 		}

@@ -98,3 +98,19 @@ func TestAskedPeriod(t *testing.T) {
 		}
 	}
 }
+
+func TestFlowCommand(t *testing.T) {
+	for text, want := range map[string]string{
+		"报修": flowRepair, "报修 厨房水管漏水": flowRepair, "报修：卫生间马桶堵了": flowRepair, "/repair@guanjia_bot": flowRepair,
+		"投诉 刘师傅上门乱收费": flowComplaint, "投诉": flowComplaint,
+		"报修一下厨房": "", "厨房漏水": "", "咨询": "", "我想报修": "",
+	} {
+		got, _ := flowCommand(text)
+		if got != want {
+			t.Errorf("flowCommand(%q) = %q, want %q", text, got, want)
+		}
+	}
+	if d := startDescription(flowRepair, "报修：卫生间马桶堵了"); d != "卫生间马桶堵了" {
+		t.Errorf("description after 报修： = %q", d)
+	}
+}
