@@ -65,7 +65,7 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 	if cmd.verb == verbAssign {
 		w, err := e.Directory.PersonByName(ctx, t.person.Community, cmd.rest)
 		switch {
-		case errors.Is(err, guanjia.ErrNotFound) || err == nil && !w.IsStaff():
+		case errors.Is(err, guanjia.ErrNotFound) || err == nil && !w.Has(guanjia.RoleWorker) && !w.Has(guanjia.RoleSteward):
 			t.say("staff.worker_not_found", map[string]any{"Name": cmd.rest})
 			return nil
 		case err != nil:
@@ -120,6 +120,11 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		"Status": t.label("status." + string(tk.Status))})
 	if action == guanjia.ActAccept && tk.CallBack {
 		if err := e.giveCallBackNumber(ctx, t, tk); err != nil {
+			return err
+		}
+	}
+	if action == guanjia.ActAssign && current.Assignee != "" && current.Assignee != worker.ID {
+		if err := e.tellUnassigned(ctx, t, tk, current.Assignee); err != nil {
 			return err
 		}
 	}
@@ -315,6 +320,26 @@ func (e *Engine) tellWorker(ctx context.Context, t *turn, tk guanjia.Ticket, wor
 	}
 	for _, c := range chats {
 		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: e.render(lang, "ticket.job", data, &t.err), Photo: firstPhoto(tk)})
+	}
+	return nil
+}
+
+// tellUnassigned tells the worker a job was taken from, privately, that they need not go.
+func (e *Engine) tellUnassigned(ctx context.Context, t *turn, tk guanjia.Ticket, previous string) error {
+	p, err := e.Directory.Person(ctx, previous)
+	if errors.Is(err, guanjia.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: previous worker: %w", err)
+	}
+	chats, err := e.Directory.PrivateChats(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("flows: previous worker: %w", err)
+	}
+	lang := e.Templates.Lang(p.Lang)
+	for _, c := range chats {
+		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: e.render(lang, "ticket.unassigned",
+			map[string]any{"No": tk.No, "Worker": tk.AssigneeName, "Actor": t.person.Name}, &t.err)})
 	}
 	return nil
 }
