@@ -171,6 +171,9 @@ func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, ho
 			fmt.Fprintf(w, "  %s\t%s %s × %s\t= %s%s\n", name[0], qty, name[1], it.Rate, it.Amount, note)
 		}
 		fmt.Fprintf(w, "  合计\t\t= %s，%s 前缴清\n", b.Total, b.Due.In(loc).Format("2006-01-02"))
+		for _, c := range b.Corrections {
+			fmt.Fprintf(w, "  （%s 更正，更正前合计 %s）\n", c.At.In(loc).Format("2006-01-02 15:04"), c.PreviousTotal)
+		}
 	}
 	arrears, err := st.Arrears(ctx, c.ID, household)
 	if err != nil {
