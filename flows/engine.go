@@ -180,6 +180,12 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		return err
 	}
 	cmd, isCmd := parseStaffCommand(text)
+	if label, ok := quotedChoice(t.msg.Quote, text); ok {
+		// "1" quoting a ticket card is the card's first option, on the quoted ticket.
+		if c, ok := parseStaffCommand(label); ok {
+			cmd, isCmd = c, true
+		}
+	}
 	cmd = cmd.onQuotedTicket(t.msg.Quote)
 	if c, ok := parseStaffCommand(t.msg.Choice); ok && !active {
 		// A button on a staff card carries the whole command.

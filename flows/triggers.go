@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -195,6 +197,24 @@ func parseStaffCommand(text string) (staffCommand, bool) {
 		cmd.rest = strings.TrimSpace(strings.Join(fields[2:], " "))
 	}
 	return cmd, true
+}
+
+// numberedLine finds "2) 派单" in a quoted message.
+var numberedLine = regexp.MustCompile(`(?m)^\s*(\d{1,2})\) (.+)$`)
+
+// quotedChoice is the option a bare number picks in the message it quotes: on WeChat a card's
+// choices are numbered lines, and a steward quoting the card with "1" means its first one.
+func quotedChoice(quote, text string) (string, bool) {
+	n := choiceText(text)
+	if _, err := strconv.Atoi(n); err != nil || quote == "" {
+		return "", false
+	}
+	for _, m := range numberedLine.FindAllStringSubmatch(quote, -1) {
+		if m[1] == n {
+			return strings.TrimSpace(m[2]), true
+		}
+	}
+	return "", false
 }
 
 // onQuotedTicket fills in the ticket of a command that answers a ticket card without naming

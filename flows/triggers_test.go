@@ -114,3 +114,15 @@ func TestFlowCommand(t *testing.T) {
 		t.Errorf("description after 报修： = %q", d)
 	}
 }
+
+func TestQuotedChoice(t *testing.T) {
+	card := "物业小管家：【新报修】R20261126-0001\n地址：3-1-1201\n1) 接单\n2) 派单\n3) 详情"
+	for _, c := range []struct{ quote, text, want string }{
+		{card, "1", "接单"}, {card, "３", "详情"}, {card, "4", ""}, {card, "接单", ""}, {"", "1", ""},
+	} {
+		got, _ := quotedChoice(c.quote, c.text)
+		if got != c.want {
+			t.Errorf("quotedChoice(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+}

@@ -213,6 +213,9 @@ func TestWeChatGroupRepairByNumbersAcceptedByStaff(t *testing.T) {
 	// Quoting the card is enough to name its ticket.
 	quote := "「" + wxfake.BotNick + "：" + card.Text + "」\n- - - - - - - - - - - - - - -\n派单 刘师傅"
 	w.sayIn(wxStaff, "wang", quote, "已派单："+no+" 交给刘师傅")
+	// So is answering it with the number of one of its options.
+	quote = "「" + wxfake.BotNick + "：" + card.Text + "」\n- - - - - - - - - - - - - - -\n3"
+	w.sayIn(wxStaff, "wang", quote, "工单 "+no+"（已派单）")
 
 	tk, err := w.app.Store.Ticket(context.Background(), mongostore.SampleCommunity, no)
 	if err != nil || tk.Status != "assigned" || tk.ReporterName != "张三" || len(tk.Photos) != 1 || !strings.HasPrefix(tk.Photos[0], "wx:") {
