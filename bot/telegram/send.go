@@ -35,13 +35,14 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply) error {
 		sent *models.Message
 		err  error
 	)
-	file, isPhoto := strings.CutPrefix(r.Photo, "tg:")
+	photo, closePhoto := c.photo(r.Photo)
+	defer closePhoto()
 	switch {
-	case isPhoto && file != "" && utf16Len(r.Text) <= maxCaption:
+	case photo != nil && utf16Len(r.Text) <= maxCaption:
 		sent, err = c.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID,
-			Photo: &models.InputFileString{Data: file}, Caption: r.Text, ReplyMarkup: markup})
-	case isPhoto && file != "":
-		_, err = c.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID, Photo: &models.InputFileString{Data: file}})
+			Photo: photo, Caption: r.Text, ReplyMarkup: markup})
+	case photo != nil:
+		_, err = c.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID, Photo: photo})
 		if err == nil {
 			sent, err = c.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chatID, Text: r.Text, ReplyMarkup: markup})
 		}
@@ -59,6 +60,23 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply) error {
 		c.savePrompt(ctx, r, chat, sent.ID)
 	}
 	return nil
+}
+
+// photo is what to send for a reply's photo: a Telegram file id as it is, another channel's
+// photo uploaded, or nil (no photo, or one that cannot be had: the text goes alone).
+func (c *Channel) photo(ref string) (models.InputFile, func()) {
+	if file, ok := strings.CutPrefix(ref, "tg:"); ok && file != "" {
+		return &models.InputFileString{Data: file}, func() {}
+	}
+	if ref == "" || c.cfg.OpenPhoto == nil {
+		return nil, func() {}
+	}
+	f, name, err := c.cfg.OpenPhoto(ref)
+	if err != nil {
+		c.log.Warn("telegram photo not available", "err", err)
+		return nil, func() {}
+	}
+	return &models.InputFileUpload{Filename: name, Data: f}, func() { _ = f.Close() }
 }
 
 // keyboard puts one button on each row, so that long Chinese labels are not cut.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -48,6 +49,9 @@ type Config struct {
 	WebhookSecret string
 	// PollTimeout is how long one getUpdates call waits for updates. Default DefaultPollTimeout.
 	PollTimeout time.Duration
+	// OpenPhoto opens a photo received on another channel (e.g. "wx:…" from WeChat) for
+	// upload, with its file name; nil sends only Telegram's own photos ("tg:…").
+	OpenPhoto func(ref string) (io.ReadCloser, string, error)
 }
 
 // LogValue keeps the token and the webhook secret out of logs.

@@ -3,11 +3,15 @@ package wechat
 import (
 	"errors"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/eatmoreapple/openwechat"
+
+	"github.com/guanjia/guanjia"
 )
 
 func TestAssignGroupIDs(t *testing.T) {
@@ -94,5 +98,25 @@ func TestSplitQuote(t *testing.T) {
 	}
 	if !quotesOneOf("物业小管家：【新报修】", []string{"管家", "物业小管家"}) || quotesOneOf("张三：你好", []string{"物业小管家"}) {
 		t.Error("quotesOneOf does not tell the bot's messages from others'")
+	}
+}
+
+func TestOpenPhotoOnlyOwnPhotos(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(MediaDir(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(MediaDir(dir), "123456.jpg"), []byte("jpeg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, name, err := OpenPhoto(dir, "wx:123456.jpg")
+	if err != nil || name != "123456.jpg" {
+		t.Fatalf("own photo: %q, %v", name, err)
+	}
+	f.Close()
+	for _, ref := range []string{"wx:../../etc/passwd", "wx:999.jpg", "tg:AgACAg", "wx:"} {
+		if _, _, err := OpenPhoto(dir, ref); !errors.Is(err, guanjia.ErrNotFound) {
+			t.Errorf("OpenPhoto(%q): err = %v, want ErrNotFound", ref, err)
+		}
 	}
 }

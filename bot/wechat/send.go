@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 
+	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
 )
 
@@ -125,6 +127,26 @@ func sendError(err error) error {
 // photoName keeps a downloaded photo's file name to the message id's characters.
 var photoName = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
 
+// MediaDir is where photos received on WeChat are kept, under the data folder.
+func MediaDir(dataDir string) string { return filepath.Join(dataDir, "wechat-media") }
+
+// OpenPhoto opens a photo received on WeChat by its reference ("wx:<file>") for another
+// channel to send, with its file name; other references are guanjia.ErrNotFound.
+func OpenPhoto(dataDir, ref string) (io.ReadCloser, string, error) {
+	name, ok := strings.CutPrefix(ref, "wx:")
+	if !ok || !photoName.MatchString(strings.TrimSuffix(name, ".jpg")) {
+		return nil, "", fmt.Errorf("wechat: photo %q: %w", ref, guanjia.ErrNotFound)
+	}
+	f, err := os.Open(filepath.Join(MediaDir(dataDir), name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", fmt.Errorf("wechat: photo %q: %w", ref, guanjia.ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("wechat: photo: %w", err)
+	}
+	return f, name, nil
+}
+
 // savePhoto downloads a photo into the data folder's wechat-media/ and returns its file
 // reference, "wx:<file name>".
 func (c *Channel) savePhoto(ctx context.Context, s *session, m *openwechat.Message) (string, error) {
@@ -141,7 +163,7 @@ func (c *Channel) savePhoto(ctx context.Context, s *session, m *openwechat.Messa
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("wechat: photo: http %d", resp.StatusCode)
 	}
-	dir := filepath.Join(c.cfg.DataDir, "wechat-media")
+	dir := MediaDir(c.cfg.DataDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("wechat: photo: %w", err)
 	}

@@ -165,11 +165,7 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger, consoleOnly bool
 	var channels []Channel
 	if !consoleOnly && cfg.Telegram.Token != "" {
 		limits, _ := cfg.telegramLimits() // validated with the config
-		tg, err := telegram.New(ctx, telegram.Config{
-			Token: cfg.Telegram.Token, APIURL: cfg.Telegram.APIURL, WebhookURL: cfg.Telegram.WebhookURL,
-			WebhookListen: cfg.Telegram.WebhookListen, WebhookSecret: cfg.Telegram.WebhookSecret,
-			PollTimeout: cfg.Telegram.PollTimeout,
-		}, app.State, app.State, log)
+		tg, err := telegram.New(ctx, cfg.telegramChannel(), app.State, app.State, log)
 		if err != nil {
 			return err
 		}

@@ -54,8 +54,7 @@ func (w *tgWorld) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := telegram.New(ctx, telegram.Config{Token: w.cfg.Telegram.Token, APIURL: w.cfg.Telegram.APIURL,
-		PollTimeout: w.cfg.Telegram.PollTimeout}, app.State, app.State, slog.New(slog.DiscardHandler))
+	tg, err := telegram.New(ctx, w.cfg.telegramChannel(), app.State, app.State, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/bot/outbox"
+	"github.com/guanjia/guanjia/bot/telegram"
 	"github.com/guanjia/guanjia/bot/wechat"
 	"github.com/guanjia/guanjia/storage/redisstate"
 )
@@ -97,6 +98,17 @@ func setBool(b *bool, v string) error {
 	}
 	*b = x
 	return nil
+}
+
+// telegramChannel is the Telegram channel's configuration; photos received on WeChat are
+// uploaded when a Telegram chat is to see them (a ticket card in a Telegram staff group).
+func (c Config) telegramChannel() telegram.Config {
+	return telegram.Config{
+		Token: c.Telegram.Token, APIURL: c.Telegram.APIURL, WebhookURL: c.Telegram.WebhookURL,
+		WebhookListen: c.Telegram.WebhookListen, WebhookSecret: c.Telegram.WebhookSecret,
+		PollTimeout: c.Telegram.PollTimeout,
+		OpenPhoto:   func(ref string) (io.ReadCloser, string, error) { return wechat.OpenPhoto(c.DataDir, ref) },
+	}
 }
 
 // newWeChat builds the WeChat channel on the app's stores; the QR code is drawn on qrOut.

@@ -74,8 +74,7 @@ func (w *wxWorld) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := telegram.New(ctx, telegram.Config{Token: w.cfg.Telegram.Token, APIURL: w.cfg.Telegram.APIURL,
-		PollTimeout: w.cfg.Telegram.PollTimeout}, app.State, app.State, slog.New(slog.DiscardHandler))
+	tg, err := telegram.New(ctx, w.cfg.telegramChannel(), app.State, app.State, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,5 +315,35 @@ func (w *wxWorld) noUserNamesStored() {
 		if coll == "identities" && wechatDocs == 0 {
 			w.t.Errorf("no WeChat identity stored: the check proves nothing")
 		}
+	}
+}
+
+// TestWeChatPhotoReachesTelegramStaff files a repair with a photo in a WeChat group of a
+// community whose staff also has a Telegram group: the Telegram card comes with the photo,
+// uploaded from the data folder.
+func TestWeChatPhotoReachesTelegramStaff(t *testing.T) {
+	w := newWXWorld(t)
+	w.setUp()
+	tgStaff := tgfake.Group(-1001001, "示例花园物业")
+	zhao := tgfake.Person(1003, "赵主管")
+	w.tg.PushText(tgfake.Private(zhao), zhao, "/start "+w.code("p-zhao"))
+	w.tg.WaitSentTo(zhao.ID, 1)
+	w.tg.PushText(tgStaff, zhao, "/bind staff 示例花园")
+	w.tg.WaitSentTo(tgStaff.ID, 1)
+
+	f := w.wx
+	w.sayIn(wxBuilding, "zhang", f.Mention(wxBuilding)+"报修 厨房水龙头一直滴水", "报修地址是您登记的房屋吗")
+	w.sayIn(wxBuilding, "zhang", "1", "哪一类问题")
+	w.sayIn(wxBuilding, "zhang", "1", "拍一张照片")
+	skip := len(f.SentTo(wxBuilding))
+	f.PushImage(wxBuilding, "zhang", []byte("\xff\xd8\xff\xe0 photo"))
+	w.waitNew(wxBuilding, skip, "照片收到了（共 1 张）")
+	w.sayIn(wxBuilding, "zhang", "好了", "紧急吗")
+	w.sayIn(wxBuilding, "zhang", "1", "请确认报修信息")
+	done := w.sayIn(wxBuilding, "zhang", "1", "报修已提交")
+	no := tgTicketNo.FindString(done.Text)
+	card := w.tg.WaitSentTo(tgStaff.ID, 2)[1]
+	if !strings.Contains(card.Text, "【新报修】"+no) || card.Method != "sendPhoto" || !strings.HasPrefix(card.Photo, "upload:") {
+		t.Errorf("Telegram card: %s %q with photo %q; want the card with the WeChat photo uploaded", card.Method, card.Text, card.Photo)
 	}
 }
