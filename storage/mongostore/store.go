@@ -107,7 +107,7 @@ func (s *Store) Close(ctx context.Context) error {
 
 // collections are every collection the store uses.
 var collections = []string{"communities", "households", "people", "identities", "chats", "tickets",
-	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "bills", "readings", "payments", "faqs"}
+	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "ticket_submissions", "bills", "readings", "payments", "faqs"}
 
 // ensureCollections creates the collections that do not exist yet. The embedded FerretDB
 // learns of collections when it starts, so an admin command in another process (guanjia
@@ -147,7 +147,6 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{s.tickets, bson.D{{Key: "community", Value: 1}, {Key: "no", Value: 1}}, true},
 		{s.tickets, bson.D{{Key: "no", Value: 1}}, false},
 		{s.tickets, bson.D{{Key: "created_at", Value: -1}}, false},
-		{s.tickets, bson.D{{Key: "community", Value: 1}, {Key: "submission", Value: 1}}, false},
 		{s.people, bson.D{{Key: "community", Value: 1}, {Key: "name", Value: 1}}, false},
 		{s.chats, bson.D{{Key: "community", Value: 1}, {Key: "role", Value: 1}}, false},
 		{s.chats, bson.D{{Key: "person", Value: 1}}, false},

@@ -32,6 +32,29 @@ type counter struct {
 	Seq int    `bson:"seq"`
 }
 
+// submission maps a conversation's submission to the ticket it filed, by _id, so that the
+// same submission again is found without searching the tickets.
+type submission struct {
+	ID string `bson:"_id"`
+	No string `bson:"no"`
+}
+
+func submissionID(community, key string) string { return community + ":" + key }
+
+func (s *Store) submissions() *mongo.Collection {
+	return s.communities.Database().Collection("ticket_submissions")
+}
+
+// noteSubmission records which ticket a submission filed. Its errors are dropped: the ticket
+// is saved and its number about to be told; only a second handling of the same message in the
+// moment the note failed would file again.
+func (s *Store) noteSubmission(ctx context.Context, tk guanjia.Ticket) {
+	if tk.Submission == "" {
+		return
+	}
+	_, _ = s.submissions().InsertOne(ctx, submission{ID: submissionID(tk.Community, tk.Submission), No: tk.No})
+}
+
 // revision is one committed version of a ticket.
 type revision struct {
 	ID     string         `bson:"_id"`
@@ -49,10 +72,9 @@ func (s *Store) CreateTicket(ctx context.Context, t *guanjia.Ticket) error {
 	}
 	if t.Submission != "" {
 		// The same submission again (its message handled twice): the ticket it filed.
-		filter := bson.D{{Key: "community", Value: t.Community}, {Key: "submission", Value: t.Submission}}
-		old, err := findOne[guanjia.Ticket](ctx, s.tickets, filter, "ticket of a submission")
+		filed, err := findOne[submission](ctx, s.submissions(), byID(submissionID(t.Community, t.Submission)), "submission")
 		if err == nil {
-			*t, err = s.Ticket(ctx, old.Community, old.No)
+			*t, err = s.Ticket(ctx, t.Community, filed.No)
 			return err
 		}
 		if !errors.Is(err, guanjia.ErrNotFound) {
@@ -73,6 +95,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *guanjia.Ticket) error {
 		_, err := s.tickets.InsertOne(ctx, tk)
 		if err == nil {
 			s.raiseCounter(ctx, counterID, seq)
+			s.noteSubmission(ctx, tk)
 			*t = tk
 			return nil
 		}
