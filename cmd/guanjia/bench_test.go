@@ -95,3 +95,37 @@ func BenchmarkOutboundThroughput(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }
+
+// BenchmarkFeeQuestion answers 张三's "账单" in a community of 200 more homes with a year of
+// bills each: the answer reads his bill, bills and payments among 2 400.
+func BenchmarkFeeQuestion(b *testing.B) {
+	app, stop := benchApp(b)
+	defer stop()
+	ctx := context.Background()
+	for i := range 200 {
+		h := guanjia.Household{Community: mongostore.SampleCommunity, Code: fmt.Sprintf("%d-%d-%d", 4+i/100, 1+i%2, 101+i%100),
+			Building: 4 + i/100, AreaCenti: 9000}
+		if err := app.Store.PutHousehold(ctx, h); err != nil {
+			b.Fatal(err)
+		}
+	}
+	now := time.Now()
+	for m := 11; m >= 0; m-- {
+		period := time.Date(now.Year(), now.Month()-time.Month(m), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+		if _, err := app.Store.GenerateCommunityBills(ctx, mongostore.SampleCommunity, period, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := app.Store.PutIdentity(ctx, guanjia.Identity{Channel: "bench", PlatformID: "zhang", Person: "p-zhangsan"}); err != nil {
+		b.Fatal(err)
+	}
+	var seq atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		m := bot.Message{Channel: "bench", ID: fmt.Sprint("fee-", seq.Add(1)), ChatID: "zhang", ChatName: "张三",
+			SenderID: "zhang", SenderName: "张三", Text: "账单"}
+		<-app.Mux.Deliver(ctx, m)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "answers/s")
+}

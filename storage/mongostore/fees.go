@@ -158,6 +158,9 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 		for _, it := range b.Items {
 			b.Total += it.Amount
 		}
+		if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), "bills", id); err != nil {
+			return run, err
+		}
 		_, err = s.bills().InsertOne(ctx, b)
 		switch {
 		case mongo.IsDuplicateKeyError(err):
@@ -275,7 +278,5 @@ func (s *Store) Bill(ctx context.Context, community, household, period string) (
 
 // Bills lists a household's bills, oldest period first; none is an empty list.
 func (s *Store) Bills(ctx context.Context, community, household string) ([]guanjia.Bill, error) {
-	filter := bson.D{{Key: "community", Value: community}, {Key: "household", Value: household}}
-	return findAll[guanjia.Bill](ctx, s.bills(), filter, "bills of "+guanjia.HouseholdID(community, household),
-		options.Find().SetSort(bson.D{{Key: "period", Value: 1}}))
+	return byLedger(ctx, s, s.bills(), guanjia.HouseholdID(community, household), "bills", byPeriod)
 }

@@ -54,6 +54,9 @@ func (s *Store) recordPayment(ctx context.Context, p guanjia.Payment) (bool, err
 		p.ID = "pay-" + hex.EncodeToString(b)
 	}
 	p.At = p.At.UTC()
+	if err := s.note(ctx, guanjia.HouseholdID(p.Community, p.Household), "payments", p.ID); err != nil {
+		return false, err
+	}
 	// The insert decides: of two recordings of one payment only one adds it.
 	_, err := s.payments().InsertOne(ctx, p)
 	if err == nil {
@@ -103,9 +106,7 @@ func checkPayment(p guanjia.Payment) error {
 
 // Payments lists a household's payments by period, then as they were paid; none is an empty list.
 func (s *Store) Payments(ctx context.Context, community, household string) ([]guanjia.Payment, error) {
-	filter := bson.D{{Key: "community", Value: community}, {Key: "household", Value: household}}
-	return findAll[guanjia.Payment](ctx, s.payments(), filter, "payments of "+guanjia.HouseholdID(community, household),
-		options.Find().SetSort(bson.D{{Key: "period", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	return byLedger(ctx, s, s.payments(), guanjia.HouseholdID(community, household), "payments", byPeriodThenTime)
 }
 
 // Arrears lists what a household still owes, by period, oldest first: each bill less the

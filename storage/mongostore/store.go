@@ -86,6 +86,10 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 		_ = client.Disconnect(ctx)
 		return nil, err
 	}
+	if err := s.ensureLedgers(ctx); err != nil {
+		_ = client.Disconnect(ctx)
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -107,7 +111,7 @@ func (s *Store) Close(ctx context.Context) error {
 
 // collections are every collection the store uses.
 var collections = []string{"communities", "households", "people", "identities", "chats", "tickets",
-	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "ticket_submissions", "bills", "readings", "payments", "faqs"}
+	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "ticket_submissions", "household_ledgers", "bills", "readings", "payments", "faqs"}
 
 // ensureCollections creates the collections that do not exist yet. The embedded FerretDB
 // learns of collections when it starts, so an admin command in another process (guanjia
