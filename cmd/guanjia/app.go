@@ -44,34 +44,49 @@ type App struct {
 // openStore connects to MongoDB, or starts the embedded FerretDB when no URI is configured,
 // and loads the sample data on the embedded store's first start.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.Store, *embedded.Ferret, error) {
-	uri := cfg.MongoURI
-	var fdb *embedded.Ferret
-	if uri == "" {
-		var err error
-		fdb, err = embedded.StartFerret(filepath.Join(cfg.DataDir, "ferretdb"), log)
-		if err != nil {
-			return nil, nil, fmt.Errorf("start embedded store: %w", err)
-		}
-		uri = fdb.URI()
+	if cfg.MongoURI != "" {
+		st, err := mongostore.Open(ctx, cfg.MongoURI, mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
+		return st, nil, err
 	}
-	st, err := mongostore.Open(ctx, uri, mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
+	st, fdb, err := openEmbedded(ctx, cfg, log)
 	if err != nil {
-		if fdb != nil {
-			_ = fdb.Close()
-		}
 		return nil, nil, err
 	}
-	if fdb != nil {
-		seeded, err := st.Seeded(ctx)
-		if err == nil && !seeded {
-			log.Info("loading sample data", "community", mongostore.SampleCommunity)
-			err = st.SeedAt(ctx, cfg.clock())
+	// Lookups by _id read whole tables until FerretDB starts with the indexes that fix it
+	// (see embedded.IndexIDs): once, when the store has just made its collections.
+	added, err := fdb.IndexIDs(ctx, cfg.MongoDatabase)
+	if err != nil {
+		log.Warn("embedded store: _id indexes", "err", err)
+	}
+	if added > 0 {
+		log.Info("embedded store: restarting with its _id indexes", "indexes", added)
+		closeStore(st, fdb)
+		if st, fdb, err = openEmbedded(ctx, cfg, log); err != nil {
+			return nil, nil, err
 		}
-		if err != nil {
-			_ = st.Close(ctx)
-			_ = fdb.Close()
-			return nil, nil, fmt.Errorf("sample data: %w", err)
-		}
+	}
+	seeded, err := st.Seeded(ctx)
+	if err == nil && !seeded {
+		log.Info("loading sample data", "community", mongostore.SampleCommunity)
+		err = st.SeedAt(ctx, cfg.clock())
+	}
+	if err != nil {
+		closeStore(st, fdb)
+		return nil, nil, fmt.Errorf("sample data: %w", err)
+	}
+	return st, fdb, nil
+}
+
+// openEmbedded starts the embedded FerretDB in the data folder and opens the store on it.
+func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.Store, *embedded.Ferret, error) {
+	fdb, err := embedded.StartFerret(filepath.Join(cfg.DataDir, "ferretdb"), log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("start embedded store: %w", err)
+	}
+	st, err := mongostore.Open(ctx, fdb.URI(), mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
+	if err != nil {
+		_ = fdb.Close()
+		return nil, nil, err
 	}
 	return st, fdb, nil
 }

@@ -21,10 +21,12 @@ func (n nullChannel) Name() string                               { return n.name
 func (n nullChannel) Run(ctx context.Context, _ bot.Inbox) error { <-ctx.Done(); return nil }
 func (n nullChannel) Send(context.Context, bot.Reply) error      { return nil }
 
-// benchApp opens the app on real Redis and the embedded FerretDB with a null channel.
+// benchApp opens the app on real Redis and its own embedded FerretDB, as the zero-setup
+// default runs, with a null channel.
 func benchApp(b *testing.B) (*App, func()) {
 	b.Helper()
 	cfg := testConfig(b)
+	cfg.MongoURI = "" // the embedded store in the benchmark's data folder
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {

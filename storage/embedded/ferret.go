@@ -18,6 +18,7 @@ const startTimeout = 30 * time.Second
 // Ferret is an embedded FerretDB keeping its data in SQLite files in one folder and serving
 // the MongoDB wire protocol on a random local port.
 type Ferret struct {
+	dir    string
 	uri    string
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -42,7 +43,7 @@ func StartFerret(dir string, logger *slog.Logger) (*Ferret, error) {
 		return nil, fmt.Errorf("embedded: ferretdb: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &Ferret{cancel: cancel, done: make(chan struct{})}
+	f := &Ferret{dir: dir, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
 		_ = fdb.Run(ctx)
