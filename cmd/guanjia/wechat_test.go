@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-telegram/bot/models"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -238,15 +239,23 @@ func TestWeChatRestartNeedsNoQR(t *testing.T) {
 	w.noUserNamesStored()
 }
 
-func TestWeChatKickOnReadyzAndToTelegramStaff(t *testing.T) {
-	w := newWXWorld(t)
-	w.setUp()
-	tgStaff := tgfake.Group(-1001001, "示例花园物业")
+// telegramStaff binds 赵主管 on Telegram and a Telegram group as the community's staff group
+// too, which then has the bind confirmation as its first message.
+func (w *wxWorld) telegramStaff() models.Chat {
+	w.t.Helper()
+	staff := tgfake.Group(-1001001, "示例花园物业")
 	zhao := tgfake.Person(1003, "赵主管")
 	w.tg.PushText(tgfake.Private(zhao), zhao, "/start "+w.code("p-zhao"))
 	w.tg.WaitSentTo(zhao.ID, 1)
-	w.tg.PushText(tgStaff, zhao, "/bind staff 示例花园")
-	w.tg.WaitSentTo(tgStaff.ID, 1)
+	w.tg.PushText(staff, zhao, "/bind staff 示例花园")
+	w.tg.WaitSentTo(staff.ID, 1)
+	return staff
+}
+
+func TestWeChatKickOnReadyzAndToTelegramStaff(t *testing.T) {
+	w := newWXWorld(t)
+	w.setUp()
+	tgStaff := w.telegramStaff()
 
 	srv, err := w.app.serveHTTP("127.0.0.1:0")
 	if err != nil {
@@ -324,12 +333,7 @@ func (w *wxWorld) noUserNamesStored() {
 func TestWeChatPhotoReachesTelegramStaff(t *testing.T) {
 	w := newWXWorld(t)
 	w.setUp()
-	tgStaff := tgfake.Group(-1001001, "示例花园物业")
-	zhao := tgfake.Person(1003, "赵主管")
-	w.tg.PushText(tgfake.Private(zhao), zhao, "/start "+w.code("p-zhao"))
-	w.tg.WaitSentTo(zhao.ID, 1)
-	w.tg.PushText(tgStaff, zhao, "/bind staff 示例花园")
-	w.tg.WaitSentTo(tgStaff.ID, 1)
+	tgStaff := w.telegramStaff()
 
 	f := w.wx
 	w.sayIn(wxBuilding, "zhang", f.Mention(wxBuilding)+"报修 厨房水龙头一直滴水", "报修地址是您登记的房屋吗")
