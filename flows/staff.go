@@ -298,7 +298,7 @@ func (e *Engine) tellWorker(ctx context.Context, t *turn, tk guanjia.Ticket, wor
 	}
 	lang := e.Templates.Lang(worker.Lang)
 	data := cardData(e, lang, tk, &t.err)
-	data["Actor"] = t.person.Name
+	data["Actor"], data["Phone"], data["Care"] = t.person.Name, "", ""
 	// The worker goes to the home: privately, they get the number to call before they set
 	// out, and what to be careful of (a resident living alone, hard of hearing …).
 	if tk.Reporter != "" {
@@ -369,6 +369,7 @@ func detailsData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[str
 	d["Assignee"] = tk.AssigneeName
 	d["Rating"] = tk.Rating
 	d["Household"], d["CallBack"] = tk.Household, tk.CallBack
+	d["Phone"] = "" // only whoever handles a call-back complaint sees it, in private
 	d["Due"] = tk.DueAt.In(e.location()).Format("01-02 15:04")
 	var lines []string
 	for _, ev := range tk.Timeline {
