@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/guanjia/guanjia"
@@ -149,7 +148,7 @@ func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, ho
 	} else if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	w := stdout
 	b, err := st.Bill(ctx, c.ID, household, period)
 	switch {
 	case errors.Is(err, guanjia.ErrNotFound):
@@ -158,6 +157,7 @@ func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, ho
 		return err
 	default:
 		fmt.Fprintf(w, "%s %s 账单（%s）：\n", household, period, c.Name)
+		var rows [][]string
 		for _, it := range b.Items {
 			name := feeNames[it.Kind]
 			qty := guanjia.Money(it.QuantityCenti).String()
@@ -168,9 +168,10 @@ func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, ho
 			if it.Note != "" {
 				note = "（" + it.Note + "）"
 			}
-			fmt.Fprintf(w, "  %s\t%s %s × %s\t= %s%s\n", name[0], qty, name[1], it.Rate, it.Amount, note)
+			rows = append(rows, []string{name[0], fmt.Sprintf("%s %s × %s", qty, name[1], it.Rate), "= " + it.Amount.String() + note})
 		}
-		fmt.Fprintf(w, "  合计\t\t= %s，%s 前缴清\n", b.Total, b.Due.In(loc).Format("2006-01-02"))
+		rows = append(rows, []string{"合计", "", fmt.Sprintf("= %s，%s 前缴清", b.Total, b.Due.In(loc).Format("2006-01-02"))})
+		writeColumns(w, "  ", rows)
 		for _, c := range b.Corrections {
 			fmt.Fprintf(w, "  （%s 更正，更正前合计 %s）\n", c.At.In(loc).Format("2006-01-02 15:04"), c.PreviousTotal)
 		}
@@ -181,11 +182,53 @@ func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, ho
 	}
 	if len(arrears) == 0 {
 		fmt.Fprintln(w, "欠费：无。")
-	} else {
-		fmt.Fprintln(w, "欠费：")
-		for _, a := range arrears {
-			fmt.Fprintf(w, "  %s\t应缴 %s\t已缴 %s\t欠 %s\t截止 %s\n", a.Period, a.Billed, a.Paid, a.Owed, a.Due.In(loc).Format("2006-01-02"))
+		return nil
+	}
+	fmt.Fprintln(w, "欠费：")
+	var rows [][]string
+	for _, a := range arrears {
+		rows = append(rows, []string{a.Period, "应缴 " + a.Billed.String(), "已缴 " + a.Paid.String(), "欠 " + a.Owed.String(),
+			"截止 " + a.Due.In(loc).Format("2006-01-02")})
+	}
+	writeColumns(w, "  ", rows)
+	return nil
+}
+
+// writeColumns prints rows as aligned columns two spaces apart, each line after indent,
+// counting a Chinese character as two columns wide, as a terminal shows it.
+func writeColumns(w io.Writer, indent string, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, cell := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(cell))
 		}
 	}
-	return w.Flush()
+	for _, r := range rows {
+		line := indent
+		for i, cell := range r {
+			line += cell
+			if i < len(r)-1 {
+				line += strings.Repeat(" ", widths[i]-displayWidth(cell)+2)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+}
+
+// displayWidth is how many terminal columns s takes: East Asian wide characters take two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
+			r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
