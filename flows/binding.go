@@ -209,7 +209,7 @@ func (e *Engine) issueCode(ctx context.Context, t *turn, name string) error {
 		t.say("staff.office_only", map[string]any{"Command": t.label("verb.code")})
 		return nil
 	}
-	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+	if t.residentsRead() {
 		t.say("bind.code_not_here", nil)
 		return nil
 	}
@@ -270,7 +270,7 @@ func (e *Engine) unbind(ctx context.Context, t *turn, name string) error {
 		t.say("staff.office_only", map[string]any{"Command": t.label("verb.unbind")})
 		return nil
 	}
-	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+	if t.residentsRead() {
 		t.say("bind.unbind_not_here", nil)
 		return nil
 	}

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -234,16 +233,11 @@ func (e *Engine) toSupervisors(ctx context.Context, t *turn, community, text str
 	}
 	sent := false
 	for _, p := range to {
-		chats, err := e.Directory.PrivateChats(ctx, p.ID)
-		if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
-			return fmt.Errorf("flows: supervisor chats: %w", err)
+		ok, err := e.toPerson(ctx, t, p, func(lang string) bot.Reply { return build(lang, &t.err) })
+		if err != nil {
+			return err
 		}
-		for _, c := range chats {
-			r := build(e.Templates.Lang(p.Lang), &t.err)
-			r.Channel, r.ChatID = c.Channel, c.PlatformID
-			t.send(r)
-			sent = true
-		}
+		sent = sent || ok
 	}
 	if !sent {
 		e.Log.Error("complaint about staff has no supervisor to go to", "community", community)

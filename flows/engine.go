@@ -157,7 +157,7 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		t.say("common.cancelled", nil)
 		return nil
 	case wordHelp:
-		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice()})
+		e.sayHelp(t)
 		return nil
 	case wordMenu:
 		if active {
@@ -253,7 +253,7 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		t.say("common.how_to_ask", nil)
 		return nil
 	case "menu:help":
-		t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice()})
+		e.sayHelp(t)
 		return nil
 	}
 	if name, ok := intent(text); ok {
@@ -278,6 +278,11 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		t.say("common.not_understood", nil)
 	}
 	return nil
+}
+
+// sayHelp shows what the bot can do, with the staff commands this person may use.
+func (e *Engine) sayHelp(t *turn) {
+	t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice()})
 }
 
 // remindFollowUp asks the pending follow-up question again.

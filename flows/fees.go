@@ -71,16 +71,12 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 		t.say("fee.plain", map[string]any{"Text": text})
 		return nil
 	}
-	chats, err := e.Directory.PrivateChats(ctx, t.person.ID)
-	if err != nil {
-		return fmt.Errorf("flows: fees: %w", err)
-	}
-	for _, c := range chats {
-		if c.Channel == t.msg.Channel {
-			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: text})
-			t.say("fee.sent_private", nil)
-			return nil
-		}
+	if c, ok, err := e.privateChatOn(ctx, t.person.ID, t.msg.Channel); err != nil {
+		return err
+	} else if ok {
+		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: text})
+		t.say("fee.sent_private", nil)
+		return nil
 	}
 	if l, ok := e.Linkers[t.msg.Channel]; ok {
 		if link, ok := l.PrivateLink(deepLinkFee); ok {
@@ -228,7 +224,7 @@ func (e *Engine) lookUpFees(ctx context.Context, t *turn, household string) erro
 		t.say("staff.office_only", map[string]any{"Command": t.label("verb.fees")})
 		return nil
 	}
-	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+	if t.residentsRead() {
 		t.say("fee.staff_not_here", nil)
 		return nil
 	}
@@ -249,16 +245,7 @@ func (e *Engine) lookUpFees(ctx context.Context, t *turn, household string) erro
 // recordPayment records money a steward received ("收费 3-1-1201 2026-11 356.50") and tells
 // the household's residents privately.
 func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, amount string) error {
-	if !t.known || !t.person.IsStaff() {
-		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.payment")})
-		return nil
-	}
-	if !t.person.IsOffice() {
-		t.say("staff.office_only", map[string]any{"Command": t.label("verb.payment")})
-		return nil
-	}
-	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
-		t.say("fee.staff_not_here", nil)
+	if !officeHere(t, "verb.payment") {
 		return nil
 	}
 	money, err := guanjia.ParseMoney(strings.TrimSuffix(choiceText(amount), "元"))
@@ -266,7 +253,8 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 		t.say("fee.payment_usage", nil)
 		return nil
 	}
-	if ok, err := e.plausiblePayment(ctx, t, household, period, money); !ok || err != nil {
+	billed, ok, err := e.plausiblePayment(ctx, t, household, period, money)
+	if !ok || err != nil {
 		return err
 	}
 	p := guanjia.Payment{Community: t.person.Community, Household: household, Period: period, Amount: money,
@@ -282,20 +270,12 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 		return fmt.Errorf("flows: record payment: %w", err)
 	}
 	e.Log.Info("payment recorded", "community", p.Community, "period", period, "by", t.person.ID)
-	arrears, err := e.Fees.Arrears(ctx, t.person.Community, household)
+	owed, err := e.owed(ctx, t.person.Community, household)
 	if err != nil {
 		return fmt.Errorf("flows: record payment: %w", err)
 	}
-	var owed guanjia.Money
-	for _, a := range arrears {
-		owed += a.Owed
-	}
-	_, err = e.Fees.Bill(ctx, t.person.Community, household, period)
-	if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
-		return fmt.Errorf("flows: record payment: %w", err)
-	}
 	t.say("fee.payment_recorded", map[string]any{"Household": household, "Period": period,
-		"Amount": money.String(), "Owed": owed.String(), "Ahead": err != nil})
+		"Amount": money.String(), "Owed": owed.String(), "Ahead": !billed})
 	return e.thankPayer(ctx, t, household, period, money)
 }
 
@@ -308,8 +288,9 @@ const maxAdvancePayment guanjia.Money = 2000000 // 20,000.00 yuan
 
 // plausiblePayment refuses, with the reason, a payment that cannot be right: more than the
 // period's bill still asks for, a period already paid, or a huge sum ahead of its bill. A
-// resident who pays for more months has each month recorded by itself.
-func (e *Engine) plausiblePayment(ctx context.Context, t *turn, household, period string, money guanjia.Money) (bool, error) {
+// resident who pays for more months has each month recorded by itself. billed tells whether
+// the period has its bill yet.
+func (e *Engine) plausiblePayment(ctx context.Context, t *turn, household, period string, money guanjia.Money) (billed, ok bool, err error) {
 	bill, err := e.Fees.Bill(ctx, t.person.Community, household, period)
 	switch {
 	case errors.Is(err, guanjia.ErrNotFound):
@@ -317,19 +298,19 @@ func (e *Engine) plausiblePayment(ctx context.Context, t *turn, household, perio
 		if p, _ := guanjia.ParsePeriod(period); p.Before(time.Date(now.Year(), now.Month()-billableMonths, 1, 0, 0, 0, 0, time.UTC)) {
 			// No bill will ever be made for it: the money would be counted nowhere.
 			t.say("fee.payment_too_old", map[string]any{"Period": period, "Months": billableMonths})
-			return false, nil
+			return false, false, nil
 		}
 		if money > maxAdvancePayment {
 			t.say("fee.payment_too_large", map[string]any{"Amount": money.String(), "Max": maxAdvancePayment.String()})
-			return false, nil
+			return false, false, nil
 		}
-		return true, nil
+		return false, true, nil
 	case err != nil:
-		return false, fmt.Errorf("flows: record payment: %w", err)
+		return false, false, fmt.Errorf("flows: record payment: %w", err)
 	}
 	arrears, err := e.Fees.Arrears(ctx, t.person.Community, household)
 	if err != nil {
-		return false, fmt.Errorf("flows: record payment: %w", err)
+		return true, false, fmt.Errorf("flows: record payment: %w", err)
 	}
 	var owed guanjia.Money
 	for _, a := range arrears {
@@ -342,12 +323,38 @@ func (e *Engine) plausiblePayment(ctx context.Context, t *turn, household, perio
 	switch {
 	case owed <= 0:
 		t.say("fee.payment_already_paid", data)
-		return false, nil
+		return true, false, nil
 	case money > owed:
 		t.say("fee.payment_too_much", data)
-		return false, nil
+		return true, false, nil
 	}
-	return true, nil
+	return true, true, nil
+}
+
+// owed is all a household still owes.
+func (e *Engine) owed(ctx context.Context, community, household string) (guanjia.Money, error) {
+	arrears, err := e.Fees.Arrears(ctx, community, household)
+	var owed guanjia.Money
+	for _, a := range arrears {
+		owed += a.Owed
+	}
+	return owed, err
+}
+
+// officeHere lets a steward or supervisor use a money command where residents cannot see
+// it, and tells anyone else why not.
+func officeHere(t *turn, verb string) bool {
+	switch {
+	case !t.known || !t.person.IsStaff():
+		t.say("staff.forbidden", map[string]any{"Command": t.label(verb)})
+	case !t.person.IsOffice():
+		t.say("staff.office_only", map[string]any{"Command": t.label(verb)})
+	case t.residentsRead():
+		t.say("fee.staff_not_here", nil)
+	default:
+		return true
+	}
+	return false
 }
 
 // thankPayer tells the household's bound residents, privately, that their payment arrived.
@@ -368,13 +375,10 @@ func (e *Engine) toResidents(ctx context.Context, t *turn, household string, tex
 		if r.Household != household {
 			continue
 		}
-		chats, err := e.Directory.PrivateChats(ctx, r.ID)
-		if err != nil {
-			return fmt.Errorf("flows: residents of %s: %w", household, err)
-		}
-		lang := e.Templates.Lang(r.Lang)
-		for _, c := range chats {
-			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Lane: bot.LaneNotice, Text: text(lang)})
+		if _, err := e.toPerson(ctx, t, r, func(lang string) bot.Reply {
+			return bot.Reply{Lane: bot.LaneNotice, Text: text(lang)}
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -383,15 +387,7 @@ func (e *Engine) toResidents(ctx context.Context, t *turn, household string, tex
 // voidPayment takes back the latest payment of a household's month, recorded by mistake
 // ("撤销收费 3-1-1201 2026-11"), and tells the household's residents privately.
 func (e *Engine) voidPayment(ctx context.Context, t *turn, household, period string) error {
-	switch {
-	case !t.known || !t.person.IsStaff():
-		t.say("staff.forbidden", map[string]any{"Command": t.label("verb.void_payment")})
-		return nil
-	case !t.person.IsOffice():
-		t.say("staff.office_only", map[string]any{"Command": t.label("verb.void_payment")})
-		return nil
-	case t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff:
-		t.say("fee.staff_not_here", nil)
+	if !officeHere(t, "verb.void_payment") {
 		return nil
 	}
 	if _, err := guanjia.ParsePeriod(period); err != nil {
@@ -405,14 +401,10 @@ func (e *Engine) voidPayment(ctx context.Context, t *turn, household, period str
 	} else if err != nil {
 		return fmt.Errorf("flows: void payment: %w", err)
 	}
-	e.Log.Info("payment voided", "community", p.Community, "period", period, "payment", p.ID, "by", t.person.ID)
-	arrears, err := e.Fees.Arrears(ctx, t.person.Community, household)
+	e.Log.Info("payment voided", "community", p.Community, "period", period, "by", t.person.ID)
+	owed, err := e.owed(ctx, t.person.Community, household)
 	if err != nil {
 		return fmt.Errorf("flows: void payment: %w", err)
-	}
-	var owed guanjia.Money
-	for _, a := range arrears {
-		owed += a.Owed
 	}
 	t.say("fee.voided", map[string]any{"Household": household, "Period": period, "Amount": p.Amount.String(),
 		"At": p.At.In(e.location()).Format("01-02 15:04"), "Owed": owed.String()})

@@ -26,7 +26,7 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		t.say("staff.forbidden", map[string]any{"Command": verbLabel})
 		return nil
 	}
-	if t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff {
+	if t.residentsRead() {
 		// Residents read along in their groups: tickets are handled where only staff do.
 		t.say("staff.not_here", nil)
 		return nil
@@ -146,15 +146,11 @@ func (e *Engine) giveCallBackNumber(ctx context.Context, t *turn, tk guanjia.Tic
 		t.say("complaint.call_back", data)
 		return nil
 	}
-	chats, err := e.Directory.PrivateChats(ctx, t.person.ID)
-	if err != nil {
-		return fmt.Errorf("flows: call-back number: %w", err)
-	}
-	for _, c := range chats {
-		if c.Channel == t.msg.Channel {
-			t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: t.render("complaint.call_back", data)})
-			return nil
-		}
+	if c, ok, err := e.privateChatOn(ctx, t.person.ID, t.msg.Channel); err != nil {
+		return err
+	} else if ok {
+		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: t.render("complaint.call_back", data)})
+		return nil
 	}
 	t.say("complaint.call_back_private", map[string]any{"No": tk.No})
 	return nil
@@ -204,6 +200,37 @@ func (e *Engine) toStaff(ctx context.Context, t *turn, community string, build f
 		t.send(r)
 	}
 	return nil
+}
+
+// toPerson sends build's message, in the person's language, to each of their private chats,
+// and reports whether there was one.
+func (e *Engine) toPerson(ctx context.Context, t *turn, p guanjia.Person, build func(lang string) bot.Reply) (bool, error) {
+	chats, err := e.Directory.PrivateChats(ctx, p.ID)
+	if err != nil {
+		return false, fmt.Errorf("flows: private chats of %s: %w", p.ID, err)
+	}
+	lang := e.Templates.Lang(p.Lang)
+	for _, c := range chats {
+		r := build(lang)
+		r.Channel, r.ChatID = c.Channel, c.PlatformID
+		t.send(r)
+	}
+	return len(chats) > 0, nil
+}
+
+// privateChatOn is the person's private chat on a channel, if they have one there: where to
+// answer privately what was asked in a group.
+func (e *Engine) privateChatOn(ctx context.Context, person, channel string) (guanjia.Chat, bool, error) {
+	chats, err := e.Directory.PrivateChats(ctx, person)
+	if err != nil {
+		return guanjia.Chat{}, false, fmt.Errorf("flows: private chats of %s: %w", person, err)
+	}
+	for _, c := range chats {
+		if c.Channel == channel {
+			return c, true, nil
+		}
+	}
+	return guanjia.Chat{}, false, nil
 }
 
 // reporter is where a ticket's reporter hears about it: their private chat on the channel
@@ -292,36 +319,28 @@ func (e *Engine) tellReporter(ctx context.Context, t *turn, tk guanjia.Ticket, a
 }
 
 func (e *Engine) tellWorker(ctx context.Context, t *turn, tk guanjia.Ticket, worker guanjia.Person) error {
-	chats, err := e.Directory.PrivateChats(ctx, worker.ID)
-	if err != nil {
-		return fmt.Errorf("flows: worker chats: %w", err)
-	}
-	lang := e.Templates.Lang(worker.Lang)
-	data := cardData(e, lang, tk, &t.err)
-	data["Actor"], data["Phone"], data["Care"] = t.person.Name, "", ""
 	// The worker goes to the home: privately, they get the number to call before they set
 	// out, and what to be careful of (a resident living alone, hard of hearing …).
+	var reporter guanjia.Person
 	if tk.Reporter != "" {
-		reporter, err := e.Directory.Person(ctx, tk.Reporter)
-		switch {
-		case err == nil:
-			data["Phone"] = reporter.Phone
-			var care []string
-			for _, tag := range reporter.CareTags {
-				care = append(care, e.render(lang, "care."+string(tag), nil, &t.err))
-			}
-			if reporter.CareNote != "" {
-				care = append(care, reporter.CareNote)
-			}
-			data["Care"] = strings.Join(care, lang2sep(lang))
-		case !errors.Is(err, guanjia.ErrNotFound):
+		var err error
+		if reporter, err = e.Directory.Person(ctx, tk.Reporter); err != nil && !errors.Is(err, guanjia.ErrNotFound) {
 			return fmt.Errorf("flows: worker job: reporter: %w", err)
 		}
 	}
-	for _, c := range chats {
-		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: e.render(lang, "ticket.job", data, &t.err), Photo: firstPhoto(tk)})
-	}
-	return nil
+	_, err := e.toPerson(ctx, t, worker, func(lang string) bot.Reply {
+		data := cardData(e, lang, tk, &t.err)
+		var care []string
+		for _, tag := range reporter.CareTags {
+			care = append(care, e.render(lang, "care."+string(tag), nil, &t.err))
+		}
+		if reporter.CareNote != "" {
+			care = append(care, reporter.CareNote)
+		}
+		data["Actor"], data["Phone"], data["Care"] = t.person.Name, reporter.Phone, strings.Join(care, lang2sep(lang))
+		return bot.Reply{Text: e.render(lang, "ticket.job", data, &t.err), Photo: firstPhoto(tk)}
+	})
+	return err
 }
 
 // tellUnassigned tells the worker a job was taken from, privately, that they need not go.
@@ -332,16 +351,11 @@ func (e *Engine) tellUnassigned(ctx context.Context, t *turn, tk guanjia.Ticket,
 	} else if err != nil {
 		return fmt.Errorf("flows: previous worker: %w", err)
 	}
-	chats, err := e.Directory.PrivateChats(ctx, p.ID)
-	if err != nil {
-		return fmt.Errorf("flows: previous worker: %w", err)
-	}
-	lang := e.Templates.Lang(p.Lang)
-	for _, c := range chats {
-		t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: e.render(lang, "ticket.unassigned",
-			map[string]any{"No": tk.No, "Worker": tk.AssigneeName, "Actor": t.person.Name}, &t.err)})
-	}
-	return nil
+	_, err = e.toPerson(ctx, t, p, func(lang string) bot.Reply {
+		return bot.Reply{Text: e.render(lang, "ticket.unassigned",
+			map[string]any{"No": tk.No, "Worker": tk.AssigneeName, "Actor": t.person.Name}, &t.err)}
+	})
+	return err
 }
 
 // lang2sep separates items of a list in a sentence of the language.

@@ -73,6 +73,10 @@ func (t *turn) render(key string, data any) string {
 }
 
 // label renders a short label template.
+// residentsRead reports whether residents read this chat: a group other than a staff group,
+// where tickets, fees and binding are not handled.
+func (t *turn) residentsRead() bool { return t.chat.IsGroup() && t.chat.Role != guanjia.ChatStaff }
+
 func (t *turn) label(key string) string { return t.render(key, nil) }
 
 func (e *Engine) render(lang, key string, data any, errp *error) string {

@@ -18,26 +18,18 @@ func TestConfirmationHandledTwiceFilesOnce(t *testing.T) {
 	app := openTestApp(t, testConfig(t), clk, &out)
 	defer app.Close()
 	ctx := context.Background()
-	say := func(line string) {
-		t.Helper()
-		if err := app.con.Line(ctx, app.Mux, line); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, line := range []string{"张三: 报修", "张三: 1", "张三: 1", "张三: 厨房水龙头一直滴水", "张三: 跳过", "张三: 1"} {
-		say(line)
-	}
+	app.say(t, "张三: 报修", "张三: 1", "张三: 1", "张三: 厨房水龙头一直滴水", "张三: 跳过", "张三: 1")
 	key := guanjia.SessionKey{Channel: "console", Chat: "张三", Person: "张三"}
 	asked, err := app.State.Load(ctx, key)
 	if err != nil || asked.Step != "confirm" {
 		t.Fatalf("conversation before the confirmation: %+v, %v\n%s", asked, err, out.String())
 	}
-	say("张三: 1")
+	app.say(t, "张三: 1")
 	// The crash: the conversation is as it was when the confirmation came.
 	if err := app.State.Save(ctx, asked); err != nil {
 		t.Fatal(err)
 	}
-	say("张三: 1")
+	app.say(t, "张三: 1")
 
 	var nos []string
 	for _, m := range ticketNoRe.FindAllStringSubmatch(out.String(), -1) {

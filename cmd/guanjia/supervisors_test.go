@@ -27,11 +27,7 @@ func TestComplaintNamingASupervisorSkipsThem(t *testing.T) {
 		Role: guanjia.ChatPrivate, Community: mongostore.SampleCommunity, Person: qian.ID}); err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{"张三: 投诉", "张三: 5", "张三: 赵主管说话很冲，还挂我电话", "张三: 跳过", "张三: 2", "张三: 1"} {
-		if err := app.con.Line(ctx, app.Mux, line); err != nil {
-			t.Fatal(err)
-		}
-	}
+	app.say(t, "张三: 投诉", "张三: 5", "张三: 赵主管说话很冲，还挂我电话", "张三: 跳过", "张三: 2", "张三: 1")
 	got := out.String()
 	if !strings.Contains(got, "[钱经理] 【新投诉】") || strings.Contains(got, "[赵主管] 【新投诉】") || strings.Contains(got, "[员工群] 【新投诉】") {
 		t.Errorf("the complaint about 赵主管 went to the wrong people:\n%s", got)

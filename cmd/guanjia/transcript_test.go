@@ -132,6 +132,16 @@ func openTestApp(t *testing.T, cfg Config, clk *clock, out io.Writer) *testApp {
 	return ta
 }
 
+// say plays console lines ("张三: 报修") one after another, as people type them.
+func (ta *testApp) say(t *testing.T, lines ...string) {
+	t.Helper()
+	for _, line := range lines {
+		if err := ta.con.Line(context.Background(), ta.Mux, line); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+	}
+}
+
 func (ta *testApp) Close() error {
 	ta.stopOut()
 	<-ta.outDone

@@ -23,9 +23,6 @@ var meterLabels = map[string]string{guanjia.FeeWater: "水表", guanjia.FeeElect
 // same household, period and meter. It returns the rows imported; a file with any bad row is
 // an *ImportError and imports nothing.
 func (s *Store) ImportReadings(ctx context.Context, community string, r io.Reader) (int, error) {
-	if _, err := s.Community(ctx, community); err != nil {
-		return 0, err
-	}
 	homes, err := s.householdCodes(ctx, community)
 	if err != nil {
 		return 0, err
@@ -84,9 +81,6 @@ func (s *Store) ImportReadings(ctx context.Context, community string, r io.Reade
 // payments were new; a file with any bad row is an *ImportError and
 // imports nothing.
 func (s *Store) ImportPayments(ctx context.Context, community string, r io.Reader) (int, error) {
-	if _, err := s.Community(ctx, community); err != nil {
-		return 0, err
-	}
 	homes, err := s.householdCodes(ctx, community)
 	if err != nil {
 		return 0, err

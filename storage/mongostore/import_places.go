@@ -102,9 +102,6 @@ var careTags = map[string]guanjia.CareTag{
 // that household, or adds one under ResidentID. Roles and language of existing people stay.
 // It returns the rows imported; a file with any bad row is an *ImportError and imports nothing.
 func (s *Store) ImportResidents(ctx context.Context, community string, r io.Reader) (int, error) {
-	if _, err := s.Community(ctx, community); err != nil {
-		return 0, err
-	}
 	homes, err := s.householdCodes(ctx, community)
 	if err != nil {
 		return 0, err
@@ -201,8 +198,12 @@ func cleanPhone(s string) (string, bool) {
 	return s, true
 }
 
-// householdCodes is the set of a community's household codes.
+// householdCodes is the set of a community's household codes; a community that does not
+// exist is an error wrapping guanjia.ErrNotFound.
 func (s *Store) householdCodes(ctx context.Context, community string) (map[string]bool, error) {
+	if _, err := s.Community(ctx, community); err != nil {
+		return nil, err
+	}
 	list, err := s.Households(ctx, community)
 	if err != nil {
 		return nil, err
