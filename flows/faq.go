@@ -11,7 +11,7 @@ import (
 )
 
 // questionMarks make a text look like a question worth forwarding to the office.
-var questionMarks = []string{"?", "？", "吗", "怎么", "如何", "哪里", "哪儿", "几点", "什么时候", "多少", "能不能", "可以", "是否", "请问"}
+var questionMarks = []string{"?", "？", "吗", "怎么", "如何", "哪里", "哪儿", "在哪", "哪个", "哪些", "几点", "什么时候", "多少", "能不能", "可以", "是否", "请问"}
 
 func looksLikeQuestion(text string) bool {
 	for _, w := range questionMarks {
@@ -29,7 +29,11 @@ func bestFAQ(faqs []guanjia.FAQ, text string) (guanjia.FAQ, bool) {
 	for _, f := range faqs {
 		n := 0
 		for _, k := range f.Keywords {
-			if k != "" && strings.Contains(lower, strings.ToLower(k)) {
+			k = strings.ToLower(strings.TrimSpace(k))
+			if !usableKeyword(k) && lower != k {
+				continue
+			}
+			if hasWord(lower, k) {
 				n += utf8.RuneCountInString(k) // longer keywords are surer hits
 			}
 		}
@@ -38,6 +42,17 @@ func bestFAQ(faqs []guanjia.FAQ, text string) (guanjia.FAQ, bool) {
 		}
 	}
 	return best, hits > 0
+}
+
+// usableKeyword reports whether a FAQ keyword says enough to match inside a question: one
+// Chinese character (的, 费) or two letters are found in almost any question, so they match
+// only a question that is exactly that keyword.
+func usableKeyword(k string) bool {
+	n := utf8.RuneCountInString(k)
+	if n == len(k) { // ASCII
+		return n >= 3
+	}
+	return n >= 2
 }
 
 // answerFAQ answers a question from the office's FAQ (SPEC 4.4). A question it cannot answer

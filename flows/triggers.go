@@ -40,8 +40,9 @@ var triggers = []trigger{
 	},
 	{
 		flow:     flowRepair,
-		commands: []string{"/repair", "报修", "repair", "维修", "我要报修"},
-		words: []string{"报修", "漏水", "渗水", "坏了", "不亮", "堵了", "堵塞", "停电", "没电", "没水",
+		// 保修 is how 报修 is often mistyped (same pinyin); as a whole word it means a repair.
+		commands: []string{"/repair", "报修", "repair", "维修", "我要报修", "保修", "我要保修"},
+		words: []string{"报修", "要保修", "漏水", "渗水", "坏了", "不亮", "堵了", "堵塞", "停电", "没电", "没水",
 			"维修", "修一下", "repair", "broken", "leak"},
 	},
 }
