@@ -39,7 +39,7 @@ var triggers = []trigger{
 		words:    []string{"投诉", "扰民", "太吵", "噪音", "态度差", "态度不好", "complain"},
 	},
 	{
-		flow:     flowRepair,
+		flow: flowRepair,
 		// 保修 is how 报修 is often mistyped (same pinyin); as a whole word it means a repair.
 		commands: []string{"/repair", "报修", "repair", "维修", "我要报修", "保修", "我要保修"},
 		words: []string{"报修", "要保修", "漏水", "渗水", "坏了", "不亮", "堵了", "堵塞", "停电", "没电", "没水",
