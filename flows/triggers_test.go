@@ -195,3 +195,32 @@ func TestBestFAQShortKeyword(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePlace(t *testing.T) {
+	tests := []struct {
+		text string
+		want place
+		ok   bool
+	}{
+		{"3-1-1201", place{3, 1, 1201, ""}, true},
+		{"３－１－１２０１", place{3, 1, 1201, ""}, true},
+		{"3号楼1单元1201", place{3, 1, 1201, ""}, true},
+		{"3栋1单元1201室", place{3, 1, 1201, ""}, true},
+		{"3幢2单元301", place{3, 2, 301, ""}, true},
+		{"3栋1201", place{3, 0, 1201, ""}, true},
+		{"9号楼8单元808", place{9, 8, 808, ""}, true},
+		{"3号楼1单元电梯", place{3, 1, 0, "电梯"}, true},
+		{"2号楼电梯", place{2, 0, 0, "电梯"}, true},
+		{"building 2 elevator", place{2, 0, 0, "elevator"}, true},
+		{"3-1-1201 厨房", place{3, 1, 1201, "厨房"}, true},
+		{"救命", place{}, false},
+		{"没有解决，还是堵", place{}, false},
+		{"地下车库", place{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := parsePlace(tt.text)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parsePlace(%q) = %+v, %v; want %+v, %v", tt.text, got, ok, tt.want, tt.ok)
+		}
+	}
+}
