@@ -76,6 +76,8 @@ type Binder interface {
 type Attempts interface {
 	// CountAttempt adds one try under key and returns the tries within window, this one included.
 	CountAttempt(ctx context.Context, key string, window time.Duration) (int64, error)
+	// Tries returns the tries counted under key now, adding none; 0 when none are.
+	Tries(ctx context.Context, key string) (int64, error)
 }
 
 // Fees answers fee questions and records payments.
