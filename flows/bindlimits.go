@@ -23,7 +23,7 @@ const (
 	// maxCommunityCodeFailures wrong codes within codeWindow from one community lock binding
 	// by code there for codeLock. A code (one of 900 000) then faces at most 20 guesses every
 	// 6 hours from each community's accounts and as many from unknown accounts: over its
-	// 72 hours, a few hundred guesses, a chance under one in a thousand.
+	// 72 hours, about 240 of each, a chance of about one in two thousand (README, Commands).
 	maxCommunityCodeFailures = 20
 	codeWindow               = time.Hour
 	codeLock                 = 6 * time.Hour
