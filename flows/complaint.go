@@ -195,6 +195,9 @@ func (f *complaintFlow) submit(ctx context.Context, t *turn, s *guanjia.Session)
 // namesStaff reports whether text names one of the community's staff: a complaint that does
 // is about them, whatever subject was picked.
 func (e *Engine) namesStaff(ctx context.Context, community, text string) (bool, error) {
+	if strings.TrimSpace(text) == "" {
+		return false, nil
+	}
 	for _, role := range []guanjia.Role{guanjia.RoleSteward, guanjia.RoleWorker, guanjia.RoleSupervisor, guanjia.RoleAdmin} {
 		people, err := e.Directory.PeopleByRole(ctx, community, role)
 		if err != nil {

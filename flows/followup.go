@@ -138,7 +138,11 @@ func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Sessio
 	if reason != "" {
 		note = reason
 	}
-	ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: note}
+	aboutStaff, err := f.e.namesStaff(ctx, s.Data["community"], reason)
+	if err != nil {
+		return err
+	}
+	ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: note, Supervisors: aboutStaff}
 	tk, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
 		return tk.Apply(guanjia.ActReopen, ev)
 	})
@@ -150,9 +154,21 @@ func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Sessio
 		return err
 	}
 	t.say("followup.reopened", map[string]any{"No": tk.No})
-	return f.e.toStaff(ctx, t, tk.Community, func(lang string, errp *error) bot.Reply {
-		return bot.Reply{Text: f.e.render(lang, "staff.reopened_by_resident", map[string]any{"No": tk.No, "Reason": reason}, errp)}
-	})
+	reopened := func(reason string, withheld bool) func(lang string, errp *error) bot.Reply {
+		return func(lang string, errp *error) bot.Reply {
+			return bot.Reply{Text: f.e.render(lang, "staff.reopened_by_resident",
+				map[string]any{"No": tk.No, "Reason": reason, "Withheld": withheld}, errp)}
+		}
+	}
+	if aboutStaff {
+		// What the resident says names a staff member: the group hears that it is reopened,
+		// the supervisors what was said.
+		if err := f.e.toStaff(ctx, t, tk.Community, reopened("", true)); err != nil {
+			return err
+		}
+		return f.e.toSupervisors(ctx, t, tk.Community, reason, reopened(reason, false))
+	}
+	return f.e.toStaff(ctx, t, tk.Community, reopened(reason, false))
 }
 
 // parseRating reads "5", "5分", "五星" and the like.
@@ -191,10 +207,15 @@ func (f *followUpFlow) takeRating(ctx context.Context, t *turn, s *guanjia.Sessi
 
 func (f *followUpFlow) takeComment(ctx context.Context, t *turn, s *guanjia.Session) error {
 	comment := t.text()
-	if isOneOf(comment, skipWords) || comment == "" {
+	if isOneOf(comment, skipWords) {
 		comment = ""
-	} else {
-		ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: comment}
+	}
+	aboutStaff, err := f.e.namesStaff(ctx, s.Data["community"], comment)
+	if err != nil {
+		return err
+	}
+	if comment != "" {
+		ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: comment, Supervisors: aboutStaff}
 		if _, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
 			return tk.Apply(guanjia.ActComment, ev)
 		}); err != nil {
@@ -210,17 +231,27 @@ func (f *followUpFlow) takeComment(ctx context.Context, t *turn, s *guanjia.Sess
 	}
 	f.e.Metrics.FlowCompleted(flowFollowUp)
 	t.say("followup.thanks", nil)
-	rated := func(lang string, errp *error) bot.Reply {
-		return bot.Reply{Text: f.e.render(lang, "staff.rated", map[string]any{"No": s.Data["no"], "Rating": s.Data["rating"],
-			"Comment": comment, "What": f.e.render(lang, "kind."+kindOr(s.Data["kind"]), nil, errp)}, errp)}
+	rated := func(comment string, withheld bool) func(lang string, errp *error) bot.Reply {
+		return func(lang string, errp *error) bot.Reply {
+			return bot.Reply{Text: f.e.render(lang, "staff.rated", map[string]any{"No": s.Data["no"], "Rating": s.Data["rating"],
+				"Comment": comment, "Withheld": withheld, "What": f.e.render(lang, "kind."+kindOr(s.Data["kind"]), nil, errp)}, errp)}
+		}
 	}
 	if tk.Confidential || errors.Is(err, guanjia.ErrNotFound) {
 		// A complaint about a staff member stays with the supervisors to the end: the rating and
 		// what the resident says of that person never reach the staff group. A ticket that
 		// cannot be read any more is treated the same, rather than guessed to be harmless.
-		return f.e.toSupervisors(ctx, t, s.Data["community"], tk.Description+"\n"+comment, rated)
+		return f.e.toSupervisors(ctx, t, s.Data["community"], tk.Description+"\n"+comment, rated(comment, false))
 	}
-	return f.e.toStaff(ctx, t, s.Data["community"], rated)
+	if aboutStaff {
+		// A comment about a staff member is a complaint about them: the group sees the rating,
+		// the supervisors what was said.
+		if err := f.e.toStaff(ctx, t, s.Data["community"], rated("", true)); err != nil {
+			return err
+		}
+		return f.e.toSupervisors(ctx, t, s.Data["community"], comment, rated(comment, false))
+	}
+	return f.e.toStaff(ctx, t, s.Data["community"], rated(comment, false))
 }
 
 // kindOr is a session's ticket kind; sessions from before kinds were kept are repairs.

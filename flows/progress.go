@@ -58,7 +58,7 @@ func (e *Engine) tellProgress(ctx context.Context, t *turn, no string) error {
 	} else if err != nil {
 		return fmt.Errorf("flows: progress: %w", err)
 	}
-	d := detailsData(e, t.lang, tk, &t.err)
+	d := detailsData(e, t.lang, tk, tk.Reporter == t.person.ID || t.person.IsSupervisor() && !t.chat.IsGroup(), &t.err)
 	d["What"] = t.label("kind." + string(tk.Kind))
 	t.say("progress.ticket", d)
 	return nil

@@ -36,7 +36,7 @@ var triggers = []trigger{
 	{
 		flow:     flowComplaint,
 		commands: []string{"/complain", "/complaint", "投诉", "complaint", "complain", "我要投诉"},
-		words:    []string{"投诉", "扰民", "太吵", "噪音", "态度差", "态度不好", "complain"},
+		words:    []string{"投诉", "扰民", "太吵", "噪音", "态度差", "态度不好", "态度很差", "态度恶劣", "complain"},
 	},
 	{
 		flow: flowRepair,
