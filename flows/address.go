@@ -189,7 +189,8 @@ const stepCommunity = "community"
 
 // communityOf is the community a flow works in for the turn's person: theirs, the chat's, or,
 // for someone not bound yet in a private chat, the only community there is. With several, it
-// asks which (the session then waits at stepCommunity) and returns "".
+// asks which (the session s then waits at stepCommunity) and returns ""; without s it only
+// returns "".
 func (e *Engine) communityOf(ctx context.Context, t *turn, s *guanjia.Session) (string, error) {
 	if c := t.person.Community; c != "" {
 		return c, nil
@@ -206,6 +207,9 @@ func (e *Engine) communityOf(ctx context.Context, t *turn, s *guanjia.Session) (
 		return "", nil
 	case 1:
 		return list[0].ID, nil
+	}
+	if s == nil {
+		return "", nil
 	}
 	s.Step = stepCommunity
 	t.out = append(t.out, communityQuestion(t, list))

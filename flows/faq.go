@@ -61,12 +61,9 @@ func (e *Engine) answerFAQ(ctx context.Context, t *turn, text string) (bool, err
 	if e.FAQs == nil || t.chat.IsGroup() && !t.msg.Mentioned {
 		return false, nil
 	}
-	community := t.person.Community
-	if community == "" {
-		community = t.chat.Community
-	}
-	if community == "" {
-		return false, nil
+	community, err := e.communityOf(ctx, t, nil)
+	if err != nil || community == "" {
+		return false, err
 	}
 	faqs, err := e.FAQs.FAQs(ctx, community)
 	if err != nil {
@@ -92,19 +89,16 @@ type inquiryFlow struct{ e *Engine }
 
 func (f *inquiryFlow) start(ctx context.Context, t *turn) error {
 	question := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(t.text(), "咨询"), "/ask"))
+	community, err := f.e.communityOf(ctx, t, nil)
+	if err != nil {
+		return err
+	}
 	if utf8.RuneCountInString(question) < 4 {
 		t.say("inquiry.ask_question", nil)
-		community := t.person.Community
-		if community == "" {
-			community = t.chat.Community
-		}
 		s := guanjia.Session{Key: t.key, Flow: flowInquiry, Step: stepDescription, Data: map[string]string{"community": community}}
 		return f.e.save(ctx, &s)
 	}
-	s := guanjia.Session{Key: t.key, Flow: flowInquiry, Data: map[string]string{"community": t.person.Community, "question": question}}
-	if s.Data["community"] == "" {
-		s.Data["community"] = t.chat.Community
-	}
+	s := guanjia.Session{Key: t.key, Flow: flowInquiry, Data: map[string]string{"community": community, "question": question}}
 	return f.submit(ctx, t, &s)
 }
 
