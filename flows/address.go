@@ -30,7 +30,13 @@ var (
 // parsePlace finds the building, entrance and room an address names; ok is false when it
 // names no building.
 func parsePlace(text string) (place, bool) {
-	s := asciiText(text)
+	s := chineseNumbered.ReplaceAllStringFunc(asciiText(text), func(m string) string {
+		sub := chineseNumbered.FindStringSubmatch(m)
+		if n, ok := chineseNumber(sub[1]); ok {
+			return strconv.Itoa(n) + sub[2]
+		}
+		return m
+	})
 	if m := dashedPlace.FindStringSubmatchIndex(s); m != nil {
 		p := place{building: atoi(s[m[2]:m[3]]), entrance: atoi(s[m[4]:m[5]]), room: atoi(s[m[6]:m[7]])}
 		p.rest = strings.TrimSpace(s[m[1]:])
@@ -54,6 +60,28 @@ func parsePlace(text string) (place, bool) {
 	}
 	p.rest = strings.TrimSpace(s[m[1]:])
 	return p, true
+}
+
+// chineseNumbered is a building or entrance written in Chinese numerals: "三号楼", "二单元".
+var chineseNumbered = regexp.MustCompile(`([一二两三四五六七八九十]{1,3})(号楼|栋|幢|座|单元)`)
+
+// chineseNumber reads 一 to 九十九 ("十二", "二十", "二十三").
+func chineseNumber(s string) (int, bool) {
+	digit := func(r rune) int { return slices.Index([]rune("零一二三四五六七八九"), r) }
+	rs := []rune(strings.ReplaceAll(s, "两", "二"))
+	switch {
+	case len(rs) == 1 && rs[0] == '十':
+		return 10, true
+	case len(rs) == 1:
+		return digit(rs[0]), digit(rs[0]) > 0
+	case len(rs) == 2 && rs[0] == '十':
+		return 10 + digit(rs[1]), digit(rs[1]) > 0
+	case len(rs) == 2 && rs[1] == '十':
+		return digit(rs[0]) * 10, digit(rs[0]) > 0
+	case len(rs) == 3 && rs[1] == '十':
+		return digit(rs[0])*10 + digit(rs[2]), digit(rs[0]) > 0 && digit(rs[2]) > 0
+	}
+	return 0, false
 }
 
 func atoi(s string) int {

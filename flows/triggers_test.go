@@ -213,6 +213,8 @@ func TestParsePlace(t *testing.T) {
 		{"2号楼电梯", place{2, 0, 0, "电梯"}, true},
 		{"building 2 elevator", place{2, 0, 0, "elevator"}, true},
 		{"3-1-1201 厨房", place{3, 1, 1201, "厨房"}, true},
+		{"三号楼一单元1201", place{3, 1, 1201, ""}, true},
+		{"十二栋两单元302室", place{12, 2, 302, ""}, true},
 		{"救命", place{}, false},
 		{"没有解决，还是堵", place{}, false},
 		{"地下车库", place{}, false},
