@@ -84,6 +84,8 @@ func (f *followUpFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) 
 var fixedWords = map[string]string{
 	"解决了": "fixed:yes", "修好了": "fixed:yes", "好了": "fixed:yes", "已修好": "fixed:yes", "可以了": "fixed:yes",
 	"没问题了": "fixed:yes", "是": "fixed:yes", "是的": "fixed:yes", "yes": "fixed:yes", "fixed": "fixed:yes",
+	"好": "fixed:yes", "好的": "fixed:yes", "好啦": "fixed:yes", "嗯": "fixed:yes", "嗯嗯": "fixed:yes", "对": "fixed:yes",
+	"ok": "fixed:yes", "搞定了": "fixed:yes", "nope": "fixed:no", "not yet": "fixed:no", "还不行": "fixed:no",
 	"没解决": "fixed:no", "未解决": "fixed:no", "没修好": "fixed:no", "还没好": "fixed:no", "没好": "fixed:no",
 	"还是坏的": "fixed:no", "不行": "fixed:no", "没有": "fixed:no", "否": "fixed:no", "no": "fixed:no", "not fixed": "fixed:no",
 }

@@ -150,6 +150,7 @@ func TestFixedAnswer(t *testing.T) {
 	for text, want := range map[string]string{
 		"好了，修好了": "fixed:yes", "修好了，谢谢师傅": "fixed:yes", "可以了": "fixed:yes", "yes it's fixed": "fixed:yes",
 		"没修好，门还是关不上": "fixed:no", "还是漏水": "fixed:no", "没有解决": "fixed:no", "not fixed yet": "fixed:no",
+		"嗯嗯": "fixed:yes", "OK": "fixed:yes", "not yet": "fixed:no",
 		"明天再说": "",
 	} {
 		got, ok := fixedAnswer(text)
