@@ -85,6 +85,8 @@ func (e *Engine) startCommand(ctx context.Context, t *turn, text string) (bool, 
 	switch {
 	case verb == "/start" && fields[1] == deepLinkFee:
 		return true, e.answerFees(ctx, t, false)
+	case verb == "/start" && fields[1] == deepLinkProgress && !t.chat.IsGroup():
+		return true, e.tellMyTickets(ctx, t)
 	case verb == "/start" && strings.HasPrefix(fields[1], deepLinkRepair):
 		return true, e.startFromLink(ctx, t, flowRepair, strings.TrimPrefix(fields[1], deepLinkRepair))
 	case verb == "/start" && strings.HasPrefix(fields[1], deepLinkComplaint):

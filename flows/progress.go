@@ -93,6 +93,9 @@ func (e *Engine) tellMyTickets(ctx context.Context, t *turn) error {
 	return nil
 }
 
+// deepLinkProgress opens the private chat to answer a progress question asked in a group.
+const deepLinkProgress = "progress"
+
 // strongProgressQuery reports whether a group message is plainly someone asking after their
 // own tickets ("进度", "我的报修呢"), not talk about the progress of something else.
 func strongProgressQuery(text string) bool {
@@ -112,18 +115,25 @@ func strongProgressQuery(text string) bool {
 // progressInPrivate answers a progress question asked in a group in the person's private
 // chat on that channel, and says so in the group; without one, it asks them to write privately.
 func (e *Engine) progressInPrivate(ctx context.Context, t *turn, no string) error {
-	if !t.known {
-		t.say("progress.ask_private", nil)
-		return nil
-	}
-	c, ok, err := e.privateChatOn(ctx, t.person.ID, t.msg.Channel)
-	if err != nil {
-		return err
+	var c guanjia.Chat
+	ok := false
+	if t.known {
+		var err error
+		if c, ok, err = e.privateChatOn(ctx, t.person.ID, t.msg.Channel); err != nil {
+			return err
+		}
 	}
 	if !ok {
+		if l, has := e.Linkers[t.msg.Channel]; has {
+			if link, has := l.PrivateLink(deepLinkProgress); has {
+				t.say("progress.ask_private_link", map[string]any{"Link": link})
+				return nil
+			}
+		}
 		t.say("progress.ask_private", nil)
 		return nil
 	}
+	var err error
 	private := *t
 	private.out, private.chat = nil, c
 	private.msg.ChatID, private.msg.Group, private.msg.Mentioned = c.PlatformID, false, false

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot/telegram/tgfake"
 )
 
 // TestUnboundReportAsksWhichCommunity: someone not bound yet, where the office runs two
@@ -42,4 +43,27 @@ func TestUnboundReportAsksWhichCommunity(t *testing.T) {
 	if tk.Address != "5号楼2单元" || tk.Building != 5 || tk.Description != "厨房下水道堵了" {
 		t.Errorf("ticket = address %q, building %d, description %q", tk.Address, tk.Building, tk.Description)
 	}
+}
+
+// TestTelegramProgressAskedInGroup: "进度" in a residents' group, without a mention, is answered
+// as fee questions are: privately for someone with a private chat, with a deep link for
+// someone without one; the group never sees a ticket.
+func TestTelegramProgressAskedInGroup(t *testing.T) {
+	w := newTGWorld(t)
+	w.setUp()
+	no := w.reportByButtons("厨房水管接头一直在漏水")
+	pm := tgfake.Private(w.zhang)
+	skip := len(w.fake.SentTo(pm.ID))
+	note := w.say(w.building, w.zhang, "进度", "已私信您")
+	if strings.Contains(note.Text, no) {
+		t.Errorf("the group was shown the ticket: %q", note.Text)
+	}
+	w.waitNew(pm.ID, skip, no)
+
+	li := tgfake.Person(2002, "李先生")
+	pointer := w.say(w.building, li, "进度", "私聊我查询")
+	if !strings.Contains(pointer.Text, "https://t.me/guanjia_bot?start=progress") {
+		t.Fatalf("no deep link in %q", pointer.Text)
+	}
+	w.say(tgfake.Private(li), li, "/start progress", "您目前没有进行中的报修或投诉")
 }
