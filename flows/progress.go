@@ -52,6 +52,11 @@ func (e *Engine) tellProgress(ctx context.Context, t *turn, no string) error {
 		community = t.chat.Community
 	}
 	tk, err := e.Tickets.Ticket(ctx, community, no)
+	if err == nil && tk.Confidential && tk.Reporter != t.person.ID && t.known && t.person.IsStaff() && !t.person.IsSupervisor() {
+		// A complaint about staff is for the supervisors, as with "详情".
+		t.say("staff.confidential", map[string]any{"No": no})
+		return nil
+	}
 	if errors.Is(err, guanjia.ErrNotFound) || err == nil && tk.Reporter != t.person.ID && !t.person.IsStaff() {
 		t.say("progress.not_yours", map[string]any{"No": no})
 		return nil
