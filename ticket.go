@@ -71,6 +71,9 @@ type Event struct {
 	Actor     string    `bson:"actor" json:"actor"`
 	ActorName string    `bson:"actor_name" json:"actor_name"`
 	Note      string    `bson:"note,omitempty" json:"note,omitempty"`
+	// Supervisors marks a note only supervisors may read: what a resident said about a staff
+	// member, kept on the ticket of a repair that staff groups follow.
+	Supervisors bool `bson:"supervisors,omitempty" json:"supervisors,omitempty"`
 }
 
 // Origin is where a ticket was reported, so that the reporter can be told of its progress.

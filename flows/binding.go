@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +85,8 @@ func (e *Engine) startCommand(ctx context.Context, t *turn, text string) (bool, 
 	switch {
 	case verb == "/start" && fields[1] == deepLinkFee:
 		return true, e.answerFees(ctx, t, false)
+	case verb == "/start" && fields[1] == deepLinkProgress && !t.chat.IsGroup():
+		return true, e.tellMyTickets(ctx, t)
 	case verb == "/start" && strings.HasPrefix(fields[1], deepLinkRepair):
 		return true, e.startFromLink(ctx, t, flowRepair, strings.TrimPrefix(fields[1], deepLinkRepair))
 	case verb == "/start" && strings.HasPrefix(fields[1], deepLinkComplaint):
@@ -104,7 +107,14 @@ func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
 		t.say("bind.in_group", nil)
 		return nil
 	}
-	// Codes are six digits: tries are limited so that nobody can guess their way into a home.
+	// Codes are six digits: tries are limited so that nobody can guess their way into a home,
+	// per account and, against many accounts, per community.
+	if locked, err := e.locked(ctx, "bindlock:code:"+codeScope(t)); err != nil {
+		return err
+	} else if locked {
+		t.say("bind.code_locked", map[string]any{"Hours": int(codeLock.Hours())})
+		return nil
+	}
 	n, err := e.Attempts.CountAttempt(ctx, "bindcode:"+t.msg.Channel+":"+t.msg.SenderID, 24*time.Hour)
 	if err != nil {
 		return fmt.Errorf("flows: bind: %w", err)
@@ -116,7 +126,7 @@ func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
 	personID, err := e.Binder.UseCode(ctx, code, e.Now())
 	if errors.Is(err, guanjia.ErrNotFound) {
 		t.say("bind.bad_code", nil)
-		return nil
+		return e.codeFailed(ctx, t)
 	} else if err != nil {
 		return fmt.Errorf("flows: bind: %w", err)
 	}
@@ -124,17 +134,34 @@ func (e *Engine) bindPerson(ctx context.Context, t *turn, code string) error {
 	if err != nil {
 		return fmt.Errorf("flows: bind: %w", err)
 	}
-	return e.bindAccount(ctx, t, p)
+	return e.bindAccount(ctx, t, p, false)
 }
 
-// bindAccount makes the sender's account the person's.
-func (e *Engine) bindAccount(ctx context.Context, t *turn, p guanjia.Person) error {
+// bindAccount makes the sender's account the person's. When the person had other accounts,
+// they are told there, and their office too.
+func (e *Engine) bindAccount(ctx context.Context, t *turn, p guanjia.Person, byPhone bool) error {
 	ab, stable := e.AccountBinders[t.msg.Channel]
 	accountID := t.msg.SenderID
 	if stable {
 		var err error
 		if accountID, err = ab.BindAccount(ctx, t.msg, p.ID); err != nil {
 			return fmt.Errorf("flows: bind account: %w", err)
+		}
+	}
+	before, err := e.Binder.IdentitiesOf(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("flows: bind: %w", err)
+	}
+	var others []guanjia.Chat
+	if slices.ContainsFunc(before, func(id guanjia.Identity) bool { return id.Channel != t.msg.Channel || id.PlatformID != accountID }) {
+		chats, err := e.Directory.PrivateChats(ctx, p.ID)
+		if err != nil {
+			return fmt.Errorf("flows: bind: %w", err)
+		}
+		for _, c := range chats {
+			if c.Channel != t.msg.Channel || c.PlatformID != accountID && c.PlatformID != t.msg.ChatID {
+				others = append(others, c)
+			}
 		}
 	}
 	if err := e.Binder.PutIdentity(ctx, guanjia.Identity{Channel: t.msg.Channel, PlatformID: accountID, Person: p.ID}); err != nil {
@@ -154,7 +181,10 @@ func (e *Engine) bindAccount(ctx context.Context, t *turn, p guanjia.Person) err
 	e.Log.Info("account bound", "channel", t.msg.Channel, "person", p.ID)
 	t.person, t.known, t.lang = p, true, e.Templates.Lang(p.Lang)
 	t.say("bind.ok", map[string]any{"Name": p.Name, "Household": p.Household})
-	return nil
+	if len(others) == 0 {
+		return nil
+	}
+	return e.tellNewAccount(ctx, t, p, others, byPhone)
 }
 
 // maxBindTries is how many bindings by name and phone digits one account may try a day.
@@ -172,6 +202,13 @@ var phoneDigits = regexp.MustCompile(`^\d{4}$`)
 func (e *Engine) bindByPhone(ctx context.Context, t *turn, name, digits string) error {
 	if t.chat.IsGroup() {
 		t.say("bind.phone_in_group", nil)
+		return nil
+	}
+	if locked, err := e.locked(ctx, "bindlock:name:"+nameScope(name)); err != nil {
+		return err
+	} else if locked {
+		// Someone kept guessing this name: nobody binds by it for a while, whatever the digits.
+		t.say("bind.name_locked", map[string]any{"Name": name, "Hours": int(nameLock.Hours())})
 		return nil
 	}
 	n, err := e.Attempts.CountAttempt(ctx, "bind:"+t.msg.Channel+":"+t.msg.SenderID, 24*time.Hour)
@@ -194,9 +231,9 @@ func (e *Engine) bindByPhone(ctx context.Context, t *turn, name, digits string) 
 	}
 	if len(match) != 1 {
 		t.say("bind.no_match", map[string]any{"Left": maxBindTries - n})
-		return nil
+		return e.nameFailed(ctx, t, name)
 	}
-	return e.bindAccount(ctx, t, match[0])
+	return e.bindAccount(ctx, t, match[0], true)
 }
 
 // issueCode lets a steward hand a resident a binding code from chat ("绑定码 张三").

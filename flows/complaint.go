@@ -39,26 +39,33 @@ var (
 )
 
 func (f *complaintFlow) start(ctx context.Context, t *turn) error {
-	community := t.person.Community
-	if community == "" {
-		community = t.chat.Community
+	s := guanjia.Session{Key: t.key, Flow: flowComplaint, Step: stepSubject, Data: map[string]string{}}
+	if d := startDescription(flowComplaint, t.text()); d != "" {
+		// "投诉 楼上半夜装修": what happened is told already.
+		s.Data["description"] = d
+	}
+	community, err := f.e.communityOf(ctx, t, &s)
+	if err != nil || s.Step == stepCommunity {
+		return err
 	}
 	if community == "" {
 		t.say("common.unknown_community", nil)
 		return nil
 	}
-	s := guanjia.Session{Key: t.key, Flow: flowComplaint, Step: stepSubject,
-		Data: map[string]string{"community": community}}
-	if d := startDescription(flowComplaint, t.text()); d != "" {
-		// "投诉 楼上半夜装修": what happened is told already.
-		s.Data["description"] = d
-	}
+	s.Data["community"] = community
 	t.ask("complaint.ask_subject", nil, subjectOptions)
 	return f.e.save(ctx, &s)
 }
 
 func (f *complaintFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
 	switch s.Step {
+	case stepCommunity:
+		if ok, err := f.e.takeCommunity(ctx, t, s); !ok || err != nil {
+			return err
+		}
+		s.Step = stepSubject
+		t.ask("complaint.ask_subject", nil, subjectOptions)
+		return f.e.save(ctx, s)
 	case stepSubject:
 		v, ok := t.pick(subjectOptions)
 		if !ok {
@@ -188,6 +195,9 @@ func (f *complaintFlow) submit(ctx context.Context, t *turn, s *guanjia.Session)
 // namesStaff reports whether text names one of the community's staff: a complaint that does
 // is about them, whatever subject was picked.
 func (e *Engine) namesStaff(ctx context.Context, community, text string) (bool, error) {
+	if strings.TrimSpace(text) == "" {
+		return false, nil
+	}
 	for _, role := range []guanjia.Role{guanjia.RoleSteward, guanjia.RoleWorker, guanjia.RoleSupervisor, guanjia.RoleAdmin} {
 		people, err := e.Directory.PeopleByRole(ctx, community, role)
 		if err != nil {

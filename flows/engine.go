@@ -134,6 +134,15 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 	switch {
 	case errors.Is(err, guanjia.ErrNotFound):
 		sess = guanjia.Session{}
+	case errors.Is(err, guanjia.ErrExpired) && sess.Flow == flowFollowUp:
+		// Sending "报修回访" again would start a new report: say what can be done instead.
+		kind := kindOr(sess.Data["kind"])
+		t.say("followup.expired", map[string]any{"No": sess.Data["no"], "Hours": int(e.idleFor(sess.Flow).Hours()),
+			"What": t.label("kind." + kind), "Kind": kind})
+		sess, expired = guanjia.Session{}, true
+		if w == wordCancel {
+			return nil
+		}
 	case errors.Is(err, guanjia.ErrExpired):
 		t.say("common.expired", map[string]any{
 			"Flow": t.label("flow." + sess.Flow), "Minutes": int(e.idleFor(sess.Flow).Minutes())})
@@ -230,9 +239,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		return e.staffCommand(ctx, t, cmd)
 	}
 	if no, mine := progressQuery(text); (no != "" || mine) && t.chat.IsGroup() {
-		// A ticket's story is the resident's own: told in private only.
-		if t.msg.Mentioned || no != "" {
-			t.say("progress.ask_private", nil)
+		// A ticket's story is the resident's own: told in private only, as fees are.
+		if t.msg.Mentioned || no != "" || strongProgressQuery(text) {
+			return e.progressInPrivate(ctx, t, no)
 		}
 		return nil
 	} else if no != "" {

@@ -11,7 +11,7 @@ import (
 )
 
 // questionMarks make a text look like a question worth forwarding to the office.
-var questionMarks = []string{"?", "？", "吗", "怎么", "如何", "哪里", "哪儿", "几点", "什么时候", "多少", "能不能", "可以", "是否", "请问"}
+var questionMarks = []string{"?", "？", "吗", "怎么", "如何", "哪里", "哪儿", "在哪", "哪个", "哪些", "几点", "什么时候", "多少", "能不能", "可以", "是否", "请问"}
 
 func looksLikeQuestion(text string) bool {
 	for _, w := range questionMarks {
@@ -29,7 +29,11 @@ func bestFAQ(faqs []guanjia.FAQ, text string) (guanjia.FAQ, bool) {
 	for _, f := range faqs {
 		n := 0
 		for _, k := range f.Keywords {
-			if k != "" && strings.Contains(lower, strings.ToLower(k)) {
+			k = strings.ToLower(strings.TrimSpace(k))
+			if !usableKeyword(k) && lower != k {
+				continue
+			}
+			if hasWord(lower, k) {
 				n += utf8.RuneCountInString(k) // longer keywords are surer hits
 			}
 		}
@@ -40,18 +44,26 @@ func bestFAQ(faqs []guanjia.FAQ, text string) (guanjia.FAQ, bool) {
 	return best, hits > 0
 }
 
+// usableKeyword reports whether a FAQ keyword says enough to match inside a question: one
+// Chinese character (的, 费) or two letters are found in almost any question, so they match
+// only a question that is exactly that keyword.
+func usableKeyword(k string) bool {
+	n := utf8.RuneCountInString(k)
+	if n == len(k) { // ASCII
+		return n >= 3
+	}
+	return n >= 2
+}
+
 // answerFAQ answers a question from the office's FAQ (SPEC 4.4). A question it cannot answer
 // is offered to the office as an inquiry ticket. In a group it speaks only when addressed.
 func (e *Engine) answerFAQ(ctx context.Context, t *turn, text string) (bool, error) {
 	if e.FAQs == nil || t.chat.IsGroup() && !t.msg.Mentioned {
 		return false, nil
 	}
-	community := t.person.Community
-	if community == "" {
-		community = t.chat.Community
-	}
-	if community == "" {
-		return false, nil
+	community, err := e.communityOf(ctx, t, nil)
+	if err != nil || community == "" {
+		return false, err
 	}
 	faqs, err := e.FAQs.FAQs(ctx, community)
 	if err != nil {
@@ -77,19 +89,16 @@ type inquiryFlow struct{ e *Engine }
 
 func (f *inquiryFlow) start(ctx context.Context, t *turn) error {
 	question := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(t.text(), "咨询"), "/ask"))
+	community, err := f.e.communityOf(ctx, t, nil)
+	if err != nil {
+		return err
+	}
 	if utf8.RuneCountInString(question) < 4 {
 		t.say("inquiry.ask_question", nil)
-		community := t.person.Community
-		if community == "" {
-			community = t.chat.Community
-		}
 		s := guanjia.Session{Key: t.key, Flow: flowInquiry, Step: stepDescription, Data: map[string]string{"community": community}}
 		return f.e.save(ctx, &s)
 	}
-	s := guanjia.Session{Key: t.key, Flow: flowInquiry, Data: map[string]string{"community": t.person.Community, "question": question}}
-	if s.Data["community"] == "" {
-		s.Data["community"] = t.chat.Community
-	}
+	s := guanjia.Session{Key: t.key, Flow: flowInquiry, Data: map[string]string{"community": community, "question": question}}
 	return f.submit(ctx, t, &s)
 }
 

@@ -18,20 +18,40 @@ import (
 var feeExplainWords = []string{"为什么这么多", "为什么这么贵", "怎么算的", "怎么这么多", "怎么这么贵", "why so much", "how is it calculated"}
 
 // feeWords ask about fees.
-var feeWords = []string{"物业费", "欠多少", "欠费", "账单", "缴费", "交费", "费用", "水费", "电费", "停车费", "多少钱", "/fee", "fee", "bill"}
+var feeWords = []string{"物业费", "欠多少", "欠费", "账单", "缴费", "交费", "费用", "水费", "电费", "停车费", "多少钱", "/fee", "fee", "bill",
+	"owe", "arrears", "outstanding", "balance", "charges", "how much do i pay", "how much should i pay", "what do i pay", "payment due", "amount due"}
 
 // strongFeeWords are specific enough to answer in a group without being addressed: "多少钱"
 // in a group chat is rarely a question for the property office.
-var strongFeeWords = []string{"物业费", "欠费", "欠多少", "账单", "缴费", "交费", "水费", "电费", "停车费", "/fee"}
+var strongFeeWords = []string{"物业费", "欠费", "欠多少", "账单", "缴费", "交费", "水费", "电费", "停车费", "/fee", "owe", "arrears", "my bill"}
 
 func strongFeeQuestion(text string) bool {
+	lower := strings.ToLower(text)
 	for _, w := range strongFeeWords {
-		if strings.Contains(text, w) {
+		if hasWord(lower, w) {
 			return true
 		}
 	}
 	return false
 }
+
+// hasWord reports whether text contains w; an English w only at the start of a word, so that
+// "owe" is not found in "power" nor "fee" in "coffee".
+func hasWord(text, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], w)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		if at == 0 || !isASCIILetter(w[0]) || !isASCIILetter(text[at-1]) {
+			return true
+		}
+		i = at + 1
+	}
+}
+
+func isASCIILetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
 // feeQuestion recognises a fee question; explain is true when it asks for the reasons.
 func feeQuestion(text string) (asked, explain bool) {
@@ -42,7 +62,7 @@ func feeQuestion(text string) (asked, explain bool) {
 		}
 	}
 	for _, w := range feeWords {
-		if strings.Contains(lower, w) {
+		if hasWord(lower, w) {
 			return true, false
 		}
 	}
@@ -63,7 +83,13 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 		t.say("fee.unbound", nil)
 		return nil
 	}
-	text, err := e.feeText(ctx, t.lang, t.person.Community, t.person.Household, e.askedPeriod(t.text()), explain, &t.err)
+	period, ok := e.askedPeriod(t.text())
+	if !ok {
+		// "13月账单": saying this month's bill instead would answer a question not asked.
+		t.say("fee.bad_month", map[string]any{"Month": badMonth(t.text())})
+		return nil
+	}
+	text, err := e.feeText(ctx, t.lang, t.person.Community, t.person.Household, period, explain, &t.err)
 	if err != nil {
 		return err
 	}
@@ -92,22 +118,23 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 var monthInText = regexp.MustCompile(`(?:(\d{4})\s*年\s*)?(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月`)
 
 // askedPeriod is the billing month a fee question asks about: the one it names, or this one.
-// A month later than this one is of last year ("12月" asked in January).
-func (e *Engine) askedPeriod(text string) string {
+// A month later than this one is of last year ("12月" asked in January). A month that does
+// not exist ("13月") is not ok.
+func (e *Engine) askedPeriod(text string) (string, bool) {
 	now := e.Now().In(e.location())
 	switch {
 	case strings.Contains(text, "上个月") || strings.Contains(text, "上月") || strings.Contains(strings.ToLower(text), "last month"):
-		return time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+		return time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01"), true
 	case strings.Contains(text, "这个月") || strings.Contains(text, "本月"):
-		return e.period()
+		return e.period(), true
 	}
 	m := monthInText.FindStringSubmatch(text)
 	if m == nil {
-		return e.period()
+		return e.period(), true
 	}
 	month, err := strconv.Atoi(choiceText(m[2]))
 	if err != nil || month < 1 || month > 12 {
-		return e.period()
+		return "", false
 	}
 	year := now.Year()
 	if m[1] != "" {
@@ -115,8 +142,11 @@ func (e *Engine) askedPeriod(text string) string {
 	} else if month > int(now.Month()) {
 		year--
 	}
-	return time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+	return time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC).Format("2006-01"), true
 }
+
+// badMonth is the month a fee question names as typed ("13月").
+func badMonth(text string) string { return monthInText.FindString(text) }
 
 // feeText renders a household's fees: the period's bill by item (with the reasons when
 // explain), what is owed by period, the due date and how to pay.

@@ -84,14 +84,48 @@ func (f *followUpFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) 
 var fixedWords = map[string]string{
 	"解决了": "fixed:yes", "修好了": "fixed:yes", "好了": "fixed:yes", "已修好": "fixed:yes", "可以了": "fixed:yes",
 	"没问题了": "fixed:yes", "是": "fixed:yes", "是的": "fixed:yes", "yes": "fixed:yes", "fixed": "fixed:yes",
+	"好": "fixed:yes", "好的": "fixed:yes", "好啦": "fixed:yes", "嗯": "fixed:yes", "嗯嗯": "fixed:yes", "对": "fixed:yes",
+	"ok": "fixed:yes", "搞定了": "fixed:yes", "nope": "fixed:no", "not yet": "fixed:no", "还不行": "fixed:no",
 	"没解决": "fixed:no", "未解决": "fixed:no", "没修好": "fixed:no", "还没好": "fixed:no", "没好": "fixed:no",
 	"还是坏的": "fixed:no", "不行": "fixed:no", "没有": "fixed:no", "否": "fixed:no", "no": "fixed:no", "not fixed": "fixed:no",
 }
 
+// notFixedSigns in an answer say the problem is still there ("没修好，门还是关不上"); they are
+// looked for before fixedSigns, which "没修好" also contains.
+var notFixedSigns = []string{"没修好", "没有修好", "没解决", "没有解决", "未解决", "没好", "没有好", "还没", "还是",
+	"不行", "不好使", "没用", "又坏", "又漏", "还在漏", "关不上", "打不开", "不亮", "不出水", "not fixed", "still", "not working", "doesn't work"}
+
+// fixedSigns in an answer say it is fixed ("好了，修好了").
+var fixedSigns = []string{"修好", "好了", "解决了", "可以了", "没问题", "正常了", "好使了", "能用了", "fixed", "works now", "all good"}
+
+// fixedAnswer reads whether an answer in the person's own words says it is fixed.
+func fixedAnswer(text string) (string, bool) {
+	lower := strings.ToLower(choiceText(text))
+	if v, ok := fixedWords[lower]; ok {
+		return v, true
+	}
+	for _, w := range notFixedSigns {
+		if strings.Contains(lower, w) {
+			return "fixed:no", true
+		}
+	}
+	for _, w := range fixedSigns {
+		if strings.Contains(lower, w) {
+			return "fixed:yes", true
+		}
+	}
+	return "", false
+}
+
 func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Session) error {
 	v, ok := t.pick(fixedOptions)
+	reason := ""
 	if !ok {
-		v, ok = fixedWords[strings.ToLower(choiceText(t.text()))]
+		v, ok = fixedAnswer(t.text())
+		if _, bare := fixedWords[strings.ToLower(choiceText(t.text()))]; ok && !bare {
+			// What the resident says beyond yes or no is what the steward needs to know.
+			reason = t.text()
+		}
 	}
 	if !ok {
 		t.reask("common.pick_one", "followup.ask_fixed", map[string]any{"No": s.Data["no"]}, fixedOptions)
@@ -102,7 +136,15 @@ func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Sessio
 		t.say("followup.ask_rating", nil)
 		return f.e.save(ctx, s)
 	}
-	ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: t.label("followup.choice_not_fixed")}
+	note := t.label("followup.choice_not_fixed")
+	if reason != "" {
+		note = reason
+	}
+	aboutStaff, err := f.e.namesStaff(ctx, s.Data["community"], reason)
+	if err != nil {
+		return err
+	}
+	ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: note, Supervisors: aboutStaff}
 	tk, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
 		return tk.Apply(guanjia.ActReopen, ev)
 	})
@@ -114,9 +156,21 @@ func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Sessio
 		return err
 	}
 	t.say("followup.reopened", map[string]any{"No": tk.No})
-	return f.e.toStaff(ctx, t, tk.Community, func(lang string, errp *error) bot.Reply {
-		return bot.Reply{Text: f.e.render(lang, "staff.reopened_by_resident", map[string]any{"No": tk.No}, errp)}
-	})
+	reopened := func(reason string, withheld bool) func(lang string, errp *error) bot.Reply {
+		return func(lang string, errp *error) bot.Reply {
+			return bot.Reply{Text: f.e.render(lang, "staff.reopened_by_resident",
+				map[string]any{"No": tk.No, "Reason": reason, "Withheld": withheld}, errp)}
+		}
+	}
+	if aboutStaff {
+		// What the resident says names a staff member: the group hears that it is reopened,
+		// the supervisors what was said.
+		if err := f.e.toStaff(ctx, t, tk.Community, reopened("", true)); err != nil {
+			return err
+		}
+		return f.e.toSupervisors(ctx, t, tk.Community, reason, reopened(reason, false))
+	}
+	return f.e.toStaff(ctx, t, tk.Community, reopened(reason, false))
 }
 
 // parseRating reads "5", "5分", "五星" and the like.
@@ -155,25 +209,51 @@ func (f *followUpFlow) takeRating(ctx context.Context, t *turn, s *guanjia.Sessi
 
 func (f *followUpFlow) takeComment(ctx context.Context, t *turn, s *guanjia.Session) error {
 	comment := t.text()
-	if isOneOf(comment, skipWords) || comment == "" {
+	if isOneOf(comment, skipWords) {
 		comment = ""
-	} else {
-		ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: comment}
+	}
+	aboutStaff, err := f.e.namesStaff(ctx, s.Data["community"], comment)
+	if err != nil {
+		return err
+	}
+	if comment != "" {
+		ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: comment, Supervisors: aboutStaff}
 		if _, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
 			return tk.Apply(guanjia.ActComment, ev)
 		}); err != nil {
 			return fmt.Errorf("flows: follow-up comment: %w", err)
 		}
 	}
+	tk, err := f.e.Tickets.Ticket(ctx, s.Data["community"], s.Data["no"])
+	if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+		return fmt.Errorf("flows: follow-up: %w", err)
+	}
 	if err := f.e.finish(ctx, t); err != nil {
 		return err
 	}
 	f.e.Metrics.FlowCompleted(flowFollowUp)
 	t.say("followup.thanks", nil)
-	return f.e.toStaff(ctx, t, s.Data["community"], func(lang string, errp *error) bot.Reply {
-		return bot.Reply{Text: f.e.render(lang, "staff.rated", map[string]any{"No": s.Data["no"], "Rating": s.Data["rating"],
-			"Comment": comment, "What": f.e.render(lang, "kind."+kindOr(s.Data["kind"]), nil, errp)}, errp)}
-	})
+	rated := func(comment string, withheld bool) func(lang string, errp *error) bot.Reply {
+		return func(lang string, errp *error) bot.Reply {
+			return bot.Reply{Text: f.e.render(lang, "staff.rated", map[string]any{"No": s.Data["no"], "Rating": s.Data["rating"],
+				"Comment": comment, "Withheld": withheld, "What": f.e.render(lang, "kind."+kindOr(s.Data["kind"]), nil, errp)}, errp)}
+		}
+	}
+	if tk.Confidential || errors.Is(err, guanjia.ErrNotFound) {
+		// A complaint about a staff member stays with the supervisors to the end: the rating and
+		// what the resident says of that person never reach the staff group. A ticket that
+		// cannot be read any more is treated the same, rather than guessed to be harmless.
+		return f.e.toSupervisors(ctx, t, s.Data["community"], tk.Description+"\n"+comment, rated(comment, false))
+	}
+	if aboutStaff {
+		// A comment about a staff member is a complaint about them: the group sees the rating,
+		// the supervisors what was said.
+		if err := f.e.toStaff(ctx, t, s.Data["community"], rated("", true)); err != nil {
+			return err
+		}
+		return f.e.toSupervisors(ctx, t, s.Data["community"], comment, rated(comment, false))
+	}
+	return f.e.toStaff(ctx, t, s.Data["community"], rated(comment, false))
 }
 
 // kindOr is a session's ticket kind; sessions from before kinds were kept are repairs.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/guanjia/guanjia"
@@ -11,6 +12,9 @@ import (
 
 // myTicketsWords are how residents ask after their own tickets.
 var myTicketsWords = []string{"我的投诉", "我的报修", "我的工单", "我的咨询", "咨询怎么样", "进度", "查进度", "投诉怎么样", "报修怎么样", "处理得怎么样", "进度如何", "my tickets", "my complaint", "my repair"}
+
+// looksLikeTicketNo is what someone meant as a ticket number: a kind letter or digits.
+var looksLikeTicketNo = regexp.MustCompile(`^(?i:[RCQH][-\d]|\d)`)
 
 // progressQuery recognises "进度 C20261126-0001" and "我的投诉怎么样了".
 func progressQuery(text string) (no string, mine bool) {
@@ -20,6 +24,10 @@ func progressQuery(text string) (no string, mine bool) {
 		case "进度", "查询", "status", "/status":
 			if n, ok := guanjia.ParseTicketNo(fields[1]); ok {
 				return n, false
+			}
+			if looksLikeTicketNo.MatchString(fields[1]) {
+				// "进度 R123": a number typed wrong is answered as such, not with every ticket.
+				return fields[1], false
 			}
 		}
 	}
@@ -35,18 +43,27 @@ func progressQuery(text string) (no string, mine bool) {
 // tellProgress answers a resident asking after a ticket: its status and timeline in words.
 // Only the reporter and the community's staff may read a ticket.
 func (e *Engine) tellProgress(ctx context.Context, t *turn, no string) error {
+	if _, ok := guanjia.ParseTicketNo(no); !ok {
+		t.say("progress.bad_no", map[string]any{"No": no, "Example": e.Now().In(e.location()).Format("R20060102") + "-0001"})
+		return nil
+	}
 	community := t.person.Community
 	if community == "" {
 		community = t.chat.Community
 	}
 	tk, err := e.Tickets.Ticket(ctx, community, no)
+	if err == nil && tk.Confidential && tk.Reporter != t.person.ID && t.known && t.person.IsStaff() && !t.person.IsSupervisor() {
+		// A complaint about staff is for the supervisors, as with "详情".
+		t.say("staff.confidential", map[string]any{"No": no})
+		return nil
+	}
 	if errors.Is(err, guanjia.ErrNotFound) || err == nil && tk.Reporter != t.person.ID && !t.person.IsStaff() {
 		t.say("progress.not_yours", map[string]any{"No": no})
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("flows: progress: %w", err)
 	}
-	d := detailsData(e, t.lang, tk, &t.err)
+	d := detailsData(e, t.lang, tk, tk.Reporter == t.person.ID || t.person.IsSupervisor() && !t.chat.IsGroup(), &t.err)
 	d["What"] = t.label("kind." + string(tk.Kind))
 	t.say("progress.ticket", d)
 	return nil
@@ -78,5 +95,65 @@ func (e *Engine) tellMyTickets(ctx context.Context, t *turn) error {
 		return nil
 	}
 	t.say("progress.list", map[string]any{"Lines": lines})
+	return nil
+}
+
+// deepLinkProgress opens the private chat to answer a progress question asked in a group.
+const deepLinkProgress = "progress"
+
+// strongProgressQuery reports whether a group message is plainly someone asking after their
+// own tickets ("进度", "我的报修呢"), not talk about the progress of something else.
+func strongProgressQuery(text string) bool {
+	whole := strings.TrimRight(strings.ToLower(strings.TrimSpace(text)), "?？!！。. ")
+	switch whole {
+	case "进度", "查进度", "进度查询", "查询进度", "/status", "my tickets":
+		return true
+	}
+	for _, w := range []string{"我的投诉", "我的报修", "我的工单", "我的咨询"} {
+		if strings.Contains(whole, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// progressInPrivate answers a progress question asked in a group in the person's private
+// chat on that channel, and says so in the group; without one, it asks them to write privately.
+func (e *Engine) progressInPrivate(ctx context.Context, t *turn, no string) error {
+	var c guanjia.Chat
+	ok := false
+	if t.known {
+		var err error
+		if c, ok, err = e.privateChatOn(ctx, t.person.ID, t.msg.Channel); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		if l, has := e.Linkers[t.msg.Channel]; has {
+			if link, has := l.PrivateLink(deepLinkProgress); has {
+				t.say("progress.ask_private_link", map[string]any{"Link": link})
+				return nil
+			}
+		}
+		t.say("progress.ask_private", nil)
+		return nil
+	}
+	var err error
+	private := *t
+	private.out, private.chat = nil, c
+	private.msg.ChatID, private.msg.Group, private.msg.Mentioned = c.PlatformID, false, false
+	if no != "" {
+		err = e.tellProgress(ctx, &private, no)
+	} else {
+		err = e.tellMyTickets(ctx, &private)
+	}
+	if private.err != nil && t.err == nil {
+		t.err = private.err
+	}
+	if err != nil {
+		return err
+	}
+	t.out = append(t.out, private.out...)
+	t.say("progress.sent_private", nil)
 	return nil
 }

@@ -2,9 +2,7 @@ package flows
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,20 +51,26 @@ var (
 )
 
 func (f *repairFlow) start(ctx context.Context, t *turn) error {
-	community := t.person.Community
-	if community == "" {
-		community = t.chat.Community
+	s := guanjia.Session{Key: t.key, Flow: flowRepair, Step: stepAddress, Data: map[string]string{}}
+	if d := startDescription(flowRepair, t.text()); d != "" {
+		// "报修 厨房水管漏水" or "厨房水管漏水了": the problem is told already.
+		s.Data["description"] = d
+	}
+	community, err := f.e.communityOf(ctx, t, &s)
+	if err != nil || s.Step == stepCommunity {
+		return err
 	}
 	if community == "" {
 		t.say("common.unknown_community", nil)
 		return nil
 	}
-	s := guanjia.Session{Key: t.key, Flow: flowRepair, Step: stepAddress,
-		Data: map[string]string{"community": community}}
-	if d := startDescription(flowRepair, t.text()); d != "" {
-		// "报修 厨房水管漏水" or "厨房水管漏水了": the problem is told already.
-		s.Data["description"] = d
-	}
+	s.Data["community"] = community
+	return f.askAddress(ctx, t, &s)
+}
+
+// askAddress asks where the repair is: the home on file to confirm, or an address to type.
+func (f *repairFlow) askAddress(ctx context.Context, t *turn, s *guanjia.Session) error {
+	s.Step = stepAddress
 	if t.known && t.person.Household != "" {
 		s.Data["household"] = t.person.Household
 		if t.chat.IsGroup() {
@@ -77,11 +81,16 @@ func (f *repairFlow) start(ctx context.Context, t *turn) error {
 	} else {
 		t.say("repair.ask_address", nil)
 	}
-	return f.e.save(ctx, &s)
+	return f.e.save(ctx, s)
 }
 
 func (f *repairFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
 	switch s.Step {
+	case stepCommunity:
+		if ok, err := f.e.takeCommunity(ctx, t, s); !ok || err != nil {
+			return err
+		}
+		return f.askAddress(ctx, t, s)
 	case stepAddress:
 		return f.takeAddress(ctx, t, s)
 	case stepCategory:
@@ -97,8 +106,6 @@ func (f *repairFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) er
 	}
 	return fmt.Errorf("flows: repair: unknown step %q", s.Step)
 }
-
-var buildingInText = regexp.MustCompile(`(\d{1,3})\s*(?:号楼|栋|幢)|(?i:building)\s*(\d{1,3})`)
 
 // yesWords and noWords answer "is it this address?" in words.
 var (
@@ -126,18 +133,25 @@ func (f *repairFlow) takeAddress(ctx context.Context, t *turn, s *guanjia.Sessio
 		t.say("repair.bad_address", nil)
 		return f.e.save(ctx, s)
 	}
-	s.Data["address"], s.Data["household"], s.Data["building"] = addr, "", ""
-	if b, err := guanjia.ParseHouseholdCode(addr); err == nil {
-		s.Data["building"] = strconv.Itoa(b)
-		_, err := f.e.Directory.Household(ctx, s.Data["community"], addr)
-		switch {
-		case err == nil:
-			s.Data["household"] = addr
-		case !errors.Is(err, guanjia.ErrNotFound):
-			return fmt.Errorf("flows: repair: household: %w", err)
+	p, household, problem, err := f.e.checkAddress(ctx, s.Data["community"], addr)
+	if err != nil {
+		return err
+	}
+	if problem != nil {
+		// Said what is wrong and what exists; the answer is asked for again.
+		t.say(problem.key, problem.data)
+		return f.e.save(ctx, s)
+	}
+	s.Data["address"], s.Data["household"], s.Data["building"] = addr, household, ""
+	if household != "" {
+		// "3号楼1单元1201室" is home 3-1-1201: the card and the records say it the one way.
+		s.Data["address"] = household
+		if p.rest != "" {
+			s.Data["address"] = household + " " + p.rest
 		}
-	} else if m := buildingInText.FindStringSubmatch(addr); m != nil {
-		s.Data["building"] = m[1] + m[2]
+	}
+	if p.building > 0 {
+		s.Data["building"] = strconv.Itoa(p.building)
 	}
 	return f.askCategory(ctx, t, s)
 }

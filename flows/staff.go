@@ -74,7 +74,7 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		worker = w
 	}
 	if cmd.verb == verbDetails {
-		d := detailsData(e, t.lang, current, &t.err)
+		d := detailsData(e, t.lang, current, t.person.IsSupervisor() && !t.chat.IsGroup(), &t.err)
 		if current.CallBack && !t.chat.IsGroup() && t.person.IsOffice() {
 			// The number to call back, in private, for whoever handles the complaint.
 			if reporter, err := e.Directory.Person(ctx, current.Reporter); err == nil {
@@ -376,7 +376,9 @@ func cardData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string
 	}
 }
 
-func detailsData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string]any {
+// detailsData is what a ticket's details show; notes for supervisors only when private says
+// the reader may see them.
+func detailsData(e *Engine, lang string, tk guanjia.Ticket, private bool, errp *error) map[string]any {
 	d := cardData(e, lang, tk, errp)
 	d["Status"] = e.render(lang, "status."+string(tk.Status), nil, errp)
 	d["Urgency"] = e.render(lang, "urgency."+string(tk.Urgency), nil, errp)
@@ -389,10 +391,14 @@ func detailsData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[str
 	for _, ev := range tk.Timeline {
 		line := fmt.Sprintf("%s %s %s", ev.At.In(e.location()).Format("01-02 15:04"), ev.ActorName,
 			e.render(lang, "action."+string(ev.Action), nil, errp))
-		if ev.Note != "" && lang == "zh" {
-			line += "：" + ev.Note
-		} else if ev.Note != "" {
-			line += ": " + ev.Note
+		note := ev.Note
+		if ev.Supervisors && !private && note != "" {
+			note = e.render(lang, "ticket.note_supervisors", nil, errp)
+		}
+		if note != "" && lang == "zh" {
+			line += "：" + note
+		} else if note != "" {
+			line += ": " + note
 		}
 		lines = append(lines, line)
 	}
@@ -417,7 +423,7 @@ func detailsKey(tk guanjia.Ticket) string {
 func DescribeTicket(set *templates.Set, lang string, loc *time.Location, tk guanjia.Ticket) (string, error) {
 	e := &Engine{Deps: Deps{Templates: set, Config: Config{Location: loc}}}
 	var err error
-	s := e.render(lang, detailsKey(tk), detailsData(e, lang, tk, &err), &err)
+	s := e.render(lang, detailsKey(tk), detailsData(e, lang, tk, true, &err), &err)
 	return s, err
 }
 

@@ -12,6 +12,10 @@ import (
 type Directory interface {
 	Community(ctx context.Context, id string) (guanjia.Community, error)
 	Household(ctx context.Context, community, code string) (guanjia.Household, error)
+	// HouseholdsInBuilding lists a community's households in one building; none is an empty list.
+	HouseholdsInBuilding(ctx context.Context, community string, building int) ([]guanjia.Household, error)
+	// Communities lists every community.
+	Communities(ctx context.Context) ([]guanjia.Community, error)
 	Person(ctx context.Context, id string) (guanjia.Person, error)
 	// PersonByName finds a person of a community by name (e.g. a worker named in 派单).
 	PersonByName(ctx context.Context, community, name string) (guanjia.Person, error)
@@ -72,6 +76,8 @@ type Binder interface {
 type Attempts interface {
 	// CountAttempt adds one try under key and returns the tries within window, this one included.
 	CountAttempt(ctx context.Context, key string, window time.Duration) (int64, error)
+	// Tries returns the tries counted under key now, adding none; 0 when none are.
+	Tries(ctx context.Context, key string) (int64, error)
 }
 
 // Fees answers fee questions and records payments.

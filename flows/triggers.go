@@ -36,12 +36,13 @@ var triggers = []trigger{
 	{
 		flow:     flowComplaint,
 		commands: []string{"/complain", "/complaint", "投诉", "complaint", "complain", "我要投诉"},
-		words:    []string{"投诉", "扰民", "太吵", "噪音", "态度差", "态度不好", "complain"},
+		words:    []string{"投诉", "扰民", "太吵", "噪音", "态度差", "态度不好", "态度很差", "态度恶劣", "complain"},
 	},
 	{
-		flow:     flowRepair,
-		commands: []string{"/repair", "报修", "repair", "维修", "我要报修"},
-		words: []string{"报修", "漏水", "渗水", "坏了", "不亮", "堵了", "堵塞", "停电", "没电", "没水",
+		flow: flowRepair,
+		// 保修 is how 报修 is often mistyped (same pinyin); as a whole word it means a repair.
+		commands: []string{"/repair", "报修", "repair", "维修", "我要报修", "保修", "我要保修"},
+		words: []string{"报修", "要保修", "漏水", "渗水", "坏了", "不亮", "堵了", "堵塞", "停电", "没电", "没水",
 			"维修", "修一下", "repair", "broken", "leak"},
 	},
 }

@@ -3,6 +3,8 @@ package flows
 import (
 	"testing"
 	"time"
+
+	"github.com/guanjia/guanjia"
 )
 
 func TestIntent(t *testing.T) {
@@ -16,6 +18,8 @@ func TestIntent(t *testing.T) {
 		{"厨房漏水了", flowRepair},
 		{"电梯坏了快来人", flowRepair},
 		{"The tap is broken", flowRepair},
+		{"保修", flowRepair},
+		{"保修 卫生间灯不亮", flowRepair},
 		{"今天天气不错", ""},
 		{"谢谢", ""},
 	}
@@ -91,10 +95,11 @@ func TestAskedPeriod(t *testing.T) {
 		Config: Config{Location: shanghai}})
 	for text, want := range map[string]string{
 		"物业费多少": "2027-01", "这个月账单": "2027-01", "上个月的账单": "2026-12", "12月账单": "2026-12",
-		"十二月物业费": "2026-12", "2026年10月的账单": "2026-10", "1月账单": "2027-01", "13月账单": "2027-01",
+		"十二月物业费": "2026-12", "2026年10月的账单": "2026-10", "1月账单": "2027-01", "13月账单": "", "0月的物业费": "",
+		"2026年13月账单": "",
 	} {
-		if got := e.askedPeriod(text); got != want {
-			t.Errorf("askedPeriod(%q) = %s, want %s", text, got, want)
+		if got, ok := e.askedPeriod(text); got != want || ok != (want != "") {
+			t.Errorf("askedPeriod(%q) = %s, %v; want %s", text, got, ok, want)
 		}
 	}
 }
@@ -123,6 +128,102 @@ func TestQuotedChoice(t *testing.T) {
 		got, _ := quotedChoice(c.quote, c.text)
 		if got != c.want {
 			t.Errorf("quotedChoice(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+}
+
+func TestFeeQuestionInEnglish(t *testing.T) {
+	for text, want := range map[string]bool{
+		"how much do I owe": true, "What do I owe this month?": true, "my bill": true, "any arrears?": true,
+		"no power in the kitchen": false, "coffee machine": false, "今天天气不错": false,
+	} {
+		if got, _ := feeQuestion(text); got != want {
+			t.Errorf("feeQuestion(%q) = %v, want %v", text, got, want)
+		}
+	}
+	if !strongFeeQuestion("How much do I OWE?") || strongFeeQuestion("power is out") {
+		t.Error("strongFeeQuestion misreads English")
+	}
+}
+
+func TestFixedAnswer(t *testing.T) {
+	for text, want := range map[string]string{
+		"好了，修好了": "fixed:yes", "修好了，谢谢师傅": "fixed:yes", "可以了": "fixed:yes", "yes it's fixed": "fixed:yes",
+		"没修好，门还是关不上": "fixed:no", "还是漏水": "fixed:no", "没有解决": "fixed:no", "not fixed yet": "fixed:no",
+		"嗯嗯": "fixed:yes", "OK": "fixed:yes", "not yet": "fixed:no",
+		"明天再说": "",
+	} {
+		got, ok := fixedAnswer(text)
+		if got != want || ok != (want != "") {
+			t.Errorf("fixedAnswer(%q) = %q, %v; want %q", text, got, ok, want)
+		}
+	}
+}
+
+func TestProgressQueryWrongNumber(t *testing.T) {
+	tests := []struct {
+		text string
+		no   string
+		mine bool
+	}{
+		{"进度 R20261126-0001", "R20261126-0001", false},
+		{"进度 r20261126-0001", "R20261126-0001", false},
+		{"进度 R123", "R123", false}, // answered as a wrong number, not with every ticket
+		{"进度 20261126", "20261126", false},
+		{"进度", "", true},
+		{"我的报修怎么样了", "", true},
+	}
+	for _, tt := range tests {
+		no, mine := progressQuery(tt.text)
+		if no != tt.no || mine != tt.mine {
+			t.Errorf("progressQuery(%q) = %q, %v; want %q, %v", tt.text, no, mine, tt.no, tt.mine)
+		}
+	}
+}
+
+func TestBestFAQShortKeyword(t *testing.T) {
+	faqs := []guanjia.FAQ{
+		{ID: "loose", Keywords: []string{"的", "a"}, Answer: "matches everything"},
+		{ID: "parcel", Keywords: []string{"快递柜", "parcel locker"}, Answer: "north gate"},
+	}
+	for text, want := range map[string]string{
+		"快递柜在哪": "parcel", "where is the parcel locker": "parcel",
+		"我的车位怎么办理": "", "what a day": "", "的": "loose",
+	} {
+		got, ok := bestFAQ(faqs, text)
+		if got.ID != want || ok != (want != "") {
+			t.Errorf("bestFAQ(%q) = %q, %v; want %q", text, got.ID, ok, want)
+		}
+	}
+}
+
+func TestParsePlace(t *testing.T) {
+	tests := []struct {
+		text string
+		want place
+		ok   bool
+	}{
+		{"3-1-1201", place{3, 1, 1201, ""}, true},
+		{"３－１－１２０１", place{3, 1, 1201, ""}, true},
+		{"3号楼1单元1201", place{3, 1, 1201, ""}, true},
+		{"3栋1单元1201室", place{3, 1, 1201, ""}, true},
+		{"3幢2单元301", place{3, 2, 301, ""}, true},
+		{"3栋1201", place{3, 0, 1201, ""}, true},
+		{"9号楼8单元808", place{9, 8, 808, ""}, true},
+		{"3号楼1单元电梯", place{3, 1, 0, "电梯"}, true},
+		{"2号楼电梯", place{2, 0, 0, "电梯"}, true},
+		{"building 2 elevator", place{2, 0, 0, "elevator"}, true},
+		{"3-1-1201 厨房", place{3, 1, 1201, "厨房"}, true},
+		{"三号楼一单元1201", place{3, 1, 1201, ""}, true},
+		{"十二栋两单元302室", place{12, 2, 302, ""}, true},
+		{"救命", place{}, false},
+		{"没有解决，还是堵", place{}, false},
+		{"地下车库", place{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := parsePlace(tt.text)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parsePlace(%q) = %+v, %v; want %+v, %v", tt.text, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -55,7 +55,7 @@ func TestTelegramManyResidentsAndARestart(t *testing.T) {
 		return func(i int, u models.User) { w.fake.Press(tgfake.Private(u), u, (*msgs)[i].MessageID, label) }
 	}
 	step(text("/start repair-sample"), "请告诉我报修地址")
-	msgs := step(text("3-2-80%d"), "哪一类问题")
+	msgs := step(text("3号楼%d层楼道"), "哪一类问题")
 	step(press(&msgs, "门窗"), "描述一下问题")
 	step(text("阳台推拉窗关不严，漏风（第%d户）"), "拍一张照片")
 	w.restart()

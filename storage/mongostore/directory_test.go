@@ -131,3 +131,34 @@ func check[T any](t *testing.T, what string, got T, err error, want T) {
 		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
 	}
 }
+
+func TestHouseholdsInBuilding(t *testing.T) { forEachBackend(t, testHouseholdsInBuilding) }
+
+// testHouseholdsInBuilding: a building's households, not those of building 30 nor of another
+// community, and none as an empty list.
+func testHouseholdsInBuilding(t *testing.T, st *Store) {
+	ctx := context.Background()
+	for _, h := range []guanjia.Household{
+		{Community: "c1", Code: "3-1-1201", Building: 3}, {Community: "c1", Code: "3-2-301", Building: 3},
+		{Community: "c1", Code: "30-1-101", Building: 30}, {Community: "c1", Code: "2-1-101", Building: 2},
+		{Community: "c2", Code: "3-1-1201", Building: 3},
+	} {
+		if err := st.PutHousehold(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := st.HouseholdsInBuilding(ctx, "c1", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, h := range list {
+		codes = append(codes, h.Community+":"+h.Code)
+	}
+	if want := []string{"c1:3-1-1201", "c1:3-2-301"}; !reflect.DeepEqual(codes, want) {
+		t.Errorf("HouseholdsInBuilding(c1, 3) = %v, want %v", codes, want)
+	}
+	if list, err := st.HouseholdsInBuilding(ctx, "c1", 9); err != nil || list == nil || len(list) != 0 {
+		t.Errorf("HouseholdsInBuilding(c1, 9) = %#v, %v; want an empty list", list, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/guanjia/guanjia"
 )
@@ -47,4 +48,24 @@ func derivedID(what, id, want string) (string, error) {
 // CommunityByName finds a community by its name, e.g. 示例花园, as admins type it.
 func (s *Store) CommunityByName(ctx context.Context, name string) (guanjia.Community, error) {
 	return findOne[guanjia.Community](ctx, s.communities, bson.D{{Key: "name", Value: name}}, "community by name")
+}
+
+// HouseholdsInBuilding lists a community's households in one building, ordered by code; none
+// is an empty list. It reads an _id range ("sample:3-" up to "sample:3."), which the embedded
+// store serves from its _id index rather than a scan.
+func (s *Store) HouseholdsInBuilding(ctx context.Context, community string, building int) ([]guanjia.Household, error) {
+	prefix := guanjia.HouseholdID(community, fmt.Sprintf("%d-", building))
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: prefix}, {Key: "$lt", Value: prefix[:len(prefix)-1] + "."}}}}
+	list, err := findAll[guanjia.Household](ctx, s.households, filter, fmt.Sprintf("households of %s building %d", community, building), options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	// The range is by text: keep those of exactly this building.
+	kept := list[:0]
+	for _, h := range list {
+		if h.Building == building {
+			kept = append(kept, h)
+		}
+	}
+	return kept, nil
 }

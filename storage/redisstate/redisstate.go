@@ -167,6 +167,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Tries returns how many tries are counted under key now, without adding one; 0 when none
+// are, or their window has passed.
+func (s *Store) Tries(ctx context.Context, key string) (int64, error) {
+	n, err := s.rdb.Get(ctx, s.prefix+"attempts:"+key).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redisstate: tries: %w", err)
+	}
+	return n, nil
+}
+
 // CountAttempt adds one try under key and returns how many tries were made within window
 // of the first, this one included; the count starts again after window.
 func (s *Store) CountAttempt(ctx context.Context, key string, window time.Duration) (int64, error) {
