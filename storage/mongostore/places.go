@@ -48,3 +48,16 @@ func derivedID(what, id, want string) (string, error) {
 func (s *Store) CommunityByName(ctx context.Context, name string) (guanjia.Community, error) {
 	return findOne[guanjia.Community](ctx, s.communities, bson.D{{Key: "name", Value: name}}, "community by name")
 }
+
+// SetDutyPhone sets a community's 24-hour duty number, told to anyone who raises an alarm.
+func (s *Store) SetDutyPhone(ctx context.Context, community, phone string) error {
+	// Only the number changes, so that a concurrent change to the community's other fields stays.
+	res, err := s.communities.UpdateOne(ctx, byID(community), bson.D{{Key: "$set", Value: bson.D{{Key: "duty_phone", Value: phone}}}})
+	if err != nil {
+		return fmt.Errorf("mongostore: duty phone of %s: %w", community, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("mongostore: duty phone of %s: %w", community, guanjia.ErrNotFound)
+	}
+	return nil
+}
