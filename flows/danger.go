@@ -443,6 +443,10 @@ func (e *Engine) falseAlarm(ctx context.Context, t *turn, current guanjia.Ticket
 func (e *Engine) reprompt(t *turn, s *guanjia.Session) {
 	flow := t.label("flow." + s.Flow)
 	t.say("danger.resume", map[string]any{"Flow": flow})
+	if fm, ok := e.flows[s.Flow].(*form); ok {
+		fm.reprompt(t, s)
+		return
+	}
 	switch s.Flow + "/" + s.Step {
 	case flowRepair + "/" + stepAddress:
 		if s.Data["household"] != "" && !t.chat.IsGroup() {
