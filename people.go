@@ -14,6 +14,8 @@ type Community struct {
 	Name      string `bson:"name" json:"name"`
 	Buildings []int  `bson:"buildings" json:"buildings"`
 	Rates     Rates  `bson:"rates" json:"rates"`
+	// DutyPhone is the office's 24-hour duty number, told to anyone who raises an alarm.
+	DutyPhone string `bson:"duty_phone,omitempty" json:"duty_phone,omitempty"`
 }
 
 // Household is one dwelling (房屋), identified by its code within a community.

@@ -111,9 +111,6 @@ var publicPlaces = []string{"车库", "地库", "地下室", "停车场", "大�
 	"草坪", "充电棚", "充电桩", "儿童", "球场", "快递柜", "围墙", "消防通道", "服务中心", "物业", "大堂", "楼道", "电梯",
 	"garage", "parking", "gate", "garden", "playground", "gym", "lobby"}
 
-// dangerWords in a message typed as an address ask for help, not a repair.
-var dangerWords = []string{"救命", "着火", "失火", "火灾", "救人", "help"}
-
 // addressProblem is why an address was not taken: a template key and its data.
 type addressProblem struct {
 	key  string
@@ -137,12 +134,8 @@ func (e *Engine) checkAddress(ctx context.Context, community, text string) (plac
 				return place{}, "", nil, nil
 			}
 		}
-		data := map[string]any{"Text": text, "Buildings": buildings, "Danger": false}
-		for _, w := range dangerWords {
-			if strings.Contains(lower, w) {
-				data["Danger"] = true
-			}
-		}
+		// Danger words never get here: they raise an alarm before any flow hears them.
+		data := map[string]any{"Text": text, "Buildings": buildings}
 		return place{}, "", &addressProblem{"repair.address_unknown", data}, nil
 	}
 	if len(c.Buildings) > 0 && !containsInt(c.Buildings, p.building) {

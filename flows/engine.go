@@ -40,6 +40,8 @@ type Deps struct {
 	Attempts  Attempts
 	Fees      Fees
 	FAQs      FAQs
+	// Alarms remembers recent alarms per chat; nil files every alarm anew.
+	Alarms Alarms
 	// Linkers are the channels that can send a person from a group to a private chat.
 	Linkers map[string]bot.Linker
 	// AccountBinders are the channels whose accounts need a stable handle when bound.
@@ -174,6 +176,15 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 			return nil
 		}
 		t.ask("common.menu", nil, menuOptions)
+		return nil
+	}
+	if d, ok := dangerIn(text); ok && t.mayRaiseAlarm(text) {
+		// Danger comes before anything else; an unfinished conversation is kept and its
+		// question asked again after the advice.
+		e.raiseAlarm(ctx, t, d, text)
+		if active {
+			e.reprompt(t, &sess)
+		}
 		return nil
 	}
 	if args, ok := parseBindChat(text); ok {

@@ -33,7 +33,7 @@ func (e *Engine) askFollowUp(ctx context.Context, t *turn, tk guanjia.Ticket, r 
 	_, err := e.Sessions.Load(ctx, r.key)
 	switch {
 	case err == nil:
-		what := e.render(r.lang, "kind."+string(tk.Kind), nil, &t.err)
+		what := e.render(r.lang, kindKey(tk), nil, &t.err)
 		t.send(r.reply(e.render(r.lang, "ticket.resolved_busy", map[string]any{"No": tk.No, "What": what}, &t.err), nil))
 		return nil
 	case !errors.Is(err, guanjia.ErrNotFound) && !errors.Is(err, guanjia.ErrExpired):
@@ -47,7 +47,7 @@ func (e *Engine) askFollowUp(ctx context.Context, t *turn, tk guanjia.Ticket, r 
 		if err := e.save(ctx, &s); err != nil {
 			return err
 		}
-		what := e.render(r.lang, "kind."+string(tk.Kind), nil, &t.err)
+		what := e.render(r.lang, kindKey(tk), nil, &t.err)
 		t.send(r.reply(e.render(r.lang, "followup.ask_rating_handled", map[string]any{"No": tk.No, "What": what}, &t.err), nil))
 		return nil
 	}

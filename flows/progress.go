@@ -64,7 +64,7 @@ func (e *Engine) tellProgress(ctx context.Context, t *turn, no string) error {
 		return fmt.Errorf("flows: progress: %w", err)
 	}
 	d := detailsData(e, t.lang, tk, tk.Reporter == t.person.ID || t.person.IsSupervisor() && !t.chat.IsGroup(), &t.err)
-	d["What"] = t.label("kind." + string(tk.Kind))
+	d["What"] = t.label(kindKey(tk))
 	t.say("progress.ticket", d)
 	return nil
 }
@@ -85,7 +85,7 @@ func (e *Engine) tellMyTickets(ctx context.Context, t *turn) error {
 			continue
 		}
 		last := tk.Timeline[len(tk.Timeline)-1]
-		line := fmt.Sprintf("%s %s：%s（%s %s）", t.label("kind."+string(tk.Kind)), tk.No,
+		line := fmt.Sprintf("%s %s：%s（%s %s）", t.label(kindKey(tk)), tk.No,
 			t.label("status."+string(tk.Status)), last.At.In(e.location()).Format("01-02 15:04"),
 			t.label("action."+string(last.Action)))
 		lines = append(lines, line)

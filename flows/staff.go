@@ -31,7 +31,7 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		t.say("staff.not_here", nil)
 		return nil
 	}
-	if (cmd.verb == verbAssign || cmd.verb == verbClose || cmd.verb == verbReopen) && !t.person.IsOffice() {
+	if (cmd.verb == verbAssign || cmd.verb == verbClose || cmd.verb == verbReopen || cmd.verb == verbFalseAlarm) && !t.person.IsOffice() {
 		t.say("staff.office_only", map[string]any{"Command": verbLabel})
 		return nil
 	}
@@ -85,6 +85,9 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		}
 		t.say(detailsKey(current), d)
 		return nil
+	}
+	if cmd.verb == verbFalseAlarm {
+		return e.falseAlarm(ctx, t, current, cmd.rest)
 	}
 	action := verbAction[cmd.verb]
 	ev := guanjia.Event{At: e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: cmd.rest}
@@ -290,7 +293,7 @@ func (e *Engine) tellReporter(ctx context.Context, t *turn, tk guanjia.Ticket, a
 		return err
 	}
 	data := map[string]any{"No": tk.No, "Actor": t.person.Name, "Worker": tk.AssigneeName,
-		"What": e.render(r.lang, "kind."+string(tk.Kind), nil, &t.err)}
+		"What": e.render(r.lang, kindKey(tk), nil, &t.err)}
 	var key string
 	switch action {
 	case guanjia.ActAccept:
@@ -444,6 +447,8 @@ func CategoryKey(tk guanjia.Ticket) string {
 		return "complaint.subject." + tk.Category
 	case guanjia.KindInquiry:
 		return "inquiry.category"
+	case guanjia.KindHazard:
+		return "hazard.cat." + tk.Category
 	}
 	return "repair.cat." + tk.Category
 }

@@ -167,6 +167,8 @@ const (
 	verbReopen   = "reopen"
 	verbDetails  = "details"
 	verbReply    = "reply"
+	// verbFalseAlarm closes an alarm that turned out to be false.
+	verbFalseAlarm = "false_alarm"
 )
 
 // staffVerbs is the one table of staff command words.
@@ -179,6 +181,7 @@ var staffVerbs = map[string]string{
 	"重开": verbReopen, "reopen": verbReopen, "/reopen": verbReopen,
 	"详情": verbDetails, "details": verbDetails, "/details": verbDetails,
 	"回复": verbReply, "reply": verbReply, "/reply": verbReply,
+	"误报": verbFalseAlarm, "/falsealarm": verbFalseAlarm, "falsealarm": verbFalseAlarm,
 }
 
 // parseStaffCommand recognises "<verb> <ticket no> [rest]"; a verb alone still counts, so

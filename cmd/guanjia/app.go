@@ -128,7 +128,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 	a.Metrics = bot.NewMetrics(a.Registry)
 	a.Engine = flows.New(flows.Deps{
 		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Attempts: a.State,
-		Fees: a.Store, FAQs: a.Store,
+		Fees: a.Store, FAQs: a.Store, Alarms: a.State,
 		Templates: a.Templates,
 		Linkers:   map[string]bot.Linker{}, AccountBinders: map[string]bot.AccountBinder{}, Metrics: a.Metrics, Now: now, Log: log,
 		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location(),

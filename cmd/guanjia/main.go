@@ -51,6 +51,8 @@ const usage = `usage:
                                import FAQ entries, replacing those with the same id
   guanjia rates [-community C] [-property 2.50] [-parking 300] [-water 4.20] [-electricity 0.62] [-due-day 15]
                                show a community's rates, or change the ones given
+  guanjia community [-community C] [-duty-phone 400-000-0009]
+                               show a community, or set its 24-hour duty number (told to anyone raising an alarm)
   guanjia bills generate <YYYY-MM> [-community C]
                                make the month's bills (every community by default); running again changes nothing
   guanjia bills show <household> [<YYYY-MM>] [-community C]
@@ -106,13 +108,14 @@ type adminFunc func(ctx context.Context, cfg Config, log *slog.Logger, args []st
 
 // adminCommands are the commands that work on the stored records and exit.
 var adminCommands = map[string]adminFunc{
-	"code":    politely("code", runCode),
-	"tickets": politely("tickets", runTickets),
-	"seed":    politely("seed", runSeed),
-	"import":  politely("import", runImport),
-	"faq":     politely("faq", runFAQ),
-	"rates":   politely("rates", runRates),
-	"bills":   politely("bills", runBills),
+	"code":      politely("code", runCode),
+	"tickets":   politely("tickets", runTickets),
+	"seed":      politely("seed", runSeed),
+	"import":    politely("import", runImport),
+	"faq":       politely("faq", runFAQ),
+	"rates":     politely("rates", runRates),
+	"community": politely("community", runCommunity),
+	"bills":     politely("bills", runBills),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the

@@ -69,3 +69,16 @@ func (s *Store) HouseholdsInBuilding(ctx context.Context, community string, buil
 	}
 	return kept, nil
 }
+
+// SetDutyPhone sets a community's 24-hour duty number, told to anyone who raises an alarm.
+func (s *Store) SetDutyPhone(ctx context.Context, community, phone string) error {
+	// Only the number changes, so that a concurrent change to the community's other fields stays.
+	res, err := s.communities.UpdateOne(ctx, byID(community), bson.D{{Key: "$set", Value: bson.D{{Key: "duty_phone", Value: phone}}}})
+	if err != nil {
+		return fmt.Errorf("mongostore: duty phone of %s: %w", community, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("mongostore: duty phone of %s: %w", community, guanjia.ErrNotFound)
+	}
+	return nil
+}

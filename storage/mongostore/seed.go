@@ -24,7 +24,7 @@ const (
 )
 
 func sampleCommunity() guanjia.Community {
-	return guanjia.Community{ID: SampleCommunity, Name: "示例花园", Buildings: []int{1, 2, 3},
+	return guanjia.Community{ID: SampleCommunity, Name: "示例花园", Buildings: []int{1, 2, 3}, DutyPhone: "400-000-0009",
 		Rates: guanjia.Rates{PropertyPerM2: 250, ParkingPerSpace: 30000, WaterPerUnit: 420, ElectricityPerUnit: 62, DueDay: 15}}
 }
 

@@ -1,0 +1,488 @@
+package flows
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+)
+
+// Danger raised by anyone (SPEC 8): words that mean someone may be hurt are answered before
+// anything else — what to do now and whom to call — and become an urgent hazard ticket that
+// reaches the staff group, the stewards of the building and the supervisors in the emergency
+// lane. No binding is needed to raise an alarm.
+
+// Alarms remembers the alarm a chat raised lately, so that the same danger told again adds to
+// the first alarm instead of raising another.
+type Alarms interface {
+	// ClaimAlarm stores candidate under key for ttl unless the key holds a value already. It
+	// returns the value now stored and whether this call stored it.
+	ClaimAlarm(ctx context.Context, key, candidate string, ttl time.Duration) (string, bool, error)
+	// ClearAlarm forgets the alarm under key (it was a false alarm).
+	ClearAlarm(ctx context.Context, key string) error
+}
+
+// alarmWindow is how long the same danger from the same chat counts as the same alarm.
+const alarmWindow = 10 * time.Minute
+
+// danger is one kind of emergency and the words that tell it.
+type danger struct {
+	kind string
+	// words are Chinese phrases found anywhere in the text.
+	words []string
+	// english matches English phrases, whole words only.
+	english *regexp.Regexp
+	// not are phrases that contain a word but mean something harmless ("打不着火", "fire door").
+	not []string
+}
+
+// dangers is the one table of danger words, most life-threatening first: a message that tells
+// of a fire and of a power cut is a fire.
+var dangers = []danger{
+	{
+		kind:    "fire",
+		words:   []string{"着火", "失火", "起火", "火灾", "冒烟", "浓烟", "烧起来", "火警", "有烟味", "烧焦味", "焦糊味"},
+		english: regexp.MustCompile(`(?i)\b(fire|smoke|smoking from|burning)\b`),
+		not: []string{"打不着火", "点不着火", "不着火", "火灾隐患", "防火", "火警演习", "消防演练",
+			"fire door", "fire exit", "fire lane", "fire escape", "fire extinguisher", "fire drill", "fire safety", "no smoking"},
+	},
+	{
+		kind:    "gas",
+		words:   []string{"煤气", "燃气味", "燃气泄漏", "燃气泄露", "天然气味", "漏气", "液化气味"},
+		english: regexp.MustCompile(`(?i)\b(gas leak(ing)?|leaking gas|smells? (of )?gas)\b`),
+		not:     []string{"煤气费", "燃气费", "煤气卡", "燃气卡", "煤气表", "燃气表", "煤气公司", "燃气公司", "煤气灶", "燃气灶", "轮胎漏气", "gas bill"},
+	},
+	{
+		kind:    "trapped",
+		words:   []string{"被困", "困人", "困在", "关在电梯", "卡在电梯", "电梯里出不来", "出不来了"},
+		english: regexp.MustCompile(`(?i)\b(trapped|stuck in (the |a )?(lift|elevator))\b`),
+	},
+	{
+		kind:    "medical",
+		words:   []string{"晕倒", "昏倒", "昏迷", "晕过去", "不省人事", "心脏病发", "呼吸困难", "喘不上气", "摔倒起不来", "摔倒了起不来", "大出血", "抽搐", "倒地不起"},
+		english: regexp.MustCompile(`(?i)\b(fainted|collapsed|unconscious|heart attack|not breathing|can'?t breathe|seizure)\b`),
+	},
+	{
+		kind:    "security",
+		words:   []string{"抢劫", "持刀", "入室盗窃", "有小偷", "有人闯入", "闯进来", "打人了", "砍人"},
+		english: regexp.MustCompile(`(?i)\b(robbery|burglar|break-in|intruder|someone broke in)\b`),
+	},
+	{
+		kind:    "flood",
+		words:   []string{"水淹", "淹水", "漏水不止", "爆管", "水管爆", "水管裂了", "水漫", "倒灌", "发大水", "大量漏水", "漏水止不住"},
+		english: regexp.MustCompile(`(?i)\b(flood(ed|ing)?|burst pipe|pipe burst)\b`),
+	},
+	{
+		kind:    "power",
+		words:   []string{"停电", "断电", "全楼没电", "整栋楼没电", "整栋没电"},
+		english: regexp.MustCompile(`(?i)\b(power (cut|outage|failure)|blackout|no power)\b`),
+		not:     []string{"停电通知", "计划停电", "停电检修", "明天停电", "后天停电", "断电器"},
+	},
+	{
+		kind:    "help",
+		words:   []string{"救命", "快来人", "救救我", "求救"},
+		english: regexp.MustCompile(`(?i)(\bhelp me\b|\bsos\b|\bhelp!)`),
+	},
+}
+
+// negations before a danger word take it back: "没有着火", "不是煤气".
+var negations = []string{"没有", "没", "不是", "无", "并非"}
+
+// dangerIn finds the danger a message tells of, if any.
+func dangerIn(text string) (danger, bool) {
+	lower := strings.ToLower(text)
+	for _, d := range dangers {
+		cleaned := lower
+		for _, n := range d.not {
+			cleaned = strings.ReplaceAll(cleaned, strings.ToLower(n), " ")
+		}
+		for _, w := range d.words {
+			if containsUnnegated(cleaned, w) {
+				return d, true
+			}
+		}
+		if d.english != nil && d.english.MatchString(cleaned) {
+			return d, true
+		}
+	}
+	return danger{}, false
+}
+
+// containsUnnegated reports whether w stands in s other than right after a negation.
+func containsUnnegated(s, w string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return false
+		}
+		i += from
+		negated := false
+		for _, n := range negations {
+			if strings.HasSuffix(s[:i], n) {
+				negated = true
+				break
+			}
+		}
+		if !negated {
+			return true
+		}
+		from = i + len(w)
+	}
+}
+
+// mayRaiseAlarm reports whether a message is one whose danger words raise an alarm: a staff
+// member's instruction on a ticket ("进展 H… 被困人员已救出") reports, it does not alarm.
+func (t *turn) mayRaiseAlarm(text string) bool {
+	if text == "" || t.msg.Choice != "" {
+		return false
+	}
+	if _, isCmd := parseStaffCommand(text); isCmd && t.known && t.person.IsStaff() {
+		return false
+	}
+	return true
+}
+
+// raiseAlarm answers a message that tells of danger and alerts the staff. The answer goes out
+// whatever happens to the records: a failure to file or alert is logged and the person is
+// told to call the duty number themselves.
+func (e *Engine) raiseAlarm(ctx context.Context, t *turn, d danger, text string) {
+	community := e.alarmCommunity(ctx, t)
+	duty := ""
+	if community.ID != "" {
+		duty = community.DutyPhone
+	}
+	tk, first, err := e.fileAlarm(ctx, t, d, community, text, false)
+	data := map[string]any{"Duty": duty, "No": tk.No, "Again": !first, "Failed": err != nil}
+	reply := t.here(t.render("danger.reply."+d.kind, data), nil)
+	reply.Lane = bot.LaneEmergency
+	t.send(reply)
+	if err != nil {
+		e.Log.Error("raise alarm", "kind", d.kind, "community", community.ID, "channel", t.msg.Channel, "err", err)
+		return
+	}
+	e.Log.Warn("alarm raised", "ticket", tk.No, "kind", d.kind, "community", tk.Community, "first", first)
+	if err := e.alertStaff(ctx, t, tk, d, first, text); err != nil {
+		e.Log.Error("alert staff of alarm", "ticket", tk.No, "err", err)
+	}
+}
+
+// alarmCommunity is the community an alarm belongs to: the person's, the chat's, or the only
+// one there is.
+func (e *Engine) alarmCommunity(ctx context.Context, t *turn) guanjia.Community {
+	id := t.person.Community
+	if id == "" {
+		id = t.chat.Community
+	}
+	if id == "" {
+		lister, ok := e.Directory.(interface {
+			Communities(ctx context.Context) ([]guanjia.Community, error)
+		})
+		if !ok {
+			return guanjia.Community{}
+		}
+		all, err := lister.Communities(ctx)
+		if err != nil || len(all) != 1 {
+			return guanjia.Community{}
+		}
+		return all[0]
+	}
+	c, err := e.Directory.Community(ctx, id)
+	if err != nil {
+		e.Log.Warn("alarm: community", "community", id, "err", err)
+		return guanjia.Community{ID: id}
+	}
+	return c
+}
+
+// alarmKey names the alarm a chat raised: whatever danger the same chat tells of within the
+// alarm window ("救命" after "电梯困人") adds to it.
+func alarmKey(channel, chat string) string { return "alarm:" + channel + ":" + chat }
+
+// fileAlarm files the alarm's urgent hazard ticket, or finds the one the same chat raised for
+// the same danger within the alarm window and adds the message to it. first is false then.
+func (e *Engine) fileAlarm(ctx context.Context, t *turn, d danger, c guanjia.Community, text string, again bool) (guanjia.Ticket, bool, error) {
+	if c.ID == "" {
+		return guanjia.Ticket{}, true, errors.New("flows: alarm: no community known for this chat")
+	}
+	if e.Alarms == nil {
+		return guanjia.Ticket{}, true, errors.New("flows: alarm: no alarm store")
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	submission, first, err := e.Alarms.ClaimAlarm(ctx, alarmKey(t.msg.Channel, t.msg.ChatID), "alarm-"+hex.EncodeToString(b), alarmWindow)
+	if err != nil {
+		return guanjia.Ticket{}, true, fmt.Errorf("flows: alarm: %w", err)
+	}
+	now := e.Now()
+	tk := guanjia.Ticket{
+		Kind: guanjia.KindHazard, Community: c.ID, Status: guanjia.StatusSubmitted,
+		Reporter: t.person.ID, ReporterName: t.person.Name,
+		Origin:     guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
+		Submission: submission, Category: dangerCategory + d.kind, Description: text,
+		Urgency: guanjia.UrgencyUrgent, CreatedAt: now, UpdatedAt: now, DueAt: now.Add(5 * time.Minute),
+		Address:  e.alarmPlace(t, text),
+		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},
+	}
+	if t.known && t.person.Household != "" && !t.chat.IsGroup() {
+		tk.Household = t.person.Household
+	}
+	if b := alarmBuilding(t, tk, text); b > 0 {
+		tk.Building = b
+	}
+	if err := e.Tickets.CreateTicket(ctx, &tk); err != nil {
+		return tk, first, fmt.Errorf("flows: alarm ticket: %w", err)
+	}
+	if !first && tk.Reporter == t.person.ID && tk.Description == text {
+		// This very message filed it (handled again after a crash), or its raiser never did.
+		first = true
+	}
+	if first {
+		return tk, true, nil
+	}
+	if !tk.Open() && !again {
+		// Over or found false already: this is a new alarm.
+		if err := e.Alarms.ClearAlarm(ctx, alarmKey(t.msg.Channel, t.msg.ChatID)); err != nil {
+			return tk, false, fmt.Errorf("flows: alarm: %w", err)
+		}
+		return e.fileAlarm(ctx, t, d, c, text, true)
+	}
+	// The same danger told again: the newcomer's words join the first alarm's timeline.
+	ev := guanjia.Event{At: now, Actor: t.person.ID, ActorName: t.person.Name, Note: text}
+	updated, err := e.changeTicket(ctx, tk.Community, tk.No, func(tk *guanjia.Ticket) error {
+		return tk.Apply(guanjia.ActComment, ev)
+	})
+	if err != nil {
+		return tk, first, fmt.Errorf("flows: alarm %s: add: %w", tk.No, err)
+	}
+	return updated, false, nil
+}
+
+// dangerCategory starts the category of a hazard ticket raised by danger words.
+const dangerCategory = "danger:"
+
+// dangerKind is the kind of danger a ticket was raised for, if it was raised by an alarm.
+func dangerKind(tk guanjia.Ticket) (string, bool) {
+	kind, ok := strings.CutPrefix(tk.Category, dangerCategory)
+	return kind, ok && tk.Kind == guanjia.KindHazard
+}
+
+// kindKey is the template naming what a ticket is to the resident: an alarm is an emergency
+// they reported, not a hazard found on patrol.
+func kindKey(tk guanjia.Ticket) string {
+	if _, ok := dangerKind(tk); ok {
+		return "danger.what"
+	}
+	return "kind." + string(tk.Kind)
+}
+
+// alarmPlace is where the danger is, as far as the message and the records tell: the home on
+// file for a resident telling it privately, else the chat it came from.
+func (e *Engine) alarmPlace(t *turn, text string) string {
+	if p, ok := parsePlace(text); ok {
+		if p.entrance > 0 && p.room > 0 {
+			return fmt.Sprintf("%d-%d-%d", p.building, p.entrance, p.room)
+		}
+		return fmt.Sprintf("%d号楼", p.building)
+	}
+	if t.known && t.person.Household != "" && !t.chat.IsGroup() {
+		return t.person.Household
+	}
+	if t.chat.IsGroup() {
+		return t.chat.Name
+	}
+	return ""
+}
+
+// alarmBuilding is the building an alarm concerns: named in the message, the resident's own,
+// or the one building of the group it was raised in.
+func alarmBuilding(t *turn, tk guanjia.Ticket, text string) int {
+	if p, ok := parsePlace(text); ok {
+		return p.building
+	}
+	if tk.Household != "" {
+		if b, err := guanjia.ParseHouseholdCode(tk.Household); err == nil {
+			return b
+		}
+	}
+	if len(t.chat.Buildings) == 1 {
+		return t.chat.Buildings[0]
+	}
+	return 0
+}
+
+// alertStaff tells the staff groups, the stewards of the building and the supervisors of an
+// alarm, in the emergency lane. The private alert carries the reporter's phone number, so that
+// whoever goes can call; the group card does not.
+func (e *Engine) alertStaff(ctx context.Context, t *turn, tk guanjia.Ticket, d danger, first bool, text string) error {
+	key := "danger.alert"
+	if !first {
+		key = "danger.alert_more"
+	}
+	kind := d.kind
+	where := t.chat.Name
+	if !t.chat.IsGroup() {
+		where = ""
+	}
+	data := func(lang string, phone string) map[string]any {
+		return map[string]any{"No": tk.No, "Kind": e.render(lang, "hazard.cat."+dangerCategory+kind, nil, &t.err),
+			"Reporter": t.person.Name, "Where": where, "Address": tk.Address, "Text": text, "Phone": phone}
+	}
+	choices := func(lang string) []bot.Choice {
+		return []bot.Choice{
+			{Label: e.render(lang, "repair.choice_accept", nil, &t.err), Value: "接单 " + tk.No},
+			{Label: e.render(lang, "repair.choice_details", nil, &t.err), Value: "详情 " + tk.No},
+		}
+	}
+	if err := e.toStaff(ctx, t, tk.Community, func(lang string, errp *error) bot.Reply {
+		return bot.Reply{Text: e.render(lang, key, data(lang, ""), errp), Choices: choices(lang), Lane: bot.LaneEmergency}
+	}); err != nil {
+		return err
+	}
+	people, err := e.alarmRecipients(ctx, tk)
+	if err != nil {
+		return err
+	}
+	phone := ""
+	if t.known {
+		phone = t.person.Phone
+	}
+	for _, p := range people {
+		if p.ID == t.person.ID {
+			continue
+		}
+		if _, err := e.toPerson(ctx, t, p, func(lang string) bot.Reply {
+			return bot.Reply{Text: e.render(lang, key, data(lang, phone), &t.err), Choices: choices(lang), Lane: bot.LaneEmergency}
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// alarmRecipients are the stewards who look after the alarm's building (every steward of the
+// community when the building is not known) and the supervisors.
+func (e *Engine) alarmRecipients(ctx context.Context, tk guanjia.Ticket) ([]guanjia.Person, error) {
+	var list []guanjia.Person
+	seen := map[string]bool{}
+	for _, role := range []guanjia.Role{guanjia.RoleSteward, guanjia.RoleSupervisor} {
+		people, err := e.Directory.PeopleByRole(ctx, tk.Community, role)
+		if err != nil {
+			return nil, fmt.Errorf("flows: alarm recipients: %w", err)
+		}
+		for _, p := range people {
+			if seen[p.ID] {
+				continue
+			}
+			if role == guanjia.RoleSteward && tk.Building > 0 && len(p.Buildings) > 0 && !slices.Contains(p.Buildings, tk.Building) {
+				continue
+			}
+			seen[p.ID] = true
+			list = append(list, p)
+		}
+	}
+	return list, nil
+}
+
+// falseAlarm closes an alarm a steward found to be false: the ticket is cancelled with the
+// reason, the same danger from that chat raises a new alarm again, and the reporter is told.
+func (e *Engine) falseAlarm(ctx context.Context, t *turn, current guanjia.Ticket, reason string) error {
+	if _, ok := dangerKind(current); !ok {
+		t.say("danger.not_alarm", map[string]any{"No": current.No})
+		return nil
+	}
+	note := t.render("danger.false_note", nil)
+	if reason != "" && t.lang == "zh" {
+		note += "：" + reason
+	} else if reason != "" {
+		note += ": " + reason
+	}
+	ev := guanjia.Event{At: e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: note}
+	tk, err := e.changeTicket(ctx, current.Community, current.No, func(tk *guanjia.Ticket) error {
+		if !tk.Open() {
+			return fmt.Errorf("alarm %s is %s: %w", tk.No, tk.Status, guanjia.ErrConflict)
+		}
+		tk.Status = guanjia.StatusCancelled
+		tk.Timeline = append(tk.Timeline, guanjia.Event{At: ev.At, Action: guanjia.ActCancel, Actor: ev.Actor, ActorName: ev.ActorName, Note: ev.Note})
+		tk.UpdatedAt = ev.At
+		return nil
+	})
+	switch {
+	case errors.Is(err, guanjia.ErrConflict):
+		t.say("staff.bad_state", map[string]any{"No": current.No, "Status": t.label("status." + string(tk.Status)), "Action": t.label("verb." + verbFalseAlarm)})
+		return nil
+	case err != nil:
+		return fmt.Errorf("flows: false alarm %s: %w", current.No, err)
+	}
+	if e.Alarms != nil {
+		if err := e.Alarms.ClearAlarm(ctx, alarmKey(tk.Origin.Channel, tk.Origin.Chat)); err != nil {
+			e.Log.Warn("clear alarm", "ticket", tk.No, "err", err)
+		}
+	}
+	e.Log.Info("false alarm", "ticket", tk.No, "actor", t.person.ID)
+	t.say("danger.false_done", map[string]any{"No": tk.No})
+	r, err := e.reporterOf(ctx, tk)
+	if err != nil {
+		return err
+	}
+	if r.key.Person != t.msg.SenderID {
+		t.send(r.reply(e.render(r.lang, "danger.false_told", map[string]any{"No": tk.No}, &t.err), nil))
+	}
+	return nil
+}
+
+// reprompt asks the question a conversation is waiting on again, after something else (an
+// alarm) was answered in between.
+func (e *Engine) reprompt(t *turn, s *guanjia.Session) {
+	flow := t.label("flow." + s.Flow)
+	t.say("danger.resume", map[string]any{"Flow": flow})
+	if fm, ok := e.flows[s.Flow].(*form); ok {
+		fm.reprompt(t, s)
+		return
+	}
+	switch s.Flow + "/" + s.Step {
+	case flowRepair + "/" + stepAddress:
+		address := s.Data["household"]
+		if t.chat.IsGroup() && address != "" {
+			address = t.label("repair.registered_home")
+		}
+		if address != "" {
+			t.ask("repair.reask_address", map[string]any{"Address": address}, addressYes)
+		} else {
+			t.say("repair.reask_address", map[string]any{"Address": ""})
+		}
+	case flowRepair + "/" + stepCategory:
+		t.ask("repair.ask_category", nil, categoryOptions)
+	case flowRepair + "/" + stepDescription, flowComplaint + "/" + stepDescription:
+		t.say(s.Flow+".ask_description", nil)
+	case flowRepair + "/" + stepPhoto, flowComplaint + "/" + stepPhoto:
+		t.say(s.Flow+".ask_photo", nil)
+	case flowRepair + "/" + stepUrgency:
+		t.ask("repair.ask_urgency", nil, urgencyOptions)
+	case flowRepair + "/" + stepConfirm:
+		t.ask("repair.summary", summaryData(t, s), confirmOptions)
+	case flowComplaint + "/" + stepSubject:
+		t.ask("complaint.ask_subject", nil, subjectOptions)
+	case flowComplaint + "/" + stepCallBack:
+		t.ask("complaint.ask_callback", nil, callBackOptions)
+	case flowComplaint + "/" + stepConfirm:
+		f := complaintFlow{e}
+		t.ask("complaint.summary", f.summary(t, s), confirmOptions)
+	case flowInquiry + "/" + stepDescription:
+		t.say("inquiry.ask_question", nil)
+	case flowFollowUp + "/" + stepFixed, flowFollowUp + "/" + stepRating:
+		e.remindFollowUp(t, s)
+	default:
+		if utf8.RuneCountInString(flow) > 0 {
+			t.say("danger.resume_last", nil)
+		}
+	}
+}

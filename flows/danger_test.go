@@ -1,0 +1,43 @@
+package flows
+
+import "testing"
+
+func TestDangerIn(t *testing.T) {
+	cases := []struct {
+		text, kind string
+	}{
+		{"电梯困人了！我被困在3号楼1单元电梯里", "trapped"},
+		{"我卡在电梯里出不来了", "trapped"},
+		{"楼道里冒烟了", "fire"},
+		{"5楼着火了快来", "fire"},
+		{"厨房有很重的燃气味", "gas"},
+		{"好像煤气泄漏了", "gas"},
+		{"家里水淹了", "flood"},
+		{"水管爆了，漏水止不住", "flood"},
+		{"整栋楼停电了", "power"},
+		{"救命", "help"},
+		{"我妈晕倒了", "medical"},
+		{"有人入室盗窃", "security"},
+		{"There is a fire on floor 3", "fire"},
+		{"I'm trapped in the lift", "trapped"},
+		{"gas leak in 3-1-1201", "gas"},
+		{"my neighbour collapsed", "medical"},
+		{"Help me please", "help"},
+		// Harmless words are not alarms.
+		{"煤气费怎么交", ""},
+		{"燃气灶打不着火", ""},
+		{"没有着火，只是问问", ""},
+		{"明天停电吗", ""},
+		{"消防通道被堵，有火灾隐患", ""},
+		{"the fire door does not close", ""},
+		{"厨房水管漏水", ""},
+		{"帮助", ""},
+		{"how much do I owe", ""},
+	}
+	for _, c := range cases {
+		d, ok := dangerIn(c.text)
+		if got := d.kind; ok != (c.kind != "") || got != c.kind {
+			t.Errorf("dangerIn(%q) = %q, %v; want %q", c.text, got, ok, c.kind)
+		}
+	}
+}
