@@ -80,9 +80,7 @@ func importProblems(file string, err error) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s 有 %d 处问题，整个文件都没有导入。请改正后重新导入：", file, len(ie.Rows))
-	for _, r := range ie.Rows {
-		fmt.Fprintf(&b, "\n  第 %d 行：%s", r.Line, r.Reason)
-	}
+	ie.List(&b)
 	return tell(err, "%s", b.String())
 }
 

@@ -158,7 +158,7 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 		for _, it := range b.Items {
 			b.Total += it.Amount
 		}
-		if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), "bills", id); err != nil {
+		if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), entryBill, id); err != nil {
 			return run, err
 		}
 		_, err = s.bills().InsertOne(ctx, b)
@@ -278,5 +278,9 @@ func (s *Store) Bill(ctx context.Context, community, household, period string) (
 
 // Bills lists a household's bills, oldest period first; none is an empty list.
 func (s *Store) Bills(ctx context.Context, community, household string) ([]guanjia.Bill, error) {
-	return byLedger(ctx, s, s.bills(), guanjia.HouseholdID(community, household), "bills", byPeriod)
+	l, err := s.readLedger(ctx, guanjia.HouseholdID(community, household))
+	if err != nil {
+		return nil, err
+	}
+	return s.ledgerBills(ctx, l)
 }
