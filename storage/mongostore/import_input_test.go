@@ -106,7 +106,9 @@ func testImportProblemsListed(t *testing.T, st *Store) {
 	}
 }
 
-func TestImportDropsControlCharacters(t *testing.T) { forEachBackend(t, testImportDropsControlCharacters) }
+func TestImportDropsControlCharacters(t *testing.T) {
+	forEachBackend(t, testImportDropsControlCharacters)
+}
 
 // testImportDropsControlCharacters imports a name carrying a terminal escape sequence: what is
 // stored is only its visible characters.
