@@ -96,6 +96,29 @@ func runSeed(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	return nil
 }
 
+// runRepair rebuilds what is derived from the stored bills and payments: each household's
+// ledger, and a payment a crash left with its ledger entry but without its record.
+func runRepair(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	const use = "guanjia repair"
+	if pos, err := parseArgs(flag.NewFlagSet("repair", flag.ContinueOnError), use, args, stdout); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError("repair 不带参数（repair takes no arguments）。", use)
+	}
+	st, fdb, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, fdb)
+	rep, err := st.Repair(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已检查 %d 张账单、%d 笔收费：补记账单 %d 张、收费 %d 笔，恢复收费记录 %d 笔。\n",
+		rep.Bills, rep.Payments, rep.BillEntries, rep.PaymentEntries, rep.PaymentsRestored)
+	return nil
+}
+
 func closeStore(st *mongostore.Store, fdb *embedded.Ferret) {
 	_ = st.Close(context.Background())
 	if fdb != nil {

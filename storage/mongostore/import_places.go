@@ -17,13 +17,24 @@ import (
 	"github.com/guanjia/guanjia"
 )
 
-// ImportHouseholds reads households (columns code, building, area_m2, parking_spaces) into a
-// community, replacing those with the same code, and adds their buildings to the community.
-// It returns the rows imported; a file with any bad row is an *ImportError and imports nothing.
+// ImportHouseholds reads households (columns code, building, area_m2 up to 10,000 m²,
+// parking_spaces) into a community, replacing those with the same code. Their buildings must
+// be the community's (a community with none yet takes those of the file). It returns the rows
+// imported; a file with any bad row is an *ImportError and imports nothing.
 func (s *Store) ImportHouseholds(ctx context.Context, community string, r io.Reader) (int, error) {
+	return s.ImportHouseholdsAdding(ctx, community, r, nil)
+}
+
+// ImportHouseholdsAdding is ImportHouseholds for a community that gains the buildings
+// newBuildings with the file; they are added only when the file is imported.
+func (s *Store) ImportHouseholdsAdding(ctx context.Context, community string, r io.Reader, newBuildings []int) (int, error) {
 	c, err := s.Community(ctx, community)
 	if err != nil {
 		return 0, err
+	}
+	known := c.Buildings
+	if len(known) > 0 {
+		known = append(slices.Clone(known), newBuildings...)
 	}
 	var bad problems
 	rows := readCSV(r, []string{"code", "building", "area_m2"}, []string{"parking_spaces"}, &bad)
@@ -45,7 +56,7 @@ func (s *Store) ImportHouseholds(ctx context.Context, community string, r io.Rea
 		if b, err := strconv.Atoi(x.get("building")); err != nil || b != building {
 			bad.add(x.line, "楼号 building「%s」与房号 %s 不符，应为 %d", x.get("building"), code, building)
 		}
-		if len(c.Buildings) > 0 && !slices.Contains(c.Buildings, building) {
+		if len(known) > 0 && !slices.Contains(known, building) {
 			bad.add(x.line, "楼号 %d 不在小区 %s 中（现有 %s 号楼）；新建的楼请导入时加上 -add-buildings %d", building, c.Name, joinInts(c.Buildings), building)
 		}
 		if a, ok := parseCenti(x.get("area_m2"), maxAreaCenti); !ok || a == 0 {
@@ -193,30 +204,6 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 		}
 	}
 	return len(list), nil
-}
-
-// AddBuildings adds buildings to a community, for households in a new building to be
-// imported. Buildings must be positive.
-func (s *Store) AddBuildings(ctx context.Context, community string, buildings []int) error {
-	c, err := s.Community(ctx, community)
-	if err != nil {
-		return err
-	}
-	list := slices.Clone(c.Buildings)
-	for _, b := range buildings {
-		if b <= 0 || b > 999 {
-			return fmt.Errorf("mongostore: buildings of %s: building %d: %w", community, b, guanjia.ErrInvalid)
-		}
-		if !slices.Contains(list, b) {
-			list = append(list, b)
-		}
-	}
-	slices.Sort(list)
-	set := bson.D{{Key: "$set", Value: bson.D{{Key: "buildings", Value: list}}}}
-	if _, err := s.communities.UpdateOne(ctx, byID(community), set); err != nil {
-		return fmt.Errorf("mongostore: buildings of %s: %w", community, err)
-	}
-	return nil
 }
 
 func joinInts(list []int) string {

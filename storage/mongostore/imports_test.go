@@ -28,7 +28,11 @@ type importCase struct {
 
 var importCases = []importCase{{
 	kind: "households",
-	run:  func(st *Store) func(context.Context, string, io.Reader) (int, error) { return st.ImportHouseholds },
+	run: func(st *Store) func(context.Context, string, io.Reader) (int, error) {
+		return func(ctx context.Context, c string, r io.Reader) (int, error) {
+			return st.ImportHouseholdsAdding(ctx, c, r, []int{4}) // building 4 is new, and declared
+		}
+	},
 	coll: func(st *Store) *mongo.Collection { return st.households },
 	good: "\ufeffcode,building,area_m2,parking_spaces\n" +
 		"3-1-1201,3,120.50,1\n4-1-101, 4 ,95,\n1-2-301,1,132.00,2\n",
@@ -115,7 +119,6 @@ func testImports(t *testing.T, st *Store) {
 	if _, _, err := st.GenerateBills(ctx, "2026-11", november); err != nil {
 		t.Fatal(err)
 	}
-	must(t, st.AddBuildings(ctx, SampleCommunity, []int{4})) // a new building, declared
 	for _, c := range importCases {
 		before := dump(t, c.coll(st))
 		n, err := c.run(st)(ctx, SampleCommunity, strings.NewReader(c.bad))
