@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -65,17 +66,61 @@ type ledgerOf struct {
 }
 
 // readLedger reads a household's entries, from the first until the first slot not taken.
+// Entries never change once written, so those read before are kept in memory and only the
+// slots after them are looked up: a fee question costs one lookup of the ledger, not one per
+// entry.
 func (s *Store) readLedger(ctx context.Context, household string) (ledgerOf, error) {
-	l := ledgerOf{household: household}
-	for n := 1; ; n++ {
+	l := ledgerOf{household: household, entries: s.entries.get(household)}
+	known := len(l.entries)
+	for n := known + 1; ; n++ {
 		e, err := findOne[ledgerEntry](ctx, s.ledgers(), byID(entryID(household, n)), "ledger of "+household)
 		if errors.Is(err, guanjia.ErrNotFound) {
-			return l, nil
+			break
 		}
 		if err != nil {
 			return l, err
 		}
 		l.entries = append(l.entries, e)
+	}
+	if len(l.entries) > known {
+		s.entries.put(household, l.entries)
+	}
+	return l, nil
+}
+
+// entryCache keeps the ledger entries read, by household. Entries are never changed nor
+// removed, so what it holds is a true prefix of each ledger, whoever writes to it.
+type entryCache struct {
+	mu   sync.Mutex
+	byID map[string][]ledgerEntry
+}
+
+// maxCachedLedgers bounds the memory the cache takes (about 100 bytes an entry).
+const maxCachedLedgers = 50_000
+
+// get returns the entries known of a household, as a slice that appending to leaves the
+// cache alone.
+func (c *entryCache) get(household string) []ledgerEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clip(c.byID[household])
+}
+
+// reset forgets every entry, for Repair to read the ledgers as they are stored.
+func (c *entryCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byID = nil
+}
+
+func (c *entryCache) put(household string, entries []ledgerEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil || len(c.byID) >= maxCachedLedgers {
+		c.byID = map[string][]ledgerEntry{}
+	}
+	if len(entries) > len(c.byID[household]) {
+		c.byID[household] = slices.Clip(entries)
 	}
 }
 
@@ -111,6 +156,7 @@ func (s *Store) appendEntry(ctx context.Context, l ledgerOf, e ledgerEntry) (boo
 	case err != nil:
 		return false, fmt.Errorf("mongostore: ledger of %s: %w", l.household, err)
 	}
+	s.entries.put(l.household, append(l.entries, e))
 	return true, nil
 }
 
@@ -205,6 +251,7 @@ type RepairReport struct {
 // after an upgrade, not for every start. Running it again changes nothing.
 func (s *Store) Repair(ctx context.Context) (RepairReport, error) {
 	var rep RepairReport
+	s.entries.reset()
 	bills, err := findAll[guanjia.Bill](ctx, s.bills(), bson.D{}, "bills")
 	if err != nil {
 		return rep, err

@@ -37,6 +37,8 @@ type Store struct {
 	client *mongo.Client
 	loc    *time.Location
 	now    func() time.Time
+	// entries are the household ledger entries read so far.
+	entries entryCache
 
 	communities *mongo.Collection
 	households  *mongo.Collection
