@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/storage/mongostore"
 )
 
@@ -65,4 +66,29 @@ func TestTwoStewardsRecordOneBill(t *testing.T) {
 	if n := strings.Count(text, "[李四] 已收到您"); n != 1 {
 		t.Errorf("李四 thanked %d times, want once:\n%s", n, text)
 	}
+}
+
+// TestTicketDetailsWithoutEscapes shows a ticket whose reporter's name and description carry
+// terminal escape sequences (as names imported before imports dropped them did): tickets show
+// and the tickets list print only their visible characters.
+func TestTicketDetailsWithoutEscapes(t *testing.T) {
+	cfg, getenv := feeEnv(t)
+	runCmd(t, getenv, "", "seed")
+	st := openFeeStore(t, cfg)
+	at := newClock().Now()
+	tk := guanjia.Ticket{Kind: guanjia.KindRepair, Community: mongostore.SampleCommunity, Status: guanjia.StatusSubmitted,
+		Reporter: "p-zhangsan", ReporterName: "张\x1b]0;owned\x07三", Address: "3-1-1201", Building: 3, Category: "water_electric",
+		Description: "厨房\x1b[2J漏水", Urgency: guanjia.UrgencyNormal, CreatedAt: at, UpdatedAt: at,
+		Timeline: []guanjia.Event{{At: at, Action: guanjia.ActSubmit, Actor: "p-zhangsan", ActorName: "张\x1b[8m三"}}}
+	if err := st.CreateTicket(context.Background(), &tk); err != nil {
+		t.Fatal(err)
+	}
+	show := runCmd(t, getenv, "", "tickets", "show", tk.No)
+	list := runCmd(t, getenv, "", "tickets")
+	for what, text := range map[string]string{"tickets show": show, "tickets": list} {
+		if strings.ContainsAny(text, "\x1b\x07") {
+			t.Errorf("%s prints control characters: %q", what, text)
+		}
+	}
+	mustContain(t, "tickets show", show, "厨房[2J漏水", "张]0;owned三")
 }
