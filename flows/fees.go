@@ -255,8 +255,12 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 		t.say("fee.payment_amount_too_large", map[string]any{"Amount": amount, "Max": guanjia.MaxMoney.String()})
 		return nil
 	}
-	if _, perr := guanjia.ParsePeriod(period); err != nil || perr != nil || money <= 0 {
+	if _, perr := guanjia.ParsePeriod(period); perr != nil {
 		t.say("fee.payment_usage", nil)
+		return nil
+	}
+	if err != nil || money <= 0 {
+		t.say("fee.payment_bad_amount", map[string]any{"Amount": amount})
 		return nil
 	}
 	p := guanjia.Payment{Community: t.person.Community, Household: household, Period: period, Amount: money,
