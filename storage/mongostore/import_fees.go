@@ -102,6 +102,7 @@ func (s *Store) ImportPayments(ctx context.Context, community string, r io.Reade
 	}
 	ledgers := map[string]*fees{}
 	var list []guanjia.Payment
+	var lines []int
 	for _, x := range rows {
 		p := guanjia.Payment{Community: community, Household: x.get("household"), Period: x.get("period"),
 			Ref: x.get("ref"), By: "import"}
@@ -166,13 +167,21 @@ func (s *Store) ImportPayments(ctx context.Context, community string, r io.Reade
 		}
 		f.pays = append(f.pays, p)
 		list = append(list, p)
+		lines = append(lines, x.line)
 	}
 	if err := bad.err("payments"); err != nil {
 		return 0, err
 	}
 	added := 0
-	for _, p := range list {
+	for i, p := range list {
 		isNew, err := s.recordPayment(ctx, p)
+		var refused *guanjia.PaymentError
+		if errors.As(err, &refused) {
+			// A steward recorded a payment of this household while the file was checked.
+			bad.add(lines[i], "%s（刚刚有人记了这一户的收费）。本行及以下各行没有导入，前面的 %d 行已导入；核对后重新导入本文件即可，已导入的行不会重复记入",
+				paymentProblem(p, refused), i)
+			return added, bad.err("payments")
+		}
 		if err != nil {
 			return added, err
 		}

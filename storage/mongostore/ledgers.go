@@ -162,7 +162,7 @@ func (s *Store) appendEntry(ctx context.Context, l ledgerOf, e ledgerEntry) (boo
 
 // note adds a bill or payment id to a household's ledger unless it is there already.
 func (s *Store) note(ctx context.Context, household, kind, id string) error {
-	for {
+	for range maxAppendTries {
 		l, err := s.readLedger(ctx, household)
 		if err != nil {
 			return err
@@ -174,7 +174,12 @@ func (s *Store) note(ctx context.Context, household, kind, id string) error {
 			return err
 		}
 	}
+	return fmt.Errorf("mongostore: ledger of %s: %d writers ahead: %w", household, maxAppendTries, guanjia.ErrConflict)
 }
+
+// maxAppendTries is how often a writer reads a ledger again after another took the slot it
+// wanted: each retry means another writer succeeded, so this many is a busy household indeed.
+const maxAppendTries = 100
 
 // ledgerBills reads the bills a ledger names, skipping those never written, oldest first.
 func (s *Store) ledgerBills(ctx context.Context, l ledgerOf) ([]guanjia.Bill, error) {

@@ -69,7 +69,10 @@ func (s *Store) recordPayment(ctx context.Context, p guanjia.Payment) (bool, err
 	}
 	p.At = p.At.UTC()
 	household := guanjia.HouseholdID(p.Community, p.Household)
-	for {
+	for try := 1; ; try++ {
+		if try > maxAppendTries {
+			return false, fmt.Errorf("mongostore: record payment %s: %d writers ahead: %w", p.ID, maxAppendTries, guanjia.ErrConflict)
+		}
 		l, err := s.readLedger(ctx, household)
 		if err != nil {
 			return false, err
