@@ -79,7 +79,7 @@ func importProblems(file string, err error) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s 有 %d 处问题，整个文件都没有导入。请改正后重新导入：", file, len(ie.Rows))
+	fmt.Fprintf(&b, "%s 有 %d 处问题，%s。请改正后重新导入：", file, len(ie.Rows), ie.Outcome())
 	ie.List(&b)
 	return tell(err, "%s", b.String())
 }

@@ -178,9 +178,9 @@ func (s *Store) ImportPayments(ctx context.Context, community string, r io.Reade
 		var refused *guanjia.PaymentError
 		if errors.As(err, &refused) {
 			// A steward recorded a payment of this household while the file was checked.
-			bad.add(lines[i], "%s（刚刚有人记了这一户的收费）。本行及以下各行没有导入，前面的 %d 行已导入；核对后重新导入本文件即可，已导入的行不会重复记入",
-				paymentProblem(p, refused), i)
-			return added, bad.err("payments")
+			bad.add(lines[i], "%s（刚刚有人记了这一户的收费）。本行及以下各行没有导入；核对后重新导入本文件即可，已导入的行不会重复记入",
+				paymentProblem(p, refused))
+			return added, &ImportError{Kind: "payments", Rows: bad, Imported: i}
 		}
 		if err != nil {
 			return added, err

@@ -34,13 +34,25 @@ type ImportError struct {
 	// Kind is what was imported: households, residents, readings, payments or faq.
 	Kind string
 	Rows []RowError
+	// Imported is how many rows were written before a row was refused while writing (a
+	// payment recorded in chat meanwhile): 0 for a file refused when checked, which imports
+	// nothing.
+	Imported int
+}
+
+// Outcome says what became of the file: nothing imported, or the rows before the refused one.
+func (e *ImportError) Outcome() string {
+	if e.Imported > 0 {
+		return fmt.Sprintf("前 %d 行已导入，其余没有导入", e.Imported)
+	}
+	return "整个文件都没有导入"
 }
 
 // Error lists the problems, one a line. The reasons are written for the office, in Chinese,
 // so the lines around them are too.
 func (e *ImportError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "导入 %s 有 %d 处问题，整个文件都没有导入：", e.Kind, len(e.Rows))
+	fmt.Fprintf(&b, "导入 %s 有 %d 处问题，%s：", e.Kind, len(e.Rows), e.Outcome())
 	e.List(&b)
 	return b.String()
 }
