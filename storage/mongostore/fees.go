@@ -144,6 +144,11 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 		// Checked first so that an existing bill's readings are not fetched for nothing; the
 		// insert below still decides when two runs race.
 		if _, err := findOne[guanjia.Bill](ctx, s.bills(), byID(id), "bill "+id); err == nil {
+			// Generating again also mends a ledger that lacks the bill (one written by an
+			// earlier version that lost it).
+			if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), entryBill, id); err != nil {
+				return run, err
+			}
 			run.Existing++
 			continue
 		} else if !errors.Is(err, guanjia.ErrNotFound) {
