@@ -1,6 +1,7 @@
 package guanjia
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,25 +20,68 @@ func (m Money) String() string {
 	return fmt.Sprintf("%s%d.%02d", sign, m/100, m%100)
 }
 
-// ParseMoney reads "356.5", "356.50" or "356" yuan; more than two decimals is invalid.
+// MaxMoney is the largest amount ParseMoney accepts, 1,000,000.00 yuan: far above any fee,
+// rate or payment of a home, and far below where sums of amounts could overflow.
+const MaxMoney Money = 100_000_000
+
+// Amount errors, both wrapping ErrInvalid: ErrAmountFormat for text that is not an amount,
+// ErrAmountTooLarge for one above MaxMoney.
+var (
+	ErrAmountFormat   = fmt.Errorf("amount: want digits with at most two decimals, like 356.50: %w", ErrInvalid)
+	ErrAmountTooLarge = fmt.Errorf("amount: more than %s: %w", MaxMoney, ErrInvalid)
+)
+
+// ParseMoney reads an amount of yuan: digits with at most two decimals, "356.5", "356.50" or
+// "356", optionally with "元" after or "¥" before. Anything else — signs, spaces inside,
+// thousands separators, exponents, more decimals — is ErrAmountFormat, and an amount above
+// MaxMoney is ErrAmountTooLarge. It is the one parser of amounts: chat, imports and rates use it.
 func ParseMoney(s string) (Money, error) {
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSuffix(strings.TrimSpace(s), "元"), "¥"))
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || strings.HasPrefix(whole, "-") || strings.HasPrefix(whole, "+") {
-		return 0, fmt.Errorf("amount %q: %w", s, ErrInvalid)
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimSuffix(s, "元"))
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥"))
+	c, err := ParseCenti(s, int64(MaxMoney))
+	if errors.Is(err, ErrAmountTooLarge) {
+		return 0, fmt.Errorf("%q: %w", s, ErrAmountTooLarge)
 	}
-	w, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("amount %q: %w", s, ErrInvalid)
+		return 0, fmt.Errorf("%q: %w", s, ErrAmountFormat)
 	}
-	for len(frac) < 2 {
-		frac += "0"
+	return Money(c), nil
+}
+
+// ParseCenti reads a non-negative decimal with at most two decimals ("120.5", "1523.00", "7")
+// as hundredths, refusing anything above max hundredths with ErrAmountTooLarge and anything
+// that is not such a decimal with ErrAmountFormat. Only ASCII digits count, so no sign, space,
+// exponent or separator slips through, and no value can overflow.
+func ParseCenti(s string, max int64) (int64, error) {
+	whole, frac, dot := strings.Cut(s, ".")
+	if whole == "" || !digits(whole) || len(frac) > 2 || (dot && (frac == "" || !digits(frac))) {
+		return 0, ErrAmountFormat
 	}
-	f, err := strconv.ParseInt(frac, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("amount %q: %w", s, ErrInvalid)
+	whole = strings.TrimLeft(whole, "0")
+	if len(whole) > 15 {
+		return 0, ErrAmountTooLarge
 	}
-	return Money(w*100 + f), nil
+	var w int64
+	if whole != "" {
+		w, _ = strconv.ParseInt(whole, 10, 64)
+	}
+	frac += strings.Repeat("0", 2-len(frac))
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	v := w*100 + f
+	if v > max {
+		return 0, ErrAmountTooLarge
+	}
+	return v, nil
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Fee kinds, the items of a bill.
@@ -146,4 +190,45 @@ type FAQ struct {
 	// Keywords match a resident's question; any one of them is a hit.
 	Keywords []string `bson:"keywords" json:"keywords" yaml:"keywords"`
 	Answer   string   `bson:"answer" json:"answer" yaml:"answer"`
+}
+
+// Why a payment is refused; the Reason of a PaymentError.
+const (
+	// PaymentAlreadyPaid: the period's bill is paid in full.
+	PaymentAlreadyPaid = "already_paid"
+	// PaymentTooMuch: more than the period's bill still asks for.
+	PaymentTooMuch = "too_much"
+	// PaymentTooOld: a period older than bills are made for; it would count nowhere.
+	PaymentTooOld = "too_old"
+	// PaymentTooFar: a period too far after the month it is paid in.
+	PaymentTooFar = "too_far"
+	// PaymentAdvanceCap: with the payments already made ahead of the period's bill, more
+	// than a household may pay for one month before its bill.
+	PaymentAdvanceCap = "advance_cap"
+)
+
+// PaymentError says why a payment was refused, with what the message to the office needs.
+// It wraps ErrConflict when the period is already paid (the money arrived another way, or
+// twice) and ErrInvalid otherwise.
+type PaymentError struct {
+	Reason string
+	Period string
+	// Total is the period's bill, Owed what it still asks for, Paid what was paid towards
+	// it (ahead of its bill, for PaymentAdvanceCap), Max the most allowed.
+	Total, Owed, Paid, Max Money
+	// Months is the limit in months of PaymentTooOld and PaymentTooFar.
+	Months int
+}
+
+func (e *PaymentError) Error() string {
+	return fmt.Sprintf("payment for %s refused: %s (bill %s, owed %s, paid %s, max %s)",
+		e.Period, e.Reason, e.Total, e.Owed, e.Paid, e.Max)
+}
+
+// Unwrap makes an already paid period a conflict and every other refusal invalid input.
+func (e *PaymentError) Unwrap() error {
+	if e.Reason == PaymentAlreadyPaid {
+		return ErrConflict
+	}
+	return ErrInvalid
 }

@@ -273,33 +273,47 @@ func (e *Engine) lookUpFees(ctx context.Context, t *turn, household string) erro
 }
 
 // recordPayment records money a steward received ("收费 3-1-1201 2026-11 356.50") and tells
-// the household's residents privately.
+// the household's residents privately. The store holds every payment to the same rules, and
+// decides them with the write, so of two stewards recording one bill at once the second is
+// told it is paid.
 func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, amount string) error {
 	if !officeHere(t, "verb.payment") {
 		return nil
 	}
-	money, err := guanjia.ParseMoney(strings.TrimSuffix(choiceText(amount), "元"))
-	if _, perr := guanjia.ParsePeriod(period); err != nil || perr != nil || money <= 0 {
+	money, err := guanjia.ParseMoney(choiceText(amount))
+	if errors.Is(err, guanjia.ErrAmountTooLarge) {
+		t.say("fee.payment_amount_too_large", map[string]any{"Amount": amount, "Max": guanjia.MaxMoney.String()})
+		return nil
+	}
+	if _, perr := guanjia.ParsePeriod(period); perr != nil {
 		t.say("fee.payment_usage", nil)
 		return nil
 	}
-	billed, ok, err := e.plausiblePayment(ctx, t, household, period, money)
-	if !ok || err != nil {
-		return err
+	if err != nil || money <= 0 {
+		t.say("fee.payment_bad_amount", map[string]any{"Amount": amount})
+		return nil
 	}
 	p := guanjia.Payment{Community: t.person.Community, Household: household, Period: period, Amount: money,
 		At: e.Now(), By: t.person.ID}
+	var refused *guanjia.PaymentError
 	switch err := e.Fees.RecordPayment(ctx, p); {
+	case errors.As(err, &refused):
+		t.say(paymentRefusals[refused.Reason], map[string]any{"Household": household, "Period": period,
+			"Amount": money.String(), "Owed": refused.Owed.String(), "Total": refused.Total.String(),
+			"Paid": refused.Paid.String(), "Max": refused.Max.String(), "Months": refused.Months})
+		return nil
 	case errors.Is(err, guanjia.ErrNotFound):
 		t.say("fee.no_household", map[string]any{"Household": household})
-		return nil
-	case errors.Is(err, guanjia.ErrInvalid):
-		t.say("fee.payment_too_far", map[string]any{"Period": period})
 		return nil
 	case err != nil:
 		return fmt.Errorf("flows: record payment: %w", err)
 	}
 	e.Log.Info("payment recorded", "community", p.Community, "period", period, "by", t.person.ID)
+	_, err = e.Fees.Bill(ctx, t.person.Community, household, period)
+	if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+		return fmt.Errorf("flows: record payment: %w", err)
+	}
+	billed := err == nil
 	owed, err := e.owed(ctx, t.person.Community, household)
 	if err != nil {
 		return fmt.Errorf("flows: record payment: %w", err)
@@ -309,56 +323,13 @@ func (e *Engine) recordPayment(ctx context.Context, t *turn, household, period, 
 	return e.thankPayer(ctx, t, household, period, money)
 }
 
-// billableMonths is how far back bills are made (guanjia bills generate refuses older months).
-const billableMonths = 12
-
-// maxAdvancePayment is the most one payment ahead of its bill may be: a year of fees of a
-// large home with parking is well below it, a slip of the keyboard (an extra 0 or three) not.
-const maxAdvancePayment guanjia.Money = 2000000 // 20,000.00 yuan
-
-// plausiblePayment refuses, with the reason, a payment that cannot be right: more than the
-// period's bill still asks for, a period already paid, or a huge sum ahead of its bill. A
-// resident who pays for more months has each month recorded by itself. billed tells whether
-// the period has its bill yet.
-func (e *Engine) plausiblePayment(ctx context.Context, t *turn, household, period string, money guanjia.Money) (billed, ok bool, err error) {
-	bill, err := e.Fees.Bill(ctx, t.person.Community, household, period)
-	switch {
-	case errors.Is(err, guanjia.ErrNotFound):
-		now := e.Now().In(e.location())
-		if p, _ := guanjia.ParsePeriod(period); p.Before(time.Date(now.Year(), now.Month()-billableMonths, 1, 0, 0, 0, 0, time.UTC)) {
-			// No bill will ever be made for it: the money would be counted nowhere.
-			t.say("fee.payment_too_old", map[string]any{"Period": period, "Months": billableMonths})
-			return false, false, nil
-		}
-		if money > maxAdvancePayment {
-			t.say("fee.payment_too_large", map[string]any{"Amount": money.String(), "Max": maxAdvancePayment.String()})
-			return false, false, nil
-		}
-		return false, true, nil
-	case err != nil:
-		return false, false, fmt.Errorf("flows: record payment: %w", err)
-	}
-	arrears, err := e.Fees.Arrears(ctx, t.person.Community, household)
-	if err != nil {
-		return true, false, fmt.Errorf("flows: record payment: %w", err)
-	}
-	var owed guanjia.Money
-	for _, a := range arrears {
-		if a.Period == period {
-			owed = a.Owed
-		}
-	}
-	data := map[string]any{"Household": household, "Period": period, "Amount": money.String(),
-		"Owed": owed.String(), "Total": bill.Total.String()}
-	switch {
-	case owed <= 0:
-		t.say("fee.payment_already_paid", data)
-		return true, false, nil
-	case money > owed:
-		t.say("fee.payment_too_much", data)
-		return true, false, nil
-	}
-	return true, true, nil
+// paymentRefusals are the template keys that tell the office why a payment was refused.
+var paymentRefusals = map[string]string{
+	guanjia.PaymentAlreadyPaid: "fee.payment_already_paid",
+	guanjia.PaymentTooMuch:     "fee.payment_too_much",
+	guanjia.PaymentTooOld:      "fee.payment_too_old",
+	guanjia.PaymentTooFar:      "fee.payment_too_far",
+	guanjia.PaymentAdvanceCap:  "fee.payment_too_large",
 }
 
 // owed is all a household still owes.

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/guanjia/guanjia"
@@ -97,6 +96,29 @@ func runSeed(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 	return nil
 }
 
+// runRepair rebuilds what is derived from the stored bills and payments: each household's
+// ledger, and a payment a crash left with its ledger entry but without its record.
+func runRepair(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	const use = "guanjia repair"
+	if pos, err := parseArgs(flag.NewFlagSet("repair", flag.ContinueOnError), use, args, stdout); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError("repair 不带参数（repair takes no arguments）。", use)
+	}
+	st, fdb, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, fdb)
+	rep, err := st.Repair(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已检查 %d 张账单、%d 笔收费：补记账单 %d 张、收费 %d 笔，恢复收费记录 %d 笔。\n",
+		rep.Bills, rep.Payments, rep.BillEntries, rep.PaymentEntries, rep.PaymentsRestored)
+	return nil
+}
+
 func closeStore(st *mongostore.Store, fdb *embedded.Ferret) {
 	_ = st.Close(context.Background())
 	if fdb != nil {
@@ -165,15 +187,52 @@ func runTickets(ctx context.Context, cfg Config, log *slog.Logger, args []string
 		fmt.Fprintln(stdout, "没有符合条件的工单。")
 		return nil
 	}
-	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "工单号\t状态\t小区\t地址\t类别\t报修人\t提交时间")
+	names, err := communityNames(ctx, st)
+	if err != nil {
+		return err
+	}
+	rows := [][]string{{"工单号", "状态", "小区", "地址", "类别", "报修人", "提交时间"}}
 	for _, tk := range list {
 		status, _ := tpl.Render("zh", "status."+string(tk.Status), nil)
 		cat, _ := tpl.Render("zh", flows.CategoryKey(tk), nil)
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tk.No, status, tk.Community, tk.Address, cat,
-			tk.ReporterName, tk.CreatedAt.In(cfg.location()).Format("2006-01-02 15:04"))
+		rows = append(rows, []string{tk.No, status, names.of(tk.Community), cell(tk.Address), cat,
+			cell(tk.ReporterName), tk.CreatedAt.In(cfg.location()).Format("2006-01-02 15:04")})
 	}
-	return w.Flush()
+	writeColumns(stdout, "", rows)
+	return nil
+}
+
+// cell is text people typed, fit for one cell of a table in a terminal: no control
+// characters, no line breaks, and "-" when empty so that the columns stay readable.
+func cell(s string) string {
+	s = strings.TrimSpace(guanjia.StripControl(strings.ReplaceAll(s, "\n", " "), false))
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// communities maps community ids to their names.
+type communities map[string]string
+
+func communityNames(ctx context.Context, st *mongostore.Store) (communities, error) {
+	list, err := st.Communities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := communities{}
+	for _, c := range list {
+		names[c.ID] = c.Name
+	}
+	return names, nil
+}
+
+// of is a community's name, or its id when it has none.
+func (c communities) of(id string) string {
+	if name := c[id]; name != "" {
+		return name
+	}
+	return id
 }
 
 func showTicket(ctx context.Context, st *mongostore.Store, tpl *templates.Set, cfg Config, no string, stdout io.Writer) error {
@@ -188,6 +247,10 @@ func showTicket(ctx context.Context, st *mongostore.Store, tpl *templates.Set, c
 	if err != nil {
 		return err
 	}
+	names, err := communityNames(ctx, st)
+	if err != nil {
+		return err
+	}
 	for i, tk := range list {
 		if i > 0 {
 			fmt.Fprintln(stdout)
@@ -196,7 +259,8 @@ func showTicket(ctx context.Context, st *mongostore.Store, tpl *templates.Set, c
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "小区：%s\n状态代码：%s\n%s\n", tk.Community, tk.Status, text)
+		// What residents typed reaches the operator's terminal: only its visible characters.
+		fmt.Fprintf(stdout, "小区：%s\n%s\n", names.of(tk.Community), guanjia.StripControl(text, true))
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ type App struct {
 // and loads the sample data on the embedded store's first start.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.Store, *embedded.Ferret, error) {
 	if cfg.MongoURI != "" {
-		st, err := mongostore.Open(ctx, cfg.MongoURI, mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
+		st, err := mongostore.Open(ctx, cfg.MongoURI, mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location(), Now: cfg.clock})
 		return st, nil, err
 	}
 	st, fdb, err := openEmbedded(ctx, cfg, log)
@@ -83,7 +83,7 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*mongostor
 	if err != nil {
 		return nil, nil, fmt.Errorf("start embedded store: %w", err)
 	}
-	st, err := mongostore.Open(ctx, fdb.URI(), mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
+	st, err := mongostore.Open(ctx, fdb.URI(), mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location(), Now: cfg.clock})
 	if err != nil {
 		_ = fdb.Close()
 		return nil, nil, err

@@ -79,10 +79,8 @@ func importProblems(file string, err error) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s 有 %d 处问题，整个文件都没有导入。请改正后重新导入：", file, len(ie.Rows))
-	for _, r := range ie.Rows {
-		fmt.Fprintf(&b, "\n  第 %d 行：%s", r.Line, r.Reason)
-	}
+	fmt.Fprintf(&b, "%s 有 %d 处问题，%s。请改正后重新导入：", file, len(ie.Rows), ie.Outcome())
+	ie.List(&b)
 	return tell(err, "%s", b.String())
 }
 
@@ -91,9 +89,10 @@ var importKinds = [][2]string{{"households", "房屋"}, {"residents", "住户"},
 
 // runImport imports households, residents, meter readings or payments from a CSV file.
 func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	const use = "guanjia import households|residents|readings|payments <文件.csv> [-community C]"
+	const use = "guanjia import households|residents|readings|payments <文件.csv> [-community C] [-add-buildings 4,5]"
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	community := fs.String("community", mongostore.SampleCommunity, "community id or name")
+	addBuildings := fs.String("add-buildings", "", "new buildings of the community, for households import")
 	pos, err := parseArgs(fs, use, args, stdout)
 	if err != nil {
 		return err
@@ -121,6 +120,22 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	c, err := findCommunity(ctx, st, *community)
 	if err != nil {
 		return err
+	}
+	if *addBuildings != "" {
+		var list []int
+		for _, b := range strings.FieldsFunc(*addBuildings, func(r rune) bool { return strings.ContainsRune(",，、 ", r) }) {
+			n, err := strconv.Atoi(b)
+			if err != nil || n <= 0 || n > 999 {
+				return usageError(fmt.Sprintf("-add-buildings 要写楼号，如 -add-buildings 4,5，不是「%s」。", *addBuildings), use)
+			}
+			list = append(list, n)
+		}
+		if kind != "households" {
+			return usageError("-add-buildings 只用于导入房屋（import households）。", use)
+		}
+		importFile = func(ctx context.Context, community string, r io.Reader) (int, error) {
+			return st.ImportHouseholdsAdding(ctx, community, r, list)
+		}
 	}
 	f, err := openFile(file)
 	if err != nil {

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"slices"
+
 	"bytes"
 	"context"
 	"fmt"
+	"golang.org/x/text/encoding/simplifiedchinese"
 	"os"
 	"path/filepath"
 	"strings"
@@ -261,4 +264,51 @@ func TestFeeRatesCommand(t *testing.T) {
 	runCmd(t, getenv, "", "bills", "generate", "2026-11")
 	mustContain(t, "bills at the new rate", runCmd(t, getenv, "", "bills", "show", "3-1-1201", "2026-11"),
 		"120.50 m² × 2.80", "= 337.40", "截止 2026-12-10")
+}
+
+// TestImportFilesAsOfficesSaveThem imports a residents file saved by Excel on a Chinese
+// Windows (GBK, CRLF), a households file with a new building declared, a file of 10,000 bad
+// rows (the first 50 listed, and a count), and runs guanjia repair.
+func TestImportFilesAsOfficesSaveThem(t *testing.T) {
+	pinClock(t)
+	cfg, getenv := feeEnv(t)
+	runCmd(t, getenv, "", "seed")
+	dir := t.TempDir()
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String("name,household,phone\r\n周爷爷,1-1-101,13700000102\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	residents := filepath.Join(dir, "residents.csv")
+	writeFile(t, residents, gbk)
+	mustContain(t, "GBK residents", runCmd(t, getenv, "", "import", "residents", residents), "已导入 1 行")
+	st := openFeeStore(t, cfg)
+	ctx := context.Background()
+	if p, err := st.Person(ctx, mongostore.ResidentID(mongostore.SampleCommunity, "1-1-101", "周爷爷")); err != nil || p.Name != "周爷爷" {
+		t.Errorf("the GBK file's resident: %+v, %v; want 周爷爷", p, err)
+	}
+
+	households := filepath.Join(dir, "households.csv")
+	writeFile(t, households, "code,building,area_m2\n4-1-101,4,88\n")
+	mustContain(t, "a new building", runErr(t, getenv, "import", "households", households),
+		"第 2 行：楼号 4 不在小区 示例花园 中（现有 1、2、3 号楼）", "-add-buildings 4")
+	mustContain(t, "a new building declared", runCmd(t, getenv, "", "import", "households", households, "-add-buildings", "4"), "已导入 1 行")
+	if c, err := st.Community(ctx, mongostore.SampleCommunity); err != nil || !slices.Equal(c.Buildings, []int{1, 2, 3, 4}) {
+		t.Errorf("buildings after declaring building 4: %v, %v", c.Buildings, err)
+	}
+
+	var b strings.Builder
+	b.WriteString("household,period,kind,previous,current\n")
+	for i := range 10000 {
+		fmt.Fprintf(&b, "9-9-%d,2026-11,water,1,2\n", 1000+i)
+	}
+	readings := filepath.Join(dir, "readings.csv")
+	writeFile(t, readings, b.String())
+	msg := runErr(t, getenv, "import", "readings", readings)
+	if n := strings.Count(msg, "\n  第 "); n != 50 {
+		t.Errorf("%d problems printed, want the first 50", n)
+	}
+	mustContain(t, "10,000 bad rows", msg, "readings.csv 有 10000 处问题", "另有 9950 处问题没有列出")
+
+	runCmd(t, getenv, "", "bills", "generate", "2026-11")
+	mustContain(t, "repair", runCmd(t, getenv, "", "repair"), "已检查 4 张账单、0 笔收费：补记账单 0 张")
 }

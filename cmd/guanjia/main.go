@@ -45,7 +45,7 @@ const usage = `usage:
   guanjia tickets show <no>    one ticket with its timeline
   guanjia code <person>        print a one-time binding code for a person (name or id)
   guanjia seed                 load the sample community 示例花园
-  guanjia import households|residents|readings|payments <file.csv> [-community C]
+  guanjia import households|residents|readings|payments <file.csv> [-community C] [-add-buildings 4,5]
                                import a CSV file with a header row; a file with a bad row imports nothing
   guanjia faq import <file.yaml> [-community C]
                                import FAQ entries, replacing those with the same id
@@ -59,6 +59,7 @@ const usage = `usage:
                                a household's bill and arrears
   guanjia bills correct <household> <YYYY-MM> [-community C]
                                work one bill out again from today's readings, area and rates
+  guanjia repair               rebuild each household's list of bills and payments from the records
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
   guanjia config               print the effective configuration (secrets hidden)
 `
@@ -116,6 +117,7 @@ var adminCommands = map[string]adminFunc{
 	"rates":     politely("rates", runRates),
 	"community": politely("community", runCommunity),
 	"bills":     politely("bills", runBills),
+	"repair":    politely("repair", runRepair),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the

@@ -53,14 +53,28 @@ func TestConsoleThenAdminInNewProcess(t *testing.T) {
 		t.Fatalf("accept not confirmed or 张三 not told:\n%s", out)
 	}
 	show := runCmd(t, getenv, "", "tickets", "show", no)
-	for _, want := range []string{"状态代码：accepted", "工单 " + no + "（已受理）", "张三 提交", "王管家 受理", "厨房水管接头漏水"} {
+	for _, want := range []string{"小区：示例花园", "工单 " + no + "（已受理）", "张三 提交", "王管家 受理", "厨房水管接头漏水"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("tickets show lacks %q:\n%s", want, show)
 		}
 	}
+	if strings.Contains(show, "accepted") || strings.Contains(show, "sample") {
+		t.Errorf("tickets show names a status or community by its code:\n%s", show)
+	}
 	list := runCmd(t, getenv, "", "tickets", "-status", "accepted")
-	if !strings.Contains(list, no) {
-		t.Errorf("tickets -status accepted lacks %s:\n%s", no, list)
+	if !strings.Contains(list, no) || !strings.Contains(list, "示例花园") {
+		t.Errorf("tickets -status accepted lacks %s in 示例花园:\n%s", no, list)
+	}
+	// Each column starts where its heading does, as a terminal shows Chinese (two columns a
+	// character).
+	lines := strings.Split(strings.TrimSpace(list), "\n")
+	for _, heading := range []string{"状态", "小区", "地址", "类别", "报修人", "提交时间"} {
+		at := displayWidth(lines[0][:strings.Index(lines[0], heading)])
+		for _, l := range lines[1:] {
+			if cellStart(l, at) != at {
+				t.Errorf("column %s starts at %d in the heading, not in:\n%s", heading, at, list)
+			}
+		}
 	}
 	if list := runCmd(t, getenv, "", "tickets", "-status", "closed"); strings.Contains(list, no) {
 		t.Errorf("tickets -status closed lists an accepted ticket:\n%s", list)
@@ -165,4 +179,20 @@ func TestCodeCommandBindsOnce(t *testing.T) {
 	if err := run(context.Background(), []string{"code", "没这个人"}, getenv, nil, &o, &e); err == nil {
 		t.Error("a code for an unknown person was issued")
 	}
+}
+
+// cellStart is the terminal column where the cell that covers column at begins: at itself
+// when a cell starts there after a space.
+func cellStart(line string, at int) int {
+	col := 0
+	for i, r := range line {
+		if col == at {
+			if i > 0 && line[i-1] == ' ' && r != ' ' {
+				return at
+			}
+			return -1
+		}
+		col += displayWidth(string(r))
+	}
+	return -1
 }

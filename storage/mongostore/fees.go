@@ -144,6 +144,11 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 		// Checked first so that an existing bill's readings are not fetched for nothing; the
 		// insert below still decides when two runs race.
 		if _, err := findOne[guanjia.Bill](ctx, s.bills(), byID(id), "bill "+id); err == nil {
+			// Generating again also mends a ledger that lacks the bill (one written by an
+			// earlier version that lost it).
+			if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), entryBill, id); err != nil {
+				return run, err
+			}
 			run.Existing++
 			continue
 		} else if !errors.Is(err, guanjia.ErrNotFound) {
@@ -158,7 +163,7 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 		for _, it := range b.Items {
 			b.Total += it.Amount
 		}
-		if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), "bills", id); err != nil {
+		if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), entryBill, id); err != nil {
 			return run, err
 		}
 		_, err = s.bills().InsertOne(ctx, b)
@@ -278,5 +283,9 @@ func (s *Store) Bill(ctx context.Context, community, household, period string) (
 
 // Bills lists a household's bills, oldest period first; none is an empty list.
 func (s *Store) Bills(ctx context.Context, community, household string) ([]guanjia.Bill, error) {
-	return byLedger(ctx, s, s.bills(), guanjia.HouseholdID(community, household), "bills", byPeriod)
+	l, err := s.readLedger(ctx, guanjia.HouseholdID(community, household))
+	if err != nil {
+		return nil, err
+	}
+	return s.ledgerBills(ctx, l)
 }

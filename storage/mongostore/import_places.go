@@ -17,13 +17,24 @@ import (
 	"github.com/guanjia/guanjia"
 )
 
-// ImportHouseholds reads households (columns code, building, area_m2, parking_spaces) into a
-// community, replacing those with the same code, and adds their buildings to the community.
-// It returns the rows imported; a file with any bad row is an *ImportError and imports nothing.
+// ImportHouseholds reads households (columns code, building, area_m2 up to 10,000 m²,
+// parking_spaces) into a community, replacing those with the same code. Their buildings must
+// be the community's (a community with none yet takes those of the file). It returns the rows
+// imported; a file with any bad row is an *ImportError and imports nothing.
 func (s *Store) ImportHouseholds(ctx context.Context, community string, r io.Reader) (int, error) {
+	return s.ImportHouseholdsAdding(ctx, community, r, nil)
+}
+
+// ImportHouseholdsAdding is ImportHouseholds for a community that gains the buildings
+// newBuildings with the file; they are added only when the file is imported.
+func (s *Store) ImportHouseholdsAdding(ctx context.Context, community string, r io.Reader, newBuildings []int) (int, error) {
 	c, err := s.Community(ctx, community)
 	if err != nil {
 		return 0, err
+	}
+	known := c.Buildings
+	if len(known) > 0 {
+		known = append(slices.Clone(known), newBuildings...)
 	}
 	var bad problems
 	rows := readCSV(r, []string{"code", "building", "area_m2"}, []string{"parking_spaces"}, &bad)
@@ -45,8 +56,12 @@ func (s *Store) ImportHouseholds(ctx context.Context, community string, r io.Rea
 		if b, err := strconv.Atoi(x.get("building")); err != nil || b != building {
 			bad.add(x.line, "楼号 building「%s」与房号 %s 不符，应为 %d", x.get("building"), code, building)
 		}
-		if a, ok := parseCenti(x.get("area_m2")); !ok || a == 0 {
-			bad.add(x.line, "面积 area_m2「%s」不对，应为大于 0 的数字（单位：平方米，最多两位小数），如 120.5", x.get("area_m2"))
+		if len(known) > 0 && !slices.Contains(known, building) {
+			bad.add(x.line, "楼号 %d 不在小区 %s 中（现有 %s 号楼）；新建的楼请导入时加上 -add-buildings %d", building, c.Name, joinInts(c.Buildings), building)
+		}
+		if a, ok := parseCenti(x.get("area_m2"), maxAreaCenti); !ok || a == 0 {
+			bad.add(x.line, "面积 area_m2「%s」不对，应为大于 0、不超过 %s 的数字（单位：平方米，最多两位小数），如 120.5",
+				x.get("area_m2"), centi(maxAreaCenti))
 		} else {
 			h.AreaCenti = a
 		}
@@ -145,6 +160,12 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 			}
 			p.ID = id
 		}
+		if known && old.IsStaff() {
+			// A residents file must never change who has staff rights, nor their name,
+			// phone or home: that is what binding as a person relies on.
+			bad.add(x.line, "「%s」（编号 %s）是工作人员，住户导入不能修改工作人员的记录，本行没有导入：请删去 id，或换一个编号", old.Name, old.ID)
+			continue
+		}
 		if known {
 			p.ID, p.Roles, p.Lang, p.Buildings = old.ID, old.Roles, old.Lang, old.Buildings
 			if !p.Has(guanjia.RoleResident) {
@@ -183,6 +204,14 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 		}
 	}
 	return len(list), nil
+}
+
+func joinInts(list []int) string {
+	s := make([]string, len(list))
+	for i, v := range list {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, "、")
 }
 
 // cleanPhone drops the spaces and dashes people write in phone numbers; empty is allowed.

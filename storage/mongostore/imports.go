@@ -1,12 +1,16 @@
 package mongostore
 
 import (
+	"bytes"
+	"unicode/utf8"
+
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/guanjia/guanjia"
@@ -30,17 +34,42 @@ type ImportError struct {
 	// Kind is what was imported: households, residents, readings, payments or faq.
 	Kind string
 	Rows []RowError
+	// Imported is how many rows were written before a row was refused while writing (a
+	// payment recorded in chat meanwhile): 0 for a file refused when checked, which imports
+	// nothing.
+	Imported int
+}
+
+// Outcome says what became of the file: nothing imported, or the rows before the refused one.
+func (e *ImportError) Outcome() string {
+	if e.Imported > 0 {
+		return fmt.Sprintf("前 %d 行已导入，其余没有导入", e.Imported)
+	}
+	return "整个文件都没有导入"
 }
 
 // Error lists the problems, one a line. The reasons are written for the office, in Chinese,
 // so the lines around them are too.
 func (e *ImportError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "导入 %s 有 %d 处问题，整个文件都没有导入：", e.Kind, len(e.Rows))
-	for _, r := range e.Rows {
-		fmt.Fprintf(&b, "\n  第 %d 行：%s", r.Line, r.Reason)
-	}
+	fmt.Fprintf(&b, "导入 %s 有 %d 处问题，%s：", e.Kind, len(e.Rows), e.Outcome())
+	e.List(&b)
 	return b.String()
+}
+
+// ListedProblems is how many problems an ImportError lists: a file of ten thousand bad rows
+// is mended from its first few, not read to the end in a terminal.
+const ListedProblems = 50
+
+// List writes the first ListedProblems problems, one a line, and how many more there are.
+func (e *ImportError) List(w io.Writer) {
+	for i, r := range e.Rows {
+		if i == ListedProblems {
+			fmt.Fprintf(w, "\n  ……另有 %d 处问题没有列出，请先改正以上各行后再导入一次查看。", len(e.Rows)-ListedProblems)
+			break
+		}
+		fmt.Fprintf(w, "\n  第 %d 行：%s", r.Line, r.Reason)
+	}
 }
 
 // Unwrap makes an ImportError an invalid-input error.
@@ -72,13 +101,15 @@ type row struct {
 	cols   map[string]int
 }
 
-// get is the trimmed value of a column, "" when the file has no such column.
+// get is the trimmed value of a column, "" when the file has no such column. Control
+// characters (a terminal's escape sequences among them) are dropped: what is imported is
+// shown to residents, staff and the operator's terminal.
 func (r row) get(col string) string {
 	i, ok := r.cols[col]
 	if !ok || i >= len(r.fields) {
 		return ""
 	}
-	return strings.TrimSpace(r.fields[i])
+	return strings.TrimSpace(guanjia.StripControl(r.fields[i], true))
 }
 
 // readCSV reads a file with a header row naming at least the required columns; optional
@@ -86,7 +117,12 @@ func (r row) get(col string) string {
 // a spreadsheet's byte-order mark is ignored. Problems of the file's shape are added to bad.
 func readCSV(r io.Reader, required, optional []string, bad *problems) []row {
 	known := len(*bad)
-	cr := csv.NewReader(r)
+	text, err := decodeText(r)
+	if err != nil {
+		bad.add(1, "%s", err.Error())
+		return nil
+	}
+	cr := csv.NewReader(strings.NewReader(text))
 	cr.FieldsPerRecord = -1 // counted here, so that every short row is reported
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -171,20 +207,46 @@ func csvProblem(err error) string {
 }
 
 // parseCenti reads a non-negative decimal with at most two decimals ("120.5", "1523.00") as
-// hundredths.
-func parseCenti(s string) (int64, bool) {
-	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
-	if whole == "" || len(frac) > 2 || strings.ContainsAny(whole, "+-") || strings.ContainsAny(frac, "+-") {
-		return 0, false
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > 1e12 {
-		return 0, false
-	}
-	frac += strings.Repeat("0", 2-len(frac))
-	f, err := strconv.ParseInt(frac, 10, 64)
+// hundredths, at most max hundredths.
+func parseCenti(s string, max int64) (int64, bool) {
+	v, err := guanjia.ParseCenti(strings.TrimSpace(s), max)
+	return v, err == nil
+}
+
+// Limits of imported quantities, in hundredths: a home's floor area and a meter's reading (8
+// digits before the point, as meters show).
+const (
+	maxAreaCenti    = 10_000_00
+	maxReadingCenti = 99_999_999_99
+)
+
+// decodeText reads a whole file as text. Spreadsheets save CSV files as UTF-8 with or without
+// a byte-order mark, as UTF-16 ("Unicode text") or, on a Chinese Windows, as GBK; each is
+// read as what it is, and lines may end in CRLF, LF or a lone CR. Anything else is refused,
+// saying why, rather than imported garbled.
+func decodeText(r io.Reader) (string, error) {
+	b, err := io.ReadAll(r)
 	if err != nil {
-		return 0, false
+		return "", fmt.Errorf("读取文件时出错（%v）", err)
 	}
-	return w*100 + f, true
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		b = b[3:]
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
+		if b, err = dec.Bytes(b); err != nil {
+			return "", fmt.Errorf("文件是 UTF-16 编码，但内容读不通（%v）：请在表格软件里另存为「CSV UTF-8」", err)
+		}
+	case !utf8.Valid(b):
+		gbk, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+		if err != nil || !utf8.Valid(gbk) || strings.ContainsRune(string(gbk), utf8.RuneError) {
+			return "", fmt.Errorf("文件既不是 UTF-8 也不是 GBK 编码，无法读取：请在表格软件里另存为「CSV UTF-8」")
+		}
+		b = gbk
+	}
+	if bytes.ContainsRune(b, 0) {
+		return "", fmt.Errorf("文件里有空字符，不像是 CSV 文本文件：请在表格软件里另存为「CSV UTF-8」")
+	}
+	text := strings.ReplaceAll(string(b), "\r\n", "\n")
+	return strings.ReplaceAll(text, "\r", "\n"), nil
 }

@@ -28,7 +28,11 @@ type importCase struct {
 
 var importCases = []importCase{{
 	kind: "households",
-	run:  func(st *Store) func(context.Context, string, io.Reader) (int, error) { return st.ImportHouseholds },
+	run: func(st *Store) func(context.Context, string, io.Reader) (int, error) {
+		return func(ctx context.Context, c string, r io.Reader) (int, error) {
+			return st.ImportHouseholdsAdding(ctx, c, r, []int{4}) // building 4 is new, and declared
+		}
+	},
 	coll: func(st *Store) *mongo.Collection { return st.households },
 	good: "\ufeffcode,building,area_m2,parking_spaces\n" +
 		"3-1-1201,3,120.50,1\n4-1-101, 4 ,95,\n1-2-301,1,132.00,2\n",
@@ -39,8 +43,10 @@ var importCases = []importCase{{
 		"1-1-104,2,80,0\n" + // building does not match the code
 		"1-1-105,1,80,-1\n" + // negative parking
 		"1-1-102,1,80,0\n" + // repeated
-		"10101,1,80,0\n", // no code
-	badLines: []int{3, 4, 5, 6, 7},
+		"10101,1,80,0\n" + // no code
+		"9-1-101,9,80,0\n" + // building 9 of a community of buildings 1 to 3
+		"1-1-106,1,999999999999.99,0\n", // no home is that large
+	badLines: []int{3, 4, 5, 6, 7, 8, 9},
 }, {
 	kind: "residents",
 	run:  func(st *Store) func(context.Context, string, io.Reader) (int, error) { return st.ImportResidents },
@@ -72,8 +78,11 @@ var importCases = []importCase{{
 		"3-1-1201,10/2026,water,1,2\n" + // bad period
 		"9-9-999,2026-10,water,1,2\n" + // unknown household
 		"3-1-1201,2026-10,water,1511.00,1523.00\n" + // repeated
-		"3-1-1201,2026-10,electricity\n", // short row
-	badLines: []int{3, 4, 5, 6, 7, 8},
+		"3-1-1201,2026-10,electricity\n" + // short row
+		"3-1-1201,2099-01,water,1,2\n" + // a month that has not begun
+		"3-1-1201,2020-01,water,1,2\n" + // a month too old to be billed
+		"2-2-502,2026-10,water,1,100000000\n", // more digits than a meter has
+	badLines: []int{3, 4, 5, 6, 7, 8, 9, 10, 11},
 }, {
 	kind: "payments",
 	run:  func(st *Store) func(context.Context, string, io.Reader) (int, error) { return st.ImportPayments },
@@ -88,8 +97,16 @@ var importCases = []importCase{{
 		"8-8-808,2026-11,100,2026-11-21,ZFB-0004\n" + // line 5: an unknown household
 		"1-1-101,2028-12,100,2026-11-21,ZFB-0005\n" + // a period two years ahead
 		"1-1-101,2026-11,100,21.11.2026,ZFB-0006\n" + // bad date
-		"1-1-101,2026-11,0,2026-11-21,ZFB-0007\n", // nothing paid
-	badLines: []int{3, 4, 5, 6, 7, 8},
+		"1-1-101,2026-11,0,2026-11-21,ZFB-0007\n" + // nothing paid
+		"1-1-101,2026-11,99999999999.99,2026-11-21,ZFB-0008\n" + // far more than any amount
+		"1-1-101,2026-11,92233720368547758.08,2026-11-21,ZFB-0009\n" + // would overflow
+		"1-1-101,2026-11,5.-1,2026-11-21,ZFB-0010\n" + // not a number
+		"1-1-101,2026-11,999.99,2026-11-21,ZFB-0011\n" + // more than the 2026-11 bill asks
+		"1-1-101,2020-01,10,2026-11-21,ZFB-0012\n" + // no bill will ever be made for 2020-01
+		"1-1-101,2026-11,10,2026-12-01,ZFB-0013\n" + // not paid yet
+		"1-1-101,2027-01,15000,2026-11-21,ZFB-0014\n" + // ahead of the bill:
+		"1-1-101,2027-01,15000,2026-11-21,ZFB-0015\n", // 30,000 in all for one month
+	badLines: []int{3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16},
 }}
 
 func TestImports(t *testing.T) { forEachBackend(t, testImports) }

@@ -57,7 +57,7 @@ func openTestStore(t *testing.T, uri string) *Store {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "test_" + hex.EncodeToString(b)
-	st, err := Open(ctx, uri, Options{Database: name})
+	st, err := Open(ctx, uri, Options{Database: name, Now: func() time.Time { return november }})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

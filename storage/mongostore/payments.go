@@ -5,11 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/guanjia/guanjia"
 )
@@ -21,18 +21,32 @@ func PaymentID(community, household, period, ref string) string {
 	return community + ":" + household + ":" + period + ":" + ref
 }
 
-// RecordPayment saves a payment towards the bill of its household and period. The amount must
-// be positive and the household must exist (else an error wrapping guanjia.ErrNotFound). The
-// bill need not exist yet: a payment ahead of its bill (paid early, or recorded before the
-// month's bills are generated) counts once the bill is there, as long as the period is at most
-// MaxPrepayMonths after the month it was paid in (else guanjia.ErrInvalid). An empty
-// ID becomes PaymentID when the payment has a Ref, and a fresh random id otherwise. Recording
-// the same payment again changes nothing; another payment under an id already used is an
-// error wrapping guanjia.ErrConflict.
+// RecordPayment saves a payment towards the bill of its household and period, under the
+// rules every way of recording a payment shares (chat, the command line and imports):
+//   - the amount is positive and at most guanjia.MaxMoney, and the household exists (else an
+//     error wrapping guanjia.ErrNotFound);
+//   - a period with its bill takes at most what the bill still asks for, and none once it is
+//     paid in full (guanjia.PaymentAlreadyPaid);
+//   - a period without its bill yet (paid early, or recorded before the month's bills are
+//     generated) may be at most MaxPrepayMonths after the month it was paid in, not older than
+//     bills are made for, and take at most MaxAdvancePayment in all its payments together.
+//
+// A refusal is a *guanjia.PaymentError. The rules are decided together with the write: the
+// payment takes the next entry of its household's ledger with a unique insert, so of two
+// payments checked against the same ledger at once only one is written and the other is
+// checked again with the first one counted (two stewards recording one bill: the second is
+// told it is paid). An empty ID becomes PaymentID when the payment has a Ref, and a fresh id
+// under the household otherwise. Recording the same payment again changes nothing; another
+// payment under an id already used is an error wrapping guanjia.ErrConflict.
 func (s *Store) RecordPayment(ctx context.Context, p guanjia.Payment) error {
 	_, err := s.recordPayment(ctx, p)
 	return err
 }
+
+// MaxAdvancePayment is the most a household may pay for one month before its bill, all
+// payments together: a year of fees of a large home with parking is well below it, a slip of
+// the keyboard (an extra 0 or three) not.
+const MaxAdvancePayment guanjia.Money = 2_000_000 // 20,000.00 yuan
 
 // recordPayment is RecordPayment, also telling whether the payment is new.
 func (s *Store) recordPayment(ctx context.Context, p guanjia.Payment) (bool, error) {
@@ -51,28 +65,90 @@ func (s *Store) recordPayment(ctx context.Context, p guanjia.Payment) (bool, err
 		if _, err := rand.Read(b); err != nil {
 			return false, fmt.Errorf("mongostore: payment id: %w", err)
 		}
-		p.ID = "pay-" + hex.EncodeToString(b)
+		p.ID = PaymentID(p.Community, p.Household, p.Period, "pay-"+hex.EncodeToString(b))
 	}
 	p.At = p.At.UTC()
-	if err := s.note(ctx, guanjia.HouseholdID(p.Community, p.Household), "payments", p.ID); err != nil {
-		return false, err
+	household := guanjia.HouseholdID(p.Community, p.Household)
+	for try := 1; ; try++ {
+		if try > maxAppendTries {
+			return false, fmt.Errorf("mongostore: record payment %s: %d writers ahead: %w", p.ID, maxAppendTries, guanjia.ErrConflict)
+		}
+		l, err := s.readLedger(ctx, household)
+		if err != nil {
+			return false, err
+		}
+		pays, err := s.ledgerPayments(ctx, l)
+		if err != nil {
+			return false, err
+		}
+		if i := slices.IndexFunc(pays, func(o guanjia.Payment) bool { return o.ID == p.ID }); i >= 0 {
+			old := pays[i]
+			if old.Community != p.Community || old.Household != p.Household || old.Period != p.Period || old.Amount != p.Amount {
+				return false, fmt.Errorf("mongostore: record payment %s: another payment has this id: %w", p.ID, guanjia.ErrConflict)
+			}
+			return false, nil
+		}
+		bills, err := s.ledgerBills(ctx, l)
+		if err != nil {
+			return false, err
+		}
+		if err := s.paymentAllowed(p, bills, pays); err != nil {
+			return false, err
+		}
+		saved := p
+		ok, err := s.appendEntry(ctx, l, ledgerEntry{Kind: entryPayment, Ref: p.ID, Payment: &saved})
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			continue // the ledger grew meanwhile: check again with what was added
+		}
+		break
 	}
-	// The insert decides: of two recordings of one payment only one adds it.
-	_, err := s.payments().InsertOne(ctx, p)
-	if err == nil {
-		return true, nil
+	// The entry is the fact; the document is where the payment can be taken back. A payment
+	// written by Repair from its entry meanwhile is this one.
+	if _, err := s.payments().InsertOne(ctx, p); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return true, fmt.Errorf("mongostore: record payment %s: %w", p.ID, err)
 	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return false, fmt.Errorf("mongostore: record payment %s: %w", p.ID, err)
+	return true, nil
+}
+
+// paymentAllowed applies the rules of RecordPayment to p, given the household's bills and
+// payments.
+func (s *Store) paymentAllowed(p guanjia.Payment, bills []guanjia.Bill, pays []guanjia.Payment) error {
+	var paid guanjia.Money
+	for _, o := range pays {
+		if o.Period == p.Period && !o.Voided() {
+			paid += o.Amount
+		}
 	}
-	old, err := findOne[guanjia.Payment](ctx, s.payments(), byID(p.ID), "payment "+p.ID)
-	if err != nil {
-		return false, err
+	refuse := &guanjia.PaymentError{Period: p.Period, Paid: paid}
+	if i := slices.IndexFunc(bills, func(b guanjia.Bill) bool { return b.Period == p.Period }); i >= 0 {
+		refuse.Total, refuse.Owed = bills[i].Total, max(bills[i].Total-paid, 0)
+		switch {
+		case refuse.Owed == 0:
+			refuse.Reason = guanjia.PaymentAlreadyPaid
+		case p.Amount > refuse.Owed:
+			refuse.Reason = guanjia.PaymentTooMuch
+		default:
+			return nil
+		}
+		return refuse
 	}
-	if old.Community != p.Community || old.Household != p.Household || old.Period != p.Period || old.Amount != p.Amount {
-		return false, fmt.Errorf("mongostore: record payment %s: another payment has this id: %w", p.ID, guanjia.ErrConflict)
+	period, _ := guanjia.ParsePeriod(p.Period)
+	first, _ := s.BillablePeriods(p.At)
+	switch {
+	case p.Period < first:
+		// No bill will ever be made for it: the money would be counted nowhere.
+		refuse.Reason, refuse.Months = guanjia.PaymentTooOld, MaxBillAge
+	case tooFarAhead(period, p.At.In(s.loc)):
+		refuse.Reason, refuse.Months = guanjia.PaymentTooFar, MaxPrepayMonths
+	case paid+p.Amount > MaxAdvancePayment:
+		refuse.Reason, refuse.Max = guanjia.PaymentAdvanceCap, MaxAdvancePayment
+	default:
+		return nil
 	}
-	return false, nil
+	return refuse
 }
 
 // MaxPrepayMonths is how far ahead of the month it is paid in a payment may be for: further
@@ -86,18 +162,16 @@ func tooFarAhead(period time.Time, paid time.Time) bool {
 }
 
 func checkPayment(p guanjia.Payment) error {
-	period, err := guanjia.ParsePeriod(p.Period)
-	if err != nil {
+	if _, err := guanjia.ParsePeriod(p.Period); err != nil {
 		return fmt.Errorf("mongostore: payment: %w", err)
 	}
 	switch {
-	case !p.At.IsZero() && tooFarAhead(period, p.At):
-		return fmt.Errorf("mongostore: payment: period %s is more than %d months after %s: %w",
-			p.Period, MaxPrepayMonths, p.At.Format("2006-01"), guanjia.ErrInvalid)
 	case p.Community == "" || p.Household == "":
 		return fmt.Errorf("mongostore: payment: no community or household: %w", guanjia.ErrInvalid)
 	case p.Amount <= 0:
 		return fmt.Errorf("mongostore: payment: amount %s: %w", p.Amount, guanjia.ErrInvalid)
+	case p.Amount > guanjia.MaxMoney:
+		return fmt.Errorf("mongostore: payment: amount %s: %w", p.Amount, guanjia.ErrAmountTooLarge)
 	case p.At.IsZero():
 		return fmt.Errorf("mongostore: payment: no time: %w", guanjia.ErrInvalid)
 	}
@@ -106,7 +180,11 @@ func checkPayment(p guanjia.Payment) error {
 
 // Payments lists a household's payments by period, then as they were paid; none is an empty list.
 func (s *Store) Payments(ctx context.Context, community, household string) ([]guanjia.Payment, error) {
-	return byLedger(ctx, s, s.payments(), guanjia.HouseholdID(community, household), "payments", byPeriodThenTime)
+	l, err := s.readLedger(ctx, guanjia.HouseholdID(community, household))
+	if err != nil {
+		return nil, err
+	}
+	return s.ledgerPayments(ctx, l)
 }
 
 // Arrears lists what a household still owes, by period, oldest first: each bill less the
@@ -116,11 +194,15 @@ func (s *Store) Arrears(ctx context.Context, community, household string) ([]gua
 	if _, err := s.Household(ctx, community, household); err != nil {
 		return nil, err
 	}
-	bills, err := s.Bills(ctx, community, household)
+	l, err := s.readLedger(ctx, guanjia.HouseholdID(community, household))
 	if err != nil {
 		return nil, err
 	}
-	pays, err := s.Payments(ctx, community, household)
+	bills, err := s.ledgerBills(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	pays, err := s.ledgerPayments(ctx, l)
 	if err != nil {
 		return nil, err
 	}
@@ -146,13 +228,24 @@ func (s *Store) Arrears(ctx context.Context, community, household string) ([]gua
 // back and when, and no longer pays anything. None to take back is an error wrapping
 // guanjia.ErrNotFound.
 func (s *Store) VoidPayment(ctx context.Context, community, household, period, by string, at time.Time) (guanjia.Payment, error) {
-	filter := bson.D{{Key: "community", Value: community}, {Key: "household", Value: household},
-		{Key: "period", Value: period}, {Key: "voided_at", Value: bson.D{{Key: "$exists", Value: false}}}}
 	for range 5 {
-		p, err := findOne[guanjia.Payment](ctx, s.payments(), filter, "payment of "+household+" "+period,
-			options.FindOne().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}))
+		pays, err := s.Payments(ctx, community, household)
 		if err != nil {
-			return p, err
+			return guanjia.Payment{}, err
+		}
+		var p guanjia.Payment
+		for _, o := range pays {
+			// The latest by time, then by id, of those not taken back.
+			if o.Period == period && !o.Voided() && (p.ID == "" || o.At.After(p.At) || o.At.Equal(p.At) && o.ID > p.ID) {
+				p = o
+			}
+		}
+		if p.ID == "" {
+			return p, fmt.Errorf("mongostore: payment of %s %s: %w", household, period, guanjia.ErrNotFound)
+		}
+		// A payment whose document a crash kept from being written gets it first.
+		if _, err := s.payments().InsertOne(ctx, p); err != nil && !mongo.IsDuplicateKeyError(err) {
+			return p, fmt.Errorf("mongostore: void payment %s: %w", p.ID, err)
 		}
 		p.VoidedAt, p.VoidedBy = at.UTC(), by
 		// Only if nobody took it back meanwhile; then the next latest is the one.

@@ -55,9 +55,19 @@ func testPaymentsAndArrears(t *testing.T, st *Store) {
 	must(t, st.RecordPayment(ctx, part)) // no receipt: two payments of 300.00
 	arrears("arrears after paying 600.00 of November",
 		guanjia.Arrear{Period: "2026-11", Billed: 76821, Paid: 60000, Owed: 16821, Due: nov})
-	part.Amount = 20000 // overpaid by 31.79: nothing owed
+	part.Amount = 20000 // more than the 168.21 still owed: refused
+	var refused *guanjia.PaymentError
+	if err := st.RecordPayment(ctx, part); !errors.As(err, &refused) || refused.Reason != guanjia.PaymentTooMuch || refused.Owed != 16821 {
+		t.Errorf("paying 200.00 of 168.21 owed: err = %v, want PaymentTooMuch owing 168.21", err)
+	}
+	part.Amount = 16821
 	must(t, st.RecordPayment(ctx, part))
-	arrears("arrears after paying too much")
+	arrears("arrears after paying the rest")
+	part.Amount = 100
+	if err := st.RecordPayment(ctx, part); !errors.As(err, &refused) || refused.Reason != guanjia.PaymentAlreadyPaid ||
+		!errors.Is(err, guanjia.ErrConflict) {
+		t.Errorf("paying a bill paid in full: err = %v, want PaymentAlreadyPaid", err)
+	}
 	pays, err := st.Payments(ctx, SampleCommunity, "3-1-1201")
 	if err != nil || len(pays) != 4 || pays[0].ID != PaymentID(SampleCommunity, "3-1-1201", "2026-10", "R-1001") {
 		t.Errorf("payments = %+v, %v; want 4, the receipt's under its PaymentID", pays, err)

@@ -27,12 +27,18 @@ type Options struct {
 	// Location is the time zone in which a ticket's day (part of its number) is counted;
 	// default Asia/Shanghai.
 	Location *time.Location
+	// Now is the clock imports judge dates by (a payment not paid yet, readings of a month
+	// that cannot be billed); default time.Now.
+	Now func() time.Time
 }
 
 // Store is the MongoDB implementation of the directory and ticket stores flows use.
 type Store struct {
 	client *mongo.Client
 	loc    *time.Location
+	now    func() time.Time
+	// entries are the household ledger entries read so far.
+	entries entryCache
 
 	communities *mongo.Collection
 	households  *mongo.Collection
@@ -59,6 +65,9 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 		}
 		opts.Location = loc
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	client, err := mongo.Connect(options.Client().ApplyURI(uri))
 	if err != nil {
 		return nil, fmt.Errorf("mongostore: connect: %w", err)
@@ -67,6 +76,7 @@ func Open(ctx context.Context, uri string, opts Options) (*Store, error) {
 	s := &Store{
 		client:      client,
 		loc:         opts.Location,
+		now:         opts.Now,
 		communities: db.Collection("communities"),
 		households:  db.Collection("households"),
 		people:      db.Collection("people"),
