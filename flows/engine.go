@@ -88,6 +88,7 @@ func New(d Deps) *Engine {
 	if d.Config.CodeTTL <= 0 {
 		d.Config.CodeTTL = 72 * time.Hour
 	}
+	d.Sessions = turnSessions{d.Sessions}
 	e := &Engine{Deps: d}
 	e.flows = map[string]flow{
 		flowRepair:    &repairFlow{e},
@@ -110,9 +111,22 @@ func (e *Engine) Handle(ctx context.Context, m bot.Message) []bot.Reply {
 	}
 	if err != nil {
 		e.Log.Error("handle message", "channel", m.Channel, "message_id", m.ID, "err", err)
+		if tx, ok := bot.TurnFrom(ctx); ok {
+			// Nothing of this turn is kept: the message is tried again from where it was.
+			tx.Fail(err)
+		}
 		t.out = nil
+		t.err = nil
 		t.say("common.error", nil)
 	}
+	return t.out
+}
+
+// Apology implements bot.Apologizer: the polite words for a message whose outcome could not be
+// stored, in the person's chat, addressed to them only in a group.
+func (e *Engine) Apology(m bot.Message) []bot.Reply {
+	t := &turn{e: e, msg: m, lang: e.Templates.Lang(""), chat: fallbackChat(m)}
+	t.say("common.error", nil)
 	return t.out
 }
 

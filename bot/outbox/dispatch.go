@@ -186,7 +186,9 @@ func (d *dispatcher) send(env guanjia.Envelope) {
 		d.settle(ctx, log, o.q.OutboxDrop(ctx, env), env.ID)
 		return
 	}
+	stopRenew := d.renew(log, env)
 	err := d.ch.Send(ctx, r)
+	stopRenew()
 	if err == nil {
 		o.opts.Metrics.Sent(name)
 		d.settle(ctx, log, o.q.OutboxAck(ctx, name, env.ID), env.ID)
@@ -218,6 +220,35 @@ func (d *dispatcher) send(env guanjia.Envelope) {
 		log.Warn("send failed, will retry", "attempts", env.Attempts, "wait", wait, "err", err)
 		_ = o.q.OutboxBlock(ctx, name, env.Chat, wait)
 		d.retry(ctx, log, env)
+	}
+}
+
+// renew keeps the claim on env while it is being sent, so that the lease can be short: a
+// slow platform does not make another instance send it again, and after a crash the claim
+// lapses soon. The returned func stops renewing and waits for the renewer.
+func (d *dispatcher) renew(log interface{ Warn(string, ...any) }, env guanjia.Envelope) func() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	lease := d.o.opts.Lease
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(lease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), lease/3)
+				if err := d.o.q.OutboxRenew(ctx, d.ch.Name(), env.ID, lease); err != nil {
+					log.Warn("renew claim", "err", err)
+				}
+				cancel()
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
 	}
 }
 
