@@ -124,6 +124,12 @@ func (c *Channel) dispatch(ctx context.Context, in bot.Inbox, u inbound, s *seen
 		c.forget(ctx, u.id)
 		return
 	}
+	if done, err := c.journal.Handled(ctx, Name, itoa(u.id)); err == nil && done {
+		// Handled before a crash took its journal entry's removal with it.
+		s.finish(u.id)
+		c.forget(ctx, u.id)
+		return
+	}
 	var upd models.Update
 	if err := json.Unmarshal(u.raw, &upd); err != nil {
 		c.log.Error("telegram update undecodable", "update_id", u.id, "err", err)
