@@ -162,14 +162,13 @@ func (d *dispatcher) rules(env guanjia.Envelope) []guanjia.RateKey {
 		}
 		return r
 	}
-	chat := d.limits.Private
+	// A private chat takes a short burst (a person's question and its follow-up at once)
+	// and then the average; groups and the channel keep a strict window.
+	chat := guanjia.RateKey{Key: name + ":chat:" + env.Chat, Rate: widen(d.limits.Private), Bucket: true}
 	if env.Group {
-		chat = d.limits.Group
+		chat = guanjia.RateKey{Key: name + ":chat:" + env.Chat, Rate: widen(d.limits.Group)}
 	}
-	return []guanjia.RateKey{
-		{Key: name + ":all", Rate: widen(d.limits.Global)},
-		{Key: name + ":chat:" + env.Chat, Rate: widen(chat)},
-	}
+	return []guanjia.RateKey{{Key: name + ":all", Rate: widen(d.limits.Global)}, chat}
 }
 
 // send delivers one claimed message and settles it. It runs to the end even when the outbox

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,12 +59,15 @@ func TestShortLeaseRenewedWhileSending(t *testing.T) {
 	// Two instances send the same channel; the message goes to whichever claims it.
 	a := running(t, q, slow, outbox.ConsoleLimits(), outbox.Options{Lease: lease, Poll: 50 * time.Millisecond})
 	running(t, another(), slow, outbox.ConsoleLimits(), outbox.Options{Lease: lease, Poll: 50 * time.Millisecond})
-	done, err := a.Enqueue(ctx, []bot.Reply{reply("t", "a", "once", bot.LaneReply)})
-	if err != nil {
+	if _, err := a.Enqueue(ctx, []bot.Reply{reply("t", "a", "once", bot.LaneReply)}); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, done, 5*time.Second)
-	time.Sleep(3 * lease)
+	// Whichever instance sends it, it is out after one slow send; then time for a second.
+	deadline := time.Now().Add(5 * time.Second)
+	for len(slow.texts()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(6 * lease)
 	if got := slow.texts(); len(got) != 1 {
 		t.Errorf("sent %v, want once: the claim lapsed while sending", got)
 	}
@@ -93,5 +97,40 @@ func TestShortLeaseRenewedWhileSending(t *testing.T) {
 			t.Fatalf("not sent again within %v of the kill", 5*lease)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestPrivateChatBurst: a person's seven replies in quick succession go out three at once and
+// then one a second — the 4th after about a second, not three — while the average holds.
+func TestPrivateChatBurst(t *testing.T) {
+	q, _ := queue(t)
+	ch := newFake("t")
+	limits := outbox.TelegramLimits()
+	o := running(t, q, ch, limits, outbox.Options{Poll: 50 * time.Millisecond})
+	var replies []bot.Reply
+	for i := range 7 {
+		replies = append(replies, reply("t", "42", fmt.Sprint("reply ", i), bot.LaneReply))
+	}
+	start := time.Now()
+	done, err := o.Enqueue(context.Background(), replies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, done, 10*time.Second)
+	sent := ch.sentTo("42")
+	if len(sent) != 7 {
+		t.Fatalf("sent %d, want 7", len(sent))
+	}
+	if d := sent[3].at.Sub(start); d > 1500*time.Millisecond {
+		t.Errorf("4th reply after %v, want about a second", d.Round(time.Millisecond))
+	}
+	if d := sent[6].at.Sub(start); d > 4800*time.Millisecond {
+		t.Errorf("7th reply after %v, want about four seconds", d.Round(time.Millisecond))
+	}
+	// The average: after the burst of three, one a second at most.
+	for i := 3; i < 7; i++ {
+		if d := sent[i].at.Sub(sent[0].at); d < time.Duration(i-2)*time.Second-50*time.Millisecond {
+			t.Errorf("reply %d after %v, faster than one a second after the burst", i+1, d.Round(time.Millisecond))
+		}
 	}
 }

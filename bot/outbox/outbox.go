@@ -42,7 +42,9 @@ type Queue interface {
 
 // Limits are one channel's pacing and size rules.
 type Limits struct {
-	// Private applies to each private chat, Group to each group, Global to the channel as a whole.
+	// Private applies to each private chat, as a token bucket: Max at once, then Max per
+	// Window on average. Group applies to each group and Global to the channel as a whole, as
+	// sliding windows: at most Max in any Window.
 	Private, Group, Global guanjia.Rate
 	// Margin widens every window a little, so that network jitter between our clock and the
 	// platform's never makes a paced burst look too fast on arrival.
