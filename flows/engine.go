@@ -335,7 +335,7 @@ func (e *Engine) save(ctx context.Context, s *guanjia.Session) error {
 		if s.Data == nil {
 			s.Data = map[string]string{}
 		}
-		s.Data[dataSubmission] = newSubmissionID()
+		s.Data[dataSubmission] = e.newSubmission(ctx, s)
 	}
 	now := e.Now()
 	s.Updated = now
@@ -348,6 +348,34 @@ func (e *Engine) save(ctx context.Context, s *guanjia.Session) error {
 
 // dataSubmission is the session's key of the submission it is about to make.
 const dataSubmission = "submission"
+
+// submissionReserver is a ticket store that takes a submission's number when the summary is
+// shown, so that filing it later is one insert. *mongostore.Store implements it.
+type submissionReserver interface {
+	ReserveSubmission(ctx context.Context, community string, kind guanjia.TicketKind, at time.Time) (string, error)
+}
+
+// flowKinds are the tickets the flows file.
+var flowKinds = map[string]guanjia.TicketKind{
+	flowRepair: guanjia.KindRepair, flowComplaint: guanjia.KindComplaint, flowInquiry: guanjia.KindInquiry,
+}
+
+// newSubmission names the submission a conversation is about to make, with its ticket number
+// taken where the store can; otherwise the number is taken when it is filed.
+func (e *Engine) newSubmission(ctx context.Context, s *guanjia.Session) string {
+	r, ok := e.Tickets.(submissionReserver)
+	kind, known := flowKinds[s.Flow]
+	if ok && known && s.Data["community"] != "" {
+		sub, err := r.ReserveSubmission(ctx, s.Data["community"], kind, e.Now())
+		if err == nil {
+			return sub
+		}
+		if !errors.Is(err, guanjia.ErrInvalid) {
+			e.Log.Warn("reserve ticket number", "flow", s.Flow, "err", err)
+		}
+	}
+	return newSubmissionID()
+}
 
 // newSubmissionID names a submission; unique without coordination.
 func newSubmissionID() string {

@@ -14,7 +14,6 @@ import (
 	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/bot/console"
 	"github.com/guanjia/guanjia/bot/outbox"
-	"github.com/guanjia/guanjia/flows"
 	"github.com/guanjia/guanjia/storage/mongostore"
 	"github.com/guanjia/guanjia/storage/redisstate"
 )
@@ -59,7 +58,7 @@ var errCrash = errors.New("killed")
 
 // crashTickets cuts the submit path before or after the ticket is filed.
 type crashTickets struct {
-	flows.Tickets
+	*mongostore.Store
 	mu            sync.Mutex
 	before, after int
 }
@@ -76,7 +75,7 @@ func (c *crashTickets) CreateTicket(ctx context.Context, t *guanjia.Ticket) erro
 	if before {
 		return errCrash
 	}
-	if err := c.Tickets.CreateTicket(ctx, t); err != nil {
+	if err := c.Store.CreateTicket(ctx, t); err != nil {
 		return err
 	}
 	if after {
@@ -129,7 +128,7 @@ func openCrashWorld(t *testing.T) *crashWorld {
 	if err := a.Store.SeedAt(ctx, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
-	w := &crashWorld{App: a, out: &bytes.Buffer{}, tickets: &crashTickets{Tickets: a.Store}, queue: &crashQueue{Store: a.State}}
+	w := &crashWorld{App: a, out: &bytes.Buffer{}, tickets: &crashTickets{Store: a.Store}, queue: &crashQueue{Store: a.State}}
 	a.Engine.Tickets = w.tickets
 	a.Outbox = outbox.New(w.queue, outbox.Options{Log: log})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)

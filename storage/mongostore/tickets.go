@@ -2,6 +2,8 @@ package mongostore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -83,6 +85,30 @@ func (s *Store) CreateTicket(ctx context.Context, t *guanjia.Ticket) error {
 	}
 	day := t.CreatedAt.In(s.loc)
 	n := numbering{s: s, community: t.Community, kind: t.Kind, day: day}
+	if no, ok := reservedNo(t); ok {
+		// The number taken when the summary was shown: one insert files it, and the same
+		// submission again meets its own ticket.
+		tk := *t
+		tk.No, tk.ID, tk.Version = no, guanjia.TicketID(t.Community, no), 1
+		_, err := s.tickets.InsertOne(ctx, tk)
+		if err == nil {
+			*t = tk
+			return nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("mongostore: create ticket %s: %w", tk.ID, err)
+		}
+		filed, err := s.Ticket(ctx, t.Community, no)
+		if err != nil {
+			return err
+		}
+		if filed.Submission == t.Submission {
+			*t = filed
+			return nil
+		}
+		// Someone else's: the sequence was behind the records. File under a claimed number.
+		n.behind = true
+	}
 	for {
 		seq, err := n.next(ctx)
 		if err != nil {
@@ -130,6 +156,38 @@ func (s *Store) CreateTicket(ctx context.Context, t *guanjia.Ticket) error {
 		}
 		n.collided(no)
 	}
+}
+
+// ReserveSubmission names a submission that is to file a ticket of community and kind, with
+// the next number of that day (the day of at) taken for it now: a conversation takes it when it
+// shows its summary, so that filing is a single insert, and the same submission again meets
+// its own ticket. It returns an error wrapping guanjia.ErrInvalid when the store has no
+// sequencer; the submission key is then the caller's to make.
+func (s *Store) ReserveSubmission(ctx context.Context, community string, kind guanjia.TicketKind, at time.Time) (string, error) {
+	if s.seq == nil {
+		return "", fmt.Errorf("mongostore: reserve ticket number: no sequencer: %w", guanjia.ErrInvalid)
+	}
+	n := numbering{s: s, community: community, kind: kind, day: at.In(s.loc)}
+	seq, err := n.next(ctx)
+	if err != nil {
+		return "", err
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return guanjia.TicketNo(kind, n.day, int(seq)) + "." + hex.EncodeToString(b), nil
+}
+
+// reservedNo is the number t's submission reserved, if it did.
+func reservedNo(t *guanjia.Ticket) (string, bool) {
+	no, _, ok := strings.Cut(t.Submission, ".")
+	if !ok {
+		return "", false
+	}
+	parsed, ok := guanjia.ParseTicketNo(no)
+	if !ok || parsed != no || !strings.HasPrefix(no, string(t.Kind)) {
+		return "", false
+	}
+	return no, true
 }
 
 // numbering takes the numbers of one community, kind and day.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -89,13 +90,43 @@ func (s *Store) OutboxPeek(ctx context.Context, channel string, n int) ([]guanji
 			// Acknowledged by another instance between the two reads.
 			continue
 		}
-		var env guanjia.Envelope
-		if err := json.Unmarshal([]byte(str), &env); err != nil {
+		env, err := s.peeked.decode(str)
+		if err != nil {
 			return nil, fmt.Errorf("redisstate: outbox peek %s: %w", ids[i], err)
 		}
 		envs = append(envs, env)
 	}
 	return envs, nil
+}
+
+// peekCache keeps the envelopes a peek decoded, by their stored text: a dispatcher peeks the
+// same waiting messages round after round (a busy group chat's queue), and decoding each
+// again made a queue of n messages cost n² decodes.
+type peekCache struct {
+	mu      sync.Mutex
+	decoded map[string]guanjia.Envelope
+}
+
+// peekCacheMax bounds the cache; it starts afresh when full.
+const peekCacheMax = 4096
+
+func (c *peekCache) decode(raw string) (guanjia.Envelope, error) {
+	c.mu.Lock()
+	env, ok := c.decoded[raw]
+	c.mu.Unlock()
+	if ok {
+		return env, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &env); err != nil {
+		return env, err
+	}
+	c.mu.Lock()
+	if c.decoded == nil || len(c.decoded) >= peekCacheMax {
+		c.decoded = map[string]guanjia.Envelope{}
+	}
+	c.decoded[raw] = env
+	c.mu.Unlock()
+	return env, nil
 }
 
 func wrapErr(op string, err error) error {

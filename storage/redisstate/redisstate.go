@@ -45,11 +45,13 @@ type Store struct {
 	now       func() time.Time
 	grace     time.Duration
 	dedupeTTL time.Duration
+	peeked    *peekCache
 }
 
 // New returns a Store on rdb. The caller owns rdb and closes it.
 func New(rdb redis.UniversalClient, opts Options) *Store {
-	s := &Store{rdb: rdb, prefix: opts.Prefix, now: opts.Now, grace: opts.Grace, dedupeTTL: opts.DedupeTTL}
+	s := &Store{rdb: rdb, prefix: opts.Prefix, now: opts.Now, grace: opts.Grace, dedupeTTL: opts.DedupeTTL,
+		peeked: &peekCache{}}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
