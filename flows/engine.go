@@ -106,15 +106,16 @@ func (e *Engine) Handle(ctx context.Context, m bot.Message) []bot.Reply {
 	if err == nil {
 		err = e.route(ctx, t)
 	}
+	if tx, ok := bot.TurnFrom(ctx); ok && err != nil {
+		// A store failed: nothing of this turn is kept, and the message is tried again from
+		// where it was. A text that does not render (below) would fail again: not retried.
+		tx.Fail(err)
+	}
 	if err == nil {
 		err = t.err
 	}
 	if err != nil {
 		e.Log.Error("handle message", "channel", m.Channel, "message_id", m.ID, "err", err)
-		if tx, ok := bot.TurnFrom(ctx); ok {
-			// Nothing of this turn is kept: the message is tried again from where it was.
-			tx.Fail(err)
-		}
 		t.out = nil
 		t.err = nil
 		t.say("common.error", nil)
