@@ -76,6 +76,8 @@ func (c *Channel) poll(ctx context.Context) error {
 			offset = next
 		}
 		c.feed.push(batch...)
+		// Telegram keeps what arrives meanwhile; the next call takes it all at once.
+		c.feed.waitIdle(ctx)
 	}
 }
 
