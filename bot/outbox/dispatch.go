@@ -94,9 +94,14 @@ func (d *dispatcher) round(ctx context.Context, done chan string, inflight *int)
 	if len(envs) == 0 {
 		return d.o.opts.Poll
 	}
+	// Each chat once: a busy group's queue would otherwise be asked about once per message.
 	chats := make([]string, 0, len(envs))
+	listed := map[string]bool{}
 	for _, e := range envs {
-		chats = append(chats, e.Chat)
+		if !listed[e.Chat] {
+			listed[e.Chat] = true
+			chats = append(chats, e.Chat)
+		}
 	}
 	blocked, err := d.o.q.OutboxBlocked(ctx, name, chats)
 	if err != nil {

@@ -99,3 +99,41 @@ func TestNextSeq(t *testing.T) {
 		t.Errorf("a lower floor = %d, %v; want 102 (never back)", n, err)
 	}
 }
+
+// TestPacingScriptsEmbeddedRedis runs the pacing and claim scripts on the in-process Redis
+// the zero-setup default uses: a private chat's burst of three, then a wait of about a second.
+func TestPacingScriptsEmbeddedRedis(t *testing.T) {
+	emb, err := embedded.StartRedis(t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emb.Close() })
+	opts, err := redis.ParseURL(emb.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { rdb.Close() })
+	st := redisstate.New(rdb, redisstate.Options{})
+	ctx := context.Background()
+	rule := []guanjia.RateKey{{Key: "telegram:chat:42", Rate: guanjia.Rate{Max: 3, Window: 3 * time.Second}, Bucket: true}}
+	for i := range 3 {
+		if w, _, err := st.RateAcquire(ctx, rule); err != nil || w != 0 {
+			t.Fatalf("message %d of the burst waits %v, %v", i+1, w, err)
+		}
+	}
+	w, full, err := st.RateAcquire(ctx, rule)
+	if err != nil || full != 0 || w < 500*time.Millisecond || w > 1100*time.Millisecond {
+		t.Errorf("4th message: wait %v (rule %d), %v; want about a second", w, full, err)
+	}
+	env := &guanjia.Envelope{ID: "x", Channel: "telegram", Chat: "42", Body: []byte(`{}`)}
+	if err := st.OutboxPush(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.OutboxClaim(ctx, "telegram", "x", time.Second); !ok || err != nil {
+		t.Fatalf("claim: %v, %v", ok, err)
+	}
+	if err := st.OutboxRenew(ctx, "telegram", "x", time.Minute); err != nil {
+		t.Errorf("renew: %v", err)
+	}
+}
