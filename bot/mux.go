@@ -12,8 +12,9 @@ import (
 )
 
 // Deduper remembers platform message ids, so that a message delivered twice is handled once.
-// The mux asks before handling and marks after: a message whose handling a crash cut short
-// is handled again when it is delivered again.
+// The mux asks before handling; the mark is made with the outcome (see Committer), or after
+// the replies are queued when the outbound queue cannot commit: a message whose handling a
+// crash cut short is handled again when it is delivered again.
 type Deduper interface {
 	Handled(ctx context.Context, channel, messageID string) (bool, error)
 	MarkHandled(ctx context.Context, channel, messageID string) error

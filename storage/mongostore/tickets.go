@@ -154,7 +154,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *guanjia.Ticket) error {
 				return fmt.Errorf("mongostore: create ticket: release submission: %w", err)
 			}
 		}
-		n.collided(no)
+		n.collided()
 	}
 }
 
@@ -229,7 +229,8 @@ func (n *numbering) next(ctx context.Context) (int64, error) {
 	return n.last, nil
 }
 
-func (n *numbering) collided(string) { n.behind = true }
+// collided notes that the number tried last was taken: the next is taken above the records.
+func (n *numbering) collided() { n.behind = true }
 
 // taken notes a number filed; only the counting without a sequencer keeps a hint.
 func (n *numbering) taken(ctx context.Context, no string) {

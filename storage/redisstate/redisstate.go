@@ -135,8 +135,9 @@ func (s *Store) seenKey(channel, messageID string) string {
 }
 
 // Handled reports whether the message with this platform id on this channel was handled
-// already. The mux asks before handling and marks after, so that a message whose handling was
-// cut short by a crash is handled when the platform (or the inbound journal) delivers it again.
+// already. The mux asks before handling and marks it together with the outcome (OutboxCommit),
+// so that a message whose handling was cut short by a crash is handled when the platform (or
+// the inbound journal) delivers it again.
 func (s *Store) Handled(ctx context.Context, channel, messageID string) (bool, error) {
 	if channel == "" || messageID == "" {
 		// An empty id would make unrelated messages look like duplicates of each other.
