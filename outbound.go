@@ -34,4 +34,7 @@ func (r Rate) Zero() bool { return r.Max <= 0 || r.Window <= 0 }
 type RateKey struct {
 	Key  string
 	Rate Rate
+	// Bucket reads Rate as a token bucket: a burst of up to Max at once, refilled at Max per
+	// Window, so the average holds while a short burst goes out without waiting.
+	Bucket bool
 }

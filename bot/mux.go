@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
+
+	"github.com/guanjia/guanjia"
 )
 
 // Deduper remembers platform message ids, so that a message delivered twice is handled once.
-// The mux asks before handling and marks after: a message whose handling a crash cut short
-// is handled again when it is delivered again.
+// The mux asks before handling; the mark is made with the outcome (see Committer), or after
+// the replies are queued when the outbound queue cannot commit: a message whose handling a
+// crash cut short is handled again when it is delivered again.
 type Deduper interface {
 	Handled(ctx context.Context, channel, messageID string) (bool, error)
 	MarkHandled(ctx context.Context, channel, messageID string) error
@@ -21,6 +25,34 @@ type Deduper interface {
 type Outbound interface {
 	Enqueue(ctx context.Context, replies []Reply) (<-chan struct{}, error)
 }
+
+// Committer is an Outbound that commits what handling a message decided — the conversations
+// saved or ended, the replies, and the mark that the message was handled — in one atomic step.
+// It returns an error wrapping guanjia.ErrConflict when the message was marked handled
+// meanwhile (by another instance); nothing is committed then.
+type Committer interface {
+	Commit(ctx context.Context, c Commit) (<-chan struct{}, error)
+}
+
+// Commit is one handled message's outcome.
+type Commit struct {
+	// Channel and MessageID name the message; an empty MessageID marks nothing.
+	Channel, MessageID string
+	// Sessions are the conversations as the message left them: nil for one that ended.
+	Sessions map[guanjia.SessionKey]*guanjia.Session
+	Replies  []Reply
+}
+
+// Apologizer gives the polite words for a message that could not be handled because the
+// state store failed after the handler had answered.
+type Apologizer interface {
+	Apology(msg Message) []Reply
+}
+
+// DefaultRetry are the waits before a message whose handling failed is tried again: about a
+// minute and a quarter in all, enough for a store to come back from a restart or failover.
+var DefaultRetry = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
+	15 * time.Second, 15 * time.Second, 15 * time.Second, 15 * time.Second}
 
 // Synchronous is implemented by channels whose person waits for the answer before typing
 // again (a terminal): their messages count as handled only once the replies are out.
@@ -38,10 +70,16 @@ type Mux struct {
 	log     *slog.Logger
 	metrics *Metrics
 
+	// Retry are the waits before a failed message is handled again (default DefaultRetry).
+	// Set before Run.
+	Retry []time.Duration
+
 	mu       sync.Mutex
 	channels map[string]Channel
 	queues   map[string]*queue
 	workers  sync.WaitGroup
+	quit     chan struct{}
+	stopOnce sync.Once
 }
 
 type item struct {
@@ -55,8 +93,8 @@ type queue struct{ items []item }
 // NewMux returns a mux that hands messages to h, skipping those d has seen before, and
 // passes the replies to out (nil: each channel's Send, directly).
 func NewMux(h Handler, d Deduper, out Outbound, log *slog.Logger, m *Metrics) *Mux {
-	return &Mux{handler: h, dedupe: d, out: out, log: log, metrics: m,
-		channels: map[string]Channel{}, queues: map[string]*queue{}}
+	return &Mux{handler: h, dedupe: d, out: out, log: log, metrics: m, Retry: DefaultRetry,
+		channels: map[string]Channel{}, queues: map[string]*queue{}, quit: make(chan struct{})}
 }
 
 // Add registers a channel. Channels must be added before Run.
@@ -99,6 +137,9 @@ func (m *Mux) Run(ctx context.Context) error {
 			first = err
 		}
 	}
+	// Messages waiting to be tried again stay unhandled: their platform or journal delivers
+	// them again after the restart.
+	m.stopOnce.Do(func() { close(m.quit) })
 	m.Wait()
 	return first
 }
@@ -157,12 +198,88 @@ func (m *Mux) handle(ctx context.Context, msg Message) {
 		}
 	}
 	m.metrics.received(msg.Channel)
-	replies := m.handler.Handle(ctx, msg)
-	m.deliver(ctx, msg.Channel, replies)
-	if msg.ID != "" && m.dedupe != nil {
-		if err := m.dedupe.MarkHandled(ctx, msg.Channel, msg.ID); err != nil {
-			m.log.Warn("dedupe mark failed", "channel", msg.Channel, "message_id", msg.ID, "err", err)
+	for attempt := 0; ; attempt++ {
+		err := m.handleOnce(ctx, msg, attempt == 0)
+		if err == nil {
+			return
 		}
+		if attempt >= len(m.Retry) {
+			m.log.Error("message given up after retries", "channel", msg.Channel, "message_id", msg.ID, "attempts", attempt+1, "err", err)
+			return
+		}
+		wait := m.Retry[attempt]
+		m.log.Warn("message not handled, will retry", "channel", msg.Channel, "message_id", msg.ID, "wait", wait, "err", err)
+		select {
+		case <-time.After(wait):
+		case <-m.quit:
+			return
+		}
+	}
+}
+
+// handleOnce handles msg and commits the outcome. An error means nothing was committed and the
+// message is to be tried again; the person was told (apologize) on the first failure.
+func (m *Mux) handleOnce(ctx context.Context, msg Message, apologize bool) error {
+	c, atomic := m.out.(Committer)
+	if !atomic {
+		replies := m.handler.Handle(ctx, msg)
+		m.deliver(ctx, msg.Channel, replies)
+		if msg.ID != "" && m.dedupe != nil {
+			if err := m.dedupe.MarkHandled(ctx, msg.Channel, msg.ID); err != nil {
+				m.log.Warn("dedupe mark failed", "channel", msg.Channel, "message_id", msg.ID, "err", err)
+			}
+		}
+		return nil
+	}
+	turn := &Turn{}
+	replies := m.handler.Handle(WithTurn(ctx, turn), msg)
+	if err := turn.Err(); err != nil {
+		if apologize {
+			m.apologize(ctx, msg.Channel, replies)
+		}
+		return err
+	}
+	commit := Commit{Channel: msg.Channel, Replies: replies}
+	if m.dedupe != nil {
+		commit.MessageID = msg.ID
+	}
+	for _, ch := range turn.Changes() {
+		if commit.Sessions == nil {
+			commit.Sessions = map[guanjia.SessionKey]*guanjia.Session{}
+		}
+		commit.Sessions[ch.Key] = ch.Session
+	}
+	sent, err := c.Commit(ctx, commit)
+	switch {
+	case errors.Is(err, guanjia.ErrConflict):
+		m.log.Info("message handled elsewhere meanwhile", "channel", msg.Channel, "message_id", msg.ID)
+		return nil
+	case err != nil:
+		if a, ok := m.handler.(Apologizer); ok && apologize {
+			m.apologize(ctx, msg.Channel, a.Apology(msg))
+		}
+		return fmt.Errorf("bot: commit: %w", err)
+	}
+	m.wait(ctx, msg.Channel, sent)
+	return nil
+}
+
+// apologize sends replies through the queue, or straight through the channel when the queue
+// cannot take them: the person hears something either way.
+func (m *Mux) apologize(ctx context.Context, from string, replies []Reply) {
+	if len(replies) == 0 {
+		return
+	}
+	if m.out != nil {
+		sent, err := m.out.Enqueue(ctx, replies)
+		if err == nil {
+			m.wait(ctx, from, sent)
+			return
+		}
+		m.log.Warn("queue apology failed, sending it directly", "channel", from, "err", err)
+	}
+	for _, r := range replies {
+		m.Send(ctx, r)
 	}
 }
 
@@ -182,6 +299,11 @@ func (m *Mux) deliver(ctx context.Context, from string, replies []Reply) {
 		m.log.Error("queue replies failed", "channel", from, "replies", len(replies), "err", err)
 		return
 	}
+	m.wait(ctx, from, sent)
+}
+
+// wait waits for sent when the channel's person waits for the answer before typing again.
+func (m *Mux) wait(ctx context.Context, from string, sent <-chan struct{}) {
 	m.mu.Lock()
 	ch := m.channels[from]
 	m.mu.Unlock()

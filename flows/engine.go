@@ -90,6 +90,7 @@ func New(d Deps) *Engine {
 	if d.Config.CodeTTL <= 0 {
 		d.Config.CodeTTL = 72 * time.Hour
 	}
+	d.Sessions = turnSessions{d.Sessions}
 	e := &Engine{Deps: d}
 	e.flows = map[string]flow{
 		flowRepair:    &repairFlow{e},
@@ -107,14 +108,28 @@ func (e *Engine) Handle(ctx context.Context, m bot.Message) []bot.Reply {
 	if err == nil {
 		err = e.route(ctx, t)
 	}
+	if tx, ok := bot.TurnFrom(ctx); ok && err != nil {
+		// A store failed: nothing of this turn is kept, and the message is tried again from
+		// where it was. A text that does not render (below) would fail again: not retried.
+		tx.Fail(err)
+	}
 	if err == nil {
 		err = t.err
 	}
 	if err != nil {
 		e.Log.Error("handle message", "channel", m.Channel, "message_id", m.ID, "err", err)
 		t.out = nil
+		t.err = nil
 		t.say("common.error", nil)
 	}
+	return t.out
+}
+
+// Apology implements bot.Apologizer: the polite words for a message whose outcome could not be
+// stored, in the person's chat, addressed to them only in a group.
+func (e *Engine) Apology(m bot.Message) []bot.Reply {
+	t := &turn{e: e, msg: m, lang: e.Templates.Lang(""), chat: fallbackChat(m)}
+	t.say("common.error", nil)
 	return t.out
 }
 
@@ -341,7 +356,7 @@ func (e *Engine) save(ctx context.Context, s *guanjia.Session) error {
 		if s.Data == nil {
 			s.Data = map[string]string{}
 		}
-		s.Data[dataSubmission] = newSubmissionID()
+		s.Data[dataSubmission] = e.newSubmission(ctx, s)
 	}
 	now := e.Now()
 	s.Updated = now
@@ -354,6 +369,34 @@ func (e *Engine) save(ctx context.Context, s *guanjia.Session) error {
 
 // dataSubmission is the session's key of the submission it is about to make.
 const dataSubmission = "submission"
+
+// submissionReserver is a ticket store that takes a submission's number when the summary is
+// shown, so that filing it later is one insert. *mongostore.Store implements it.
+type submissionReserver interface {
+	ReserveSubmission(ctx context.Context, community string, kind guanjia.TicketKind, at time.Time) (string, error)
+}
+
+// flowKinds are the tickets the flows file.
+var flowKinds = map[string]guanjia.TicketKind{
+	flowRepair: guanjia.KindRepair, flowComplaint: guanjia.KindComplaint, flowInquiry: guanjia.KindInquiry,
+}
+
+// newSubmission names the submission a conversation is about to make, with its ticket number
+// taken where the store can; otherwise the number is taken when it is filed.
+func (e *Engine) newSubmission(ctx context.Context, s *guanjia.Session) string {
+	r, ok := e.Tickets.(submissionReserver)
+	kind, known := flowKinds[s.Flow]
+	if ok && known && s.Data["community"] != "" {
+		sub, err := r.ReserveSubmission(ctx, s.Data["community"], kind, e.Now())
+		if err == nil {
+			return sub
+		}
+		if !errors.Is(err, guanjia.ErrInvalid) {
+			e.Log.Warn("reserve ticket number", "flow", s.Flow, "err", err)
+		}
+	}
+	return newSubmissionID()
+}
 
 // newSubmissionID names a submission; unique without coordination.
 func newSubmissionID() string {

@@ -28,18 +28,14 @@ type turn struct {
 }
 
 func (e *Engine) newTurn(ctx context.Context, m bot.Message) (*turn, error) {
-	t := &turn{e: e, msg: m, lang: e.Templates.Lang(""),
+	// Until the records say otherwise (or when they cannot be read), the chat is what the
+	// platform says: an apology in a private chat is not addressed as in a group.
+	t := &turn{e: e, msg: m, lang: e.Templates.Lang(""), chat: fallbackChat(m),
 		key: guanjia.SessionKey{Channel: m.Channel, Chat: m.ChatID, Person: m.SenderID}}
 	chat, err := e.Directory.Chat(ctx, m.Channel, m.ChatID)
 	switch {
 	case errors.Is(err, guanjia.ErrNotFound):
-		role := guanjia.ChatPrivate
-		if m.Group {
-			// An unbound group serves nobody in particular; it is still a group for privacy.
-			role = guanjia.ChatBuilding
-		}
-		chat = guanjia.Chat{ID: guanjia.ChatID(m.Channel, m.ChatID), Channel: m.Channel,
-			PlatformID: m.ChatID, Name: m.ChatName, Role: role}
+		chat = t.chat
 	case err != nil:
 		return t, fmt.Errorf("flows: find chat: %w", err)
 	}
@@ -56,6 +52,52 @@ func (e *Engine) newTurn(ctx context.Context, m bot.Message) (*turn, error) {
 		t.lang = e.Templates.Lang(p.Lang)
 	}
 	return t, nil
+}
+
+// fallbackChat is the chat of m as the platform describes it, for a chat the records do not know.
+func fallbackChat(m bot.Message) guanjia.Chat {
+	role := guanjia.ChatPrivate
+	if m.Group {
+		// An unbound group serves nobody in particular; it is still a group for privacy.
+		role = guanjia.ChatBuilding
+	}
+	return guanjia.Chat{ID: guanjia.ChatID(m.Channel, m.ChatID), Channel: m.Channel,
+		PlatformID: m.ChatID, Name: m.ChatName, Role: role}
+}
+
+// turnSessions are the engine's sessions: inside a turn the mux commits, saves and deletes are
+// recorded on the turn (and read back from it) instead of being written at once.
+type turnSessions struct{ Sessions }
+
+func (s turnSessions) Load(ctx context.Context, key guanjia.SessionKey) (guanjia.Session, error) {
+	if tx, ok := bot.TurnFrom(ctx); ok {
+		if ch, ok := tx.Session(key); ok {
+			if ch.Session == nil {
+				return guanjia.Session{}, fmt.Errorf("flows: load session %s: %w", key, guanjia.ErrNotFound)
+			}
+			return *ch.Session, nil
+		}
+	}
+	return s.Sessions.Load(ctx, key)
+}
+
+func (s turnSessions) Save(ctx context.Context, sess guanjia.Session) error {
+	if tx, ok := bot.TurnFrom(ctx); ok {
+		if sess.Expires.IsZero() {
+			return fmt.Errorf("flows: save session %s: no expiry: %w", sess.Key, guanjia.ErrInvalid)
+		}
+		tx.SaveSession(sess)
+		return nil
+	}
+	return s.Sessions.Save(ctx, sess)
+}
+
+func (s turnSessions) Delete(ctx context.Context, key guanjia.SessionKey) error {
+	if tx, ok := bot.TurnFrom(ctx); ok {
+		tx.DeleteSession(key)
+		return nil
+	}
+	return s.Sessions.Delete(ctx, key)
 }
 
 // text is the message text without surrounding space and a leading bot mention.

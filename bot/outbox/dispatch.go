@@ -94,9 +94,14 @@ func (d *dispatcher) round(ctx context.Context, done chan string, inflight *int)
 	if len(envs) == 0 {
 		return d.o.opts.Poll
 	}
+	// Each chat once: a busy group's queue would otherwise be asked about once per message.
 	chats := make([]string, 0, len(envs))
+	listed := map[string]bool{}
 	for _, e := range envs {
-		chats = append(chats, e.Chat)
+		if !listed[e.Chat] {
+			listed[e.Chat] = true
+			chats = append(chats, e.Chat)
+		}
 	}
 	blocked, err := d.o.q.OutboxBlocked(ctx, name, chats)
 	if err != nil {
@@ -162,14 +167,13 @@ func (d *dispatcher) rules(env guanjia.Envelope) []guanjia.RateKey {
 		}
 		return r
 	}
-	chat := d.limits.Private
+	// A private chat takes a short burst (a person's question and its follow-up at once)
+	// and then the average; groups and the channel keep a strict window.
+	chat := guanjia.RateKey{Key: name + ":chat:" + env.Chat, Rate: widen(d.limits.Private), Bucket: true}
 	if env.Group {
-		chat = d.limits.Group
+		chat = guanjia.RateKey{Key: name + ":chat:" + env.Chat, Rate: widen(d.limits.Group)}
 	}
-	return []guanjia.RateKey{
-		{Key: name + ":all", Rate: widen(d.limits.Global)},
-		{Key: name + ":chat:" + env.Chat, Rate: widen(chat)},
-	}
+	return []guanjia.RateKey{{Key: name + ":all", Rate: widen(d.limits.Global)}, chat}
 }
 
 // send delivers one claimed message and settles it. It runs to the end even when the outbox
@@ -186,7 +190,9 @@ func (d *dispatcher) send(env guanjia.Envelope) {
 		d.settle(ctx, log, o.q.OutboxDrop(ctx, env), env.ID)
 		return
 	}
+	stopRenew := d.renew(log, env)
 	err := d.ch.Send(ctx, r)
+	stopRenew()
 	if err == nil {
 		o.opts.Metrics.Sent(name)
 		d.settle(ctx, log, o.q.OutboxAck(ctx, name, env.ID), env.ID)
@@ -218,6 +224,35 @@ func (d *dispatcher) send(env guanjia.Envelope) {
 		log.Warn("send failed, will retry", "attempts", env.Attempts, "wait", wait, "err", err)
 		_ = o.q.OutboxBlock(ctx, name, env.Chat, wait)
 		d.retry(ctx, log, env)
+	}
+}
+
+// renew keeps the claim on env while it is being sent, so that the lease can be short: a
+// slow platform does not make another instance send it again, and after a crash the claim
+// lapses soon. The returned func stops renewing and waits for the renewer.
+func (d *dispatcher) renew(log interface{ Warn(string, ...any) }, env guanjia.Envelope) func() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	lease := d.o.opts.Lease
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(lease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), lease/3)
+				if err := d.o.q.OutboxRenew(ctx, d.ch.Name(), env.ID, lease); err != nil {
+					log.Warn("renew claim", "err", err)
+				}
+				cancel()
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
 	}
 }
 

@@ -22,6 +22,11 @@ import (
 // Queue is the durable store of waiting messages and of the pacing counters.
 type Queue interface {
 	OutboxPush(ctx context.Context, env *guanjia.Envelope) error
+	// OutboxCommit queues envs, stores or ends the sessions (nil: ended) and marks the message
+	// handled, all at once; guanjia.ErrConflict when it was marked handled meanwhile.
+	OutboxCommit(ctx context.Context, envs []*guanjia.Envelope, sessions map[guanjia.SessionKey]*guanjia.Session, channel, messageID string) error
+	// OutboxRenew extends the claim on a message being sent to lease from now.
+	OutboxRenew(ctx context.Context, channel, id string, lease time.Duration) error
 	OutboxPeek(ctx context.Context, channel string, n int) ([]guanjia.Envelope, error)
 	OutboxClaim(ctx context.Context, channel, id string, lease time.Duration) (bool, error)
 	OutboxAck(ctx context.Context, channel, id string) error
@@ -37,7 +42,9 @@ type Queue interface {
 
 // Limits are one channel's pacing and size rules.
 type Limits struct {
-	// Private applies to each private chat, Group to each group, Global to the channel as a whole.
+	// Private applies to each private chat, as a token bucket: Max at once, then Max per
+	// Window on average. Group applies to each group and Global to the channel as a whole, as
+	// sliding windows: at most Max in any Window.
 	Private, Group, Global guanjia.Rate
 	// Margin widens every window a little, so that network jitter between our clock and the
 	// platform's never makes a paced burst look too fast on arrival.
@@ -80,7 +87,9 @@ type Options struct {
 	Metrics *bot.Metrics
 	// Unreachable is told of a chat that can no longer be reached (bot removed, user blocked it).
 	Unreachable func(ctx context.Context, channel, chat, reason string)
-	// Lease is how long a claimed message stays claimed if its sender dies (default 2m).
+	// Lease is how long a claimed message stays claimed if its sender dies (default
+	// DefaultLease); it is renewed while the send is under way. It bounds the time after a
+	// crash within which a message the platform accepted unacknowledged is sent again.
 	Lease time.Duration
 	// MaxAttempts bounds retries of transient failures (default 20, about a day of backoff).
 	MaxAttempts int
@@ -89,6 +98,14 @@ type Options struct {
 	// Poll is how often an idle channel looks for messages queued by other instances.
 	Poll time.Duration
 }
+
+// DefaultLease is how long a claim outlives its sender: a message accepted by the platform in
+// the moment before a crash, not yet acknowledged, is sent again within this time.
+const DefaultLease = 10 * time.Second
+
+// remoteMaxText is the length replies to a channel that runs on another instance are split to:
+// the shortest limit of the platforms (WeChat's), as this instance does not know which one.
+const remoteMaxText = 2000
 
 // Outbox queues replies and runs one dispatcher per registered channel.
 type Outbox struct {
@@ -111,7 +128,7 @@ func New(q Queue, opts Options) *Outbox {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 2 * time.Minute
+		opts.Lease = DefaultLease
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 20
@@ -144,48 +161,103 @@ func (o *Outbox) Register(ch bot.Channel, l Limits) {
 }
 
 // Enqueue queues replies (split to the platform's length) and returns a channel closed once
-// all of them were delivered or given up on by this instance. A reply to a channel that is
-// not registered is logged and dropped: nothing here could ever send it.
+// all of those this instance sends were delivered or given up on. A reply to a channel that
+// runs on another instance (WeChat runs on one only) is queued in Redis for that instance.
 func (o *Outbox) Enqueue(ctx context.Context, replies []bot.Reply) (<-chan struct{}, error) {
-	// left starts at one for Enqueue itself, so that a quick send cannot close done early.
+	w, envs, local, errs := o.prepare(replies)
+	for i, env := range envs {
+		if err := o.q.OutboxPush(ctx, env); err != nil {
+			errs = append(errs, err)
+			o.finished(env.ID)
+			continue
+		}
+		if local[i] != nil {
+			local[i].poke()
+		}
+	}
+	o.release(w)
+	return w.done, errors.Join(errs...)
+}
+
+// Commit implements bot.Committer: the replies are queued together with the sessions and the
+// handled mark, in one step.
+func (o *Outbox) Commit(ctx context.Context, c bot.Commit) (<-chan struct{}, error) {
+	w, envs, local, errs := o.prepare(c.Replies)
+	if err := errors.Join(errs...); err != nil {
+		o.abandon(w, envs)
+		return w.done, err
+	}
+	if err := o.q.OutboxCommit(ctx, envs, c.Sessions, c.Channel, c.MessageID); err != nil {
+		o.abandon(w, envs)
+		return w.done, err
+	}
+	for _, d := range local {
+		if d != nil {
+			d.poke()
+		}
+	}
+	o.release(w)
+	return w.done, nil
+}
+
+// prepare splits replies into envelopes, with a waiter counting those this instance sends
+// (local[i] is the dispatcher of envs[i], nil for another instance's channel).
+func (o *Outbox) prepare(replies []bot.Reply) (*waiter, []*guanjia.Envelope, []*dispatcher, []error) {
+	// left starts at one for the caller, so that a quick send cannot close done early.
 	w := &waiter{left: 1, done: make(chan struct{})}
-	var errs []error
+	var (
+		envs  []*guanjia.Envelope
+		local []*dispatcher
+		errs  []error
+	)
 	for _, r := range replies {
 		o.mu.Lock()
 		d, ok := o.chans[r.Channel]
 		o.mu.Unlock()
-		if !ok {
-			o.opts.Log.Warn("reply to a channel that is not running", "channel", r.Channel, "chat_id", r.ChatID)
-			continue
+		maxText := remoteMaxText
+		if ok {
+			maxText = d.limits.MaxText
 		}
-		for _, part := range Split(r, d.limits.MaxText) {
+		for _, part := range Split(r, maxText) {
 			body, err := json.Marshal(part)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("outbox: encode: %w", err))
 				continue
 			}
-			env := guanjia.Envelope{ID: newID(), Channel: part.Channel, Chat: part.ChatID, Group: part.Group,
+			env := &guanjia.Envelope{ID: newID(), Channel: part.Channel, Chat: part.ChatID, Group: part.Group,
 				Rank: part.Lane.Rank(), Body: body}
-			// The waiter is in place before the push: a running dispatcher may send at once.
-			o.mu.Lock()
-			w.left++
-			o.waiters[env.ID] = w
-			o.mu.Unlock()
-			if err := o.q.OutboxPush(ctx, &env); err != nil {
-				errs = append(errs, err)
-				o.finished(env.ID)
-				continue
+			if ok {
+				// The waiter is in place before the push: a running dispatcher may send at once.
+				o.mu.Lock()
+				w.left++
+				o.waiters[env.ID] = w
+				o.mu.Unlock()
+			} else {
+				o.opts.Log.Debug("reply queued for the instance that runs its channel", "channel", r.Channel, "chat_id", r.ChatID)
 			}
-			d.poke()
+			envs = append(envs, env)
+			local = append(local, d)
 		}
 	}
+	return w, envs, local, errs
+}
+
+// abandon forgets the waits of envelopes that were not queued.
+func (o *Outbox) abandon(w *waiter, envs []*guanjia.Envelope) {
+	for _, env := range envs {
+		o.finished(env.ID)
+	}
+	o.release(w)
+}
+
+// release drops the caller's own count on w.
+func (o *Outbox) release(w *waiter) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	w.left--
 	if w.left == 0 {
 		close(w.done)
 	}
-	o.mu.Unlock()
-	return w.done, errors.Join(errs...)
 }
 
 // finished tells a local waiter that one of its messages is out (or given up on).

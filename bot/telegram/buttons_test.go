@@ -148,3 +148,34 @@ func TestButtonPressBeforeRecord(t *testing.T) {
 		t.Errorf("press answered %q, want a silent answer", a.Text)
 	}
 }
+
+// TestHandledPressNotAnsweredAgain: a press handled to the end just before a crash, whose
+// update comes again after the restart (left in the journal, or redelivered), is neither
+// answered nor delivered a second time.
+func TestHandledPressNotAnsweredAgain(t *testing.T) {
+	fake := tgfake.New(t)
+	store := newStore(t)
+	first := start(t, fake, store, newInbox(false))
+	private := tgfake.Private(zhang)
+	if err := first.ch.Send(t.Context(), bot.Reply{Channel: "telegram", ChatID: "4711", Text: "请选择类别", Choices: categories, For: "4711"}); err != nil {
+		t.Fatal(err)
+	}
+	sent := fake.WaitSentTo(private.ID, 1)[0]
+	id, query := fake.Press(private, zhang, sent.MessageID, "电路故障")
+	m := first.in.Next(t)
+	fake.WaitAnswered(query)
+	// The mux committed its outcome; the process died before the journal entry was removed.
+	if err := store.MarkHandled(t.Context(), "telegram", m.ID); err != nil {
+		t.Fatal(err)
+	}
+	first.stop()
+	answered := fake.Calls("answerCallbackQuery")
+
+	second := start(t, fake, store, newInbox(false))
+	fake.Redeliver(id)
+	fake.PushText(private, zhang, "marker")
+	second.in.NextText(t, "marker")
+	if n := fake.Calls("answerCallbackQuery"); n != answered {
+		t.Errorf("answerCallbackQuery called %d more times after the restart, want 0", n-answered)
+	}
+}

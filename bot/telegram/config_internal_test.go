@@ -17,6 +17,7 @@ func (nopStore) JournalPending(context.Context, string) (map[int64][]byte, error
 func (nopStore) JournalRemove(context.Context, string, int64) error                    { return nil }
 func (nopStore) SaveOffset(context.Context, string, int64) error                       { return nil }
 func (nopStore) Offset(context.Context, string) (int64, error)                         { return 0, nil }
+func (nopStore) Handled(context.Context, string, string) (bool, error)                 { return false, nil }
 func (nopStore) SavePrompt(context.Context, string, string, int, string, []byte) error { return nil }
 func (nopStore) LoadPrompt(context.Context, string, string, int) ([]byte, bool, error) {
 	return nil, false, nil

@@ -21,14 +21,18 @@ type inbound struct {
 }
 
 // feed hands journaled updates from the receivers (poller, webhook) to the consumer without
-// ever blocking a receiver on a slow handler.
+// ever blocking a receiver on a slow handler. The poller waits for the consumer to have
+// dispatched what it took before asking Telegram again, so that under load one getUpdates
+// brings many updates instead of one call per update.
 type feed struct {
-	mu    sync.Mutex
-	items []inbound
-	kick  chan struct{}
+	mu     sync.Mutex
+	items  []inbound
+	taking bool
+	kick   chan struct{}
+	idle   chan struct{}
 }
 
-func newFeed() *feed { return &feed{kick: make(chan struct{}, 1)} }
+func newFeed() *feed { return &feed{kick: make(chan struct{}, 1), idle: make(chan struct{}, 1)} }
 
 func (f *feed) push(items ...inbound) {
 	f.mu.Lock()
@@ -40,14 +44,51 @@ func (f *feed) push(items ...inbound) {
 	}
 }
 
-// take returns what is waiting, by update id.
+// take returns what is waiting, by update id; settled says when it was dispatched.
 func (f *feed) take() []inbound {
 	f.mu.Lock()
 	items := f.items
 	f.items = nil
+	f.taking = len(items) > 0
 	f.mu.Unlock()
 	slices.SortFunc(items, func(a, b inbound) int { return cmp.Compare(a.id, b.id) })
 	return items
+}
+
+// settled tells the poller that what was taken is dispatched.
+func (f *feed) settled() {
+	f.mu.Lock()
+	f.taking = false
+	f.mu.Unlock()
+	select {
+	case f.idle <- struct{}{}:
+	default:
+	}
+}
+
+// idleWait bounds how long the poller waits for a busy consumer: Telegram is then told of
+// what is journaled anyway, and what arrived meanwhile is journaled too.
+const idleWait = time.Second
+
+// waitIdle waits until everything pushed was dispatched, at most idleWait, or ctx is done.
+func (f *feed) waitIdle(ctx context.Context) {
+	limit := time.NewTimer(idleWait)
+	defer limit.Stop()
+	for {
+		f.mu.Lock()
+		idle := len(f.items) == 0 && !f.taking
+		f.mu.Unlock()
+		if idle {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-limit.C:
+			return
+		case <-f.idle:
+		}
+	}
 }
 
 // seenKept is how many handled update ids are remembered to skip a redelivery cheaply; older
@@ -111,6 +152,7 @@ func (c *Channel) consume(ctx context.Context, in bot.Inbox) {
 			}
 			c.dispatch(ctx, in, u, s, &wg)
 		}
+		c.feed.settled()
 	}
 }
 
@@ -121,6 +163,12 @@ func (c *Channel) dispatch(ctx context.Context, in bot.Inbox, u inbound, s *seen
 		// Its handling ends by removing the journal entry the redelivery wrote again.
 		return
 	case handled:
+		c.forget(ctx, u.id)
+		return
+	}
+	if done, err := c.journal.Handled(ctx, Name, itoa(u.id)); err == nil && done {
+		// Handled before a crash took its journal entry's removal with it.
+		s.finish(u.id)
 		c.forget(ctx, u.id)
 		return
 	}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,6 +76,8 @@ func (c *Channel) poll(ctx context.Context) error {
 			offset = next
 		}
 		c.feed.push(batch...)
+		// Telegram keeps what arrives meanwhile; the next call takes it all at once.
+		c.feed.waitIdle(ctx)
 	}
 }
 
@@ -101,20 +105,33 @@ type pollReply struct {
 // getUpdates makes one long poll and returns the updates with their raw JSON, and how long
 // Telegram asked to wait when it answered 429.
 func (c *Channel) getUpdates(ctx context.Context, offset int64) ([]inbound, time.Duration, error) {
-	body, err := json.Marshal(map[string]any{
-		"offset":          offset,
-		"timeout":         int(c.cfg.PollTimeout / time.Second),
-		"allowed_updates": allowedUpdates,
-	})
+	// The parameters go as multipart form fields, as the client library sends every call:
+	// every Bot API server reads them so, where a JSON body's timeout may go unread and turn
+	// the long poll into a busy loop of immediate answers.
+	allowed, err := json.Marshal(allowedUpdates)
 	if err != nil {
 		return nil, 0, fmt.Errorf("telegram: get updates: %w", err)
 	}
+	var body bytes.Buffer
+	form := multipart.NewWriter(&body)
+	for _, f := range [][2]string{
+		{"offset", strconv.FormatInt(offset, 10)},
+		{"timeout", strconv.Itoa(int(c.cfg.PollTimeout / time.Second))},
+		{"allowed_updates", string(allowed)},
+	} {
+		if err := form.WriteField(f[0], f[1]); err != nil {
+			return nil, 0, fmt.Errorf("telegram: get updates: %w", err)
+		}
+	}
+	if err := form.Close(); err != nil {
+		return nil, 0, fmt.Errorf("telegram: get updates: %w", err)
+	}
 	u := c.cfg.APIURL + "/bot" + c.cfg.Token + "/getUpdates"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, &body)
 	if err != nil {
 		return nil, 0, fmt.Errorf("telegram: get updates: %w", c.redact(err))
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", form.FormDataContentType())
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("telegram: get updates: %w", c.redact(err))

@@ -103,6 +103,10 @@ type Journal interface {
 	SaveOffset(ctx context.Context, channel string, offset int64) error
 	// Offset returns the saved offset, 0 when none.
 	Offset(ctx context.Context, channel string) (int64, error)
+	// Handled reports whether the message (here: the update id) was handled to the end: an
+	// update left in the journal by a crash just after that is not handled again — a button
+	// press is not answered a second time.
+	Handled(ctx context.Context, channel, messageID string) (bool, error)
 }
 
 // Prompts remembers the messages sent with buttons, so that a press can be mapped back to its

@@ -124,6 +124,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 		return nil, fmt.Errorf("redis: %w", err)
 	}
 	a.State = redisstate.New(a.rdb, redisstate.Options{Prefix: cfg.RedisPrefix, Now: now})
+	// Ticket numbers come from Redis in one step each, checked against the records.
+	a.Store.SetSequencer(a.State)
 	a.Registry = prometheus.NewRegistry()
 	a.Metrics = bot.NewMetrics(a.Registry)
 	a.Engine = flows.New(flows.Deps{

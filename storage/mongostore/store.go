@@ -50,6 +50,9 @@ type Store struct {
 	counters    *mongo.Collection
 	codes       *mongo.Collection
 	codesUsed   *mongo.Collection
+
+	// seq takes ticket numbers (see SetSequencer); nil takes them by trying inserts.
+	seq Sequencer
 }
 
 // Open connects to the MongoDB (or FerretDB) at uri, checks that it answers and makes sure

@@ -2,8 +2,13 @@ package mongostore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -16,24 +21,42 @@ import (
 // applies neither findAndModify nor a filtered replace atomically: under load several callers
 // "win" the same $inc or the same {version: n} filter.
 //
-// Numbers: the insert of the ticket under TicketID(community, number) is what takes a number;
-// a duplicate key means it is taken and the next one is tried. The counters collection only
-// remembers how far a day's sequence got, to skip the taken numbers quickly.
+// Numbers: a Sequencer (Redis INCR per community, kind and day) hands out each number once, in
+// one step; the insert of the ticket under TicketID(community, number) still decides, so a
+// number the sequencer hands out again (Redis lost it) meets a duplicate key, and the sequence
+// is raised above the highest number taken in the records before the next try. Without a
+// sequencer, numbers are taken by trying the next insert, with the counters collection as a hint.
+//
+// Submissions: a conversation's submission key is claimed first, with the number it is to
+// file under (ticket_submissions, by _id). A second handling of the same submission — the
+// message handled again after a crash — finds the claim and files, or finds, that number:
+// never a second ticket.
 //
 // Updates: every version after the first is first inserted into ticket_revisions under
 // "<ticket id>@<version>"; that insert is the commit point, and only one writer can make it.
 // The document in tickets is then brought up to date. Should that step be lost (a crash, or
 // FerretDB letting a slower refresh land last), readers follow the revisions forward from it.
 
-// counter is the hint of how far one community's sequence of one kind and day has got. Every
-// value it takes is a number that was taken with all the numbers below it.
+// Sequencer hands out the numbers of a sequence, each once. *redisstate.Store implements it.
+type Sequencer interface {
+	// NextSeq takes the next number under key; when the sequence is unknown it continues
+	// above floor, the highest number the records hold.
+	NextSeq(ctx context.Context, key string, floor func(context.Context) (int64, error)) (int64, error)
+	// RaiseSeq moves the sequence above floor and takes the next number.
+	RaiseSeq(ctx context.Context, key string, floor int64) (int64, error)
+}
+
+// SetSequencer makes the store take ticket numbers from seq. Call it before the store is used.
+func (s *Store) SetSequencer(seq Sequencer) { s.seq = seq }
+
+// counter is the hint of how far one community's sequence of one kind and day has got, kept
+// when numbers are taken without a sequencer.
 type counter struct {
 	ID  string `bson:"_id"`
 	Seq int    `bson:"seq"`
 }
 
-// submission maps a conversation's submission to the ticket it filed, by _id, so that the
-// same submission again is found without searching the tickets.
+// submission maps a conversation's submission to the number it files under, by _id.
 type submission struct {
 	ID string `bson:"_id"`
 	No string `bson:"no"`
@@ -43,16 +66,6 @@ func submissionID(community, key string) string { return community + ":" + key }
 
 func (s *Store) submissions() *mongo.Collection {
 	return s.communities.Database().Collection("ticket_submissions")
-}
-
-// noteSubmission records which ticket a submission filed. Its errors are dropped: the ticket
-// is saved and its number about to be told; only a second handling of the same message in the
-// moment the note failed would file again.
-func (s *Store) noteSubmission(ctx context.Context, tk guanjia.Ticket) {
-	if tk.Submission == "" {
-		return
-	}
-	_, _ = s.submissions().InsertOne(ctx, submission{ID: submissionID(tk.Community, tk.Submission), No: tk.No})
 }
 
 // revision is one committed version of a ticket.
@@ -70,44 +83,196 @@ func (s *Store) CreateTicket(ctx context.Context, t *guanjia.Ticket) error {
 	if err := checkNew(t); err != nil {
 		return err
 	}
-	if t.Submission != "" {
-		// The same submission again (its message handled twice): the ticket it filed.
-		filed, err := findOne[submission](ctx, s.submissions(), byID(submissionID(t.Community, t.Submission)), "submission")
-		if err == nil {
-			*t, err = s.Ticket(ctx, t.Community, filed.No)
-			return err
-		}
-		if !errors.Is(err, guanjia.ErrNotFound) {
-			return err
-		}
-	}
 	day := t.CreatedAt.In(s.loc)
-	counterID := "ticket/" + t.Community + "/" + string(t.Kind) + day.Format("20060102")
-	hint, err := s.counterHint(ctx, counterID)
-	if err != nil {
-		return err
-	}
-	for seq := hint + 1; ; {
+	n := numbering{s: s, community: t.Community, kind: t.Kind, day: day}
+	if no, ok := reservedNo(t); ok {
+		// The number taken when the summary was shown: one insert files it, and the same
+		// submission again meets its own ticket.
 		tk := *t
-		tk.No = guanjia.TicketNo(t.Kind, day, seq)
-		tk.ID = guanjia.TicketID(t.Community, tk.No)
-		tk.Version = 1
+		tk.No, tk.ID, tk.Version = no, guanjia.TicketID(t.Community, no), 1
 		_, err := s.tickets.InsertOne(ctx, tk)
 		if err == nil {
-			s.raiseCounter(ctx, counterID, seq)
-			s.noteSubmission(ctx, tk)
 			*t = tk
 			return nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("mongostore: create ticket %s: %w", tk.ID, err)
 		}
-		// Taken: others are creating too. Their progress may have moved the hint further.
-		if hint, err = s.counterHint(ctx, counterID); err != nil {
+		filed, err := s.Ticket(ctx, t.Community, no)
+		if err != nil {
 			return err
 		}
-		seq = max(seq+1, hint+1)
+		if filed.Submission == t.Submission {
+			*t = filed
+			return nil
+		}
+		// Someone else's: the sequence was behind the records. File under a claimed number.
+		n.behind = true
 	}
+	for {
+		seq, err := n.next(ctx)
+		if err != nil {
+			return err
+		}
+		no := guanjia.TicketNo(t.Kind, day, int(seq))
+		if t.Submission != "" {
+			// The claim: the first handling of this submission names the number.
+			claim := submission{ID: submissionID(t.Community, t.Submission), No: no}
+			_, err := s.submissions().InsertOne(ctx, claim)
+			if mongo.IsDuplicateKeyError(err) {
+				claim, err = findOne[submission](ctx, s.submissions(), byID(claim.ID), "submission")
+			}
+			if err != nil {
+				return fmt.Errorf("mongostore: create ticket: claim submission: %w", err)
+			}
+			no = claim.No
+		}
+		tk := *t
+		tk.No, tk.ID, tk.Version = no, guanjia.TicketID(t.Community, no), 1
+		_, err = s.tickets.InsertOne(ctx, tk)
+		if err == nil {
+			n.taken(ctx, no)
+			*t = tk
+			return nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("mongostore: create ticket %s: %w", tk.ID, err)
+		}
+		filed, err := s.Ticket(ctx, t.Community, no)
+		if err != nil {
+			return err
+		}
+		if t.Submission != "" && filed.Submission == t.Submission {
+			// Filed by an earlier handling of the same submission.
+			*t = filed
+			return nil
+		}
+		// The number was someone else's: the sequence is behind the records.
+		if t.Submission != "" {
+			_, err := s.submissions().DeleteOne(ctx, bson.D{{Key: "_id", Value: submissionID(t.Community, t.Submission)}, {Key: "no", Value: no}})
+			if err != nil {
+				return fmt.Errorf("mongostore: create ticket: release submission: %w", err)
+			}
+		}
+		n.collided()
+	}
+}
+
+// ReserveSubmission names a submission that is to file a ticket of community and kind, with
+// the next number of that day (the day of at) taken for it now: a conversation takes it when it
+// shows its summary, so that filing is a single insert, and the same submission again meets
+// its own ticket. It returns an error wrapping guanjia.ErrInvalid when the store has no
+// sequencer; the submission key is then the caller's to make.
+func (s *Store) ReserveSubmission(ctx context.Context, community string, kind guanjia.TicketKind, at time.Time) (string, error) {
+	if s.seq == nil {
+		return "", fmt.Errorf("mongostore: reserve ticket number: no sequencer: %w", guanjia.ErrInvalid)
+	}
+	n := numbering{s: s, community: community, kind: kind, day: at.In(s.loc)}
+	seq, err := n.next(ctx)
+	if err != nil {
+		return "", err
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return guanjia.TicketNo(kind, n.day, int(seq)) + "." + hex.EncodeToString(b), nil
+}
+
+// reservedNo is the number t's submission reserved, if it did.
+func reservedNo(t *guanjia.Ticket) (string, bool) {
+	no, _, ok := strings.Cut(t.Submission, ".")
+	if !ok {
+		return "", false
+	}
+	parsed, ok := guanjia.ParseTicketNo(no)
+	if !ok || parsed != no || !strings.HasPrefix(no, string(t.Kind)) {
+		return "", false
+	}
+	return no, true
+}
+
+// numbering takes the numbers of one community, kind and day.
+type numbering struct {
+	s         *Store
+	community string
+	kind      guanjia.TicketKind
+	day       time.Time
+	// last is the number tried last; behind is set after it turned out taken.
+	last   int64
+	behind bool
+}
+
+func (n *numbering) key() string {
+	return "ticket/" + n.community + "/" + string(n.kind) + n.day.Format("20060102")
+}
+
+func (n *numbering) next(ctx context.Context) (int64, error) {
+	s := n.s
+	var err error
+	switch {
+	case s.seq != nil && n.behind:
+		var high int64
+		if high, err = n.highest(ctx); err == nil {
+			n.last, err = s.seq.RaiseSeq(ctx, n.key(), max(high, n.last))
+		}
+	case s.seq != nil:
+		n.last, err = s.seq.NextSeq(ctx, n.key(), n.highest)
+	default:
+		var hint int
+		if hint, err = s.counterHint(ctx, n.key()); err == nil {
+			n.last = max(n.last+1, int64(hint)+1)
+		}
+	}
+	n.behind = false
+	if err != nil {
+		return 0, fmt.Errorf("mongostore: ticket number: %w", err)
+	}
+	return n.last, nil
+}
+
+// collided notes that the number tried last was taken: the next is taken above the records.
+func (n *numbering) collided() { n.behind = true }
+
+// taken notes a number filed; only the counting without a sequencer keeps a hint.
+func (n *numbering) taken(ctx context.Context, no string) {
+	if n.s.seq == nil {
+		if seq, ok := seqOf(no); ok {
+			n.s.raiseCounter(ctx, n.key(), int(seq))
+		}
+	}
+}
+
+// highest is the highest number of the day the records hold, read from the _ids of the
+// tickets of one community, kind and day (a range of _ids, which the index serves).
+func (n *numbering) highest(ctx context.Context) (int64, error) {
+	prefix := guanjia.TicketID(n.community, string(n.kind)+n.day.Format("20060102")+"-")
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: prefix}, {Key: "$lt", Value: prefix + "\uffff"}}}}
+	cur, err := n.s.tickets.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("highest ticket number: %w", err)
+	}
+	var ids []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		return 0, fmt.Errorf("highest ticket number: %w", err)
+	}
+	var high int64
+	for _, d := range ids {
+		if seq, ok := seqOf(strings.TrimPrefix(d.ID, n.community+"/")); ok {
+			high = max(high, seq)
+		}
+	}
+	return high, nil
+}
+
+// seqOf is the day's sequence of a ticket number.
+func seqOf(no string) (int64, bool) {
+	_, tail, ok := strings.Cut(no, "-")
+	if !ok {
+		return 0, false
+	}
+	seq, err := strconv.ParseInt(tail, 10, 64)
+	return seq, err == nil
 }
 
 func checkNew(t *guanjia.Ticket) error {

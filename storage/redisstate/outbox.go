@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -89,13 +90,43 @@ func (s *Store) OutboxPeek(ctx context.Context, channel string, n int) ([]guanji
 			// Acknowledged by another instance between the two reads.
 			continue
 		}
-		var env guanjia.Envelope
-		if err := json.Unmarshal([]byte(str), &env); err != nil {
+		env, err := s.peeked.decode(str)
+		if err != nil {
 			return nil, fmt.Errorf("redisstate: outbox peek %s: %w", ids[i], err)
 		}
 		envs = append(envs, env)
 	}
 	return envs, nil
+}
+
+// peekCache keeps the envelopes a peek decoded, by their stored text: a dispatcher peeks the
+// same waiting messages round after round (a busy group chat's queue), and decoding each
+// again made a queue of n messages cost n² decodes.
+type peekCache struct {
+	mu      sync.Mutex
+	decoded map[string]guanjia.Envelope
+}
+
+// peekCacheMax bounds the cache; it starts afresh when full.
+const peekCacheMax = 4096
+
+func (c *peekCache) decode(raw string) (guanjia.Envelope, error) {
+	c.mu.Lock()
+	env, ok := c.decoded[raw]
+	c.mu.Unlock()
+	if ok {
+		return env, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &env); err != nil {
+		return env, err
+	}
+	c.mu.Lock()
+	if c.decoded == nil || len(c.decoded) >= peekCacheMax {
+		c.decoded = map[string]guanjia.Envelope{}
+	}
+	c.decoded[raw] = env
+	c.mu.Unlock()
+	return env, nil
 }
 
 func wrapErr(op string, err error) error {
@@ -262,26 +293,43 @@ var rateScript = redis.NewScript(`
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local wait, full = 0, 0
+local tokens = {}
 for i, key in ipairs(KEYS) do
-	local max = tonumber(ARGV[2 * i])
-	local win = tonumber(ARGV[2 * i + 1])
-	redis.call("ZREMRANGEBYSCORE", key, "-inf", now - win)
-	local n = redis.call("ZCARD", key)
-	if n >= max then
-		local oldest = redis.call("ZRANGE", key, n - max, n - max, "WITHSCORES")
-		local w = tonumber(oldest[2]) + win - now + 1
-		if w > wait then wait, full = w, i end
+	local max = tonumber(ARGV[3 * i - 1])
+	local win = tonumber(ARGV[3 * i])
+	local w = 0
+	if ARGV[3 * i + 1] == "b" then
+		local h = redis.call("HMGET", key, "tokens", "at")
+		local have, at = tonumber(h[1]), tonumber(h[2])
+		if not have then have, at = max, now end
+		have = math.min(max, have + math.max(0, now - at) * max / win)
+		tokens[i] = have
+		if have < 1 then w = math.ceil((1 - have) * win / max) end
+	else
+		redis.call("ZREMRANGEBYSCORE", key, "-inf", now - win)
+		local n = redis.call("ZCARD", key)
+		if n >= max then
+			local oldest = redis.call("ZRANGE", key, n - max, n - max, "WITHSCORES")
+			w = tonumber(oldest[2]) + win - now + 1
+		end
 	end
+	if w > wait then wait, full = w, i end
 end
 if wait > 0 then return {wait, full} end
 for i, key in ipairs(KEYS) do
-	redis.call("ZADD", key, now, ARGV[1])
-	redis.call("PEXPIRE", key, tonumber(ARGV[2 * i + 1]))
+	local win = tonumber(ARGV[3 * i])
+	if ARGV[3 * i + 1] == "b" then
+		redis.call("HSET", key, "tokens", tostring(tokens[i] - 1), "at", now)
+	else
+		redis.call("ZADD", key, now, ARGV[1])
+	end
+	redis.call("PEXPIRE", key, win * 2)
 end
 return {0, 0}`)
 
 // RateAcquire takes one slot under every rule at once, on Redis's clock so that all
-// instances count together. When a rule is full it takes nothing and returns how long to
+// instances count together: a sliding window (at most Max in any Window), or a token bucket
+// for a rule marked Bucket. When a rule is full it takes nothing and returns how long to
 // wait and the index in rules of the rule that is full (-1 when a slot was taken).
 func (s *Store) RateAcquire(ctx context.Context, rules []guanjia.RateKey) (time.Duration, int, error) {
 	keys := make([]string, 0, len(rules))
@@ -291,9 +339,13 @@ func (s *Store) RateAcquire(ctx context.Context, rules []guanjia.RateKey) (time.
 		if r.Rate.Zero() {
 			continue
 		}
-		keys = append(keys, s.prefix+"rate:"+r.Key)
+		kind, key := "w", s.prefix+"rate:"+r.Key
+		if r.Bucket {
+			kind, key = "b", s.prefix+"bucket:"+r.Key
+		}
+		keys = append(keys, key)
 		index = append(index, i)
-		args = append(args, r.Rate.Max, r.Rate.Window.Milliseconds())
+		args = append(args, r.Rate.Max, r.Rate.Window.Milliseconds(), kind)
 	}
 	if len(keys) == 0 {
 		return 0, -1, nil

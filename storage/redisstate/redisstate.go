@@ -45,11 +45,13 @@ type Store struct {
 	now       func() time.Time
 	grace     time.Duration
 	dedupeTTL time.Duration
+	peeked    *peekCache
 }
 
 // New returns a Store on rdb. The caller owns rdb and closes it.
 func New(rdb redis.UniversalClient, opts Options) *Store {
-	s := &Store{rdb: rdb, prefix: opts.Prefix, now: opts.Now, grace: opts.Grace, dedupeTTL: opts.DedupeTTL}
+	s := &Store{rdb: rdb, prefix: opts.Prefix, now: opts.Now, grace: opts.Grace, dedupeTTL: opts.DedupeTTL,
+		peeked: &peekCache{}}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -133,8 +135,9 @@ func (s *Store) seenKey(channel, messageID string) string {
 }
 
 // Handled reports whether the message with this platform id on this channel was handled
-// already. The mux asks before handling and marks after, so that a message whose handling was
-// cut short by a crash is handled when the platform (or the inbound journal) delivers it again.
+// already. The mux asks before handling and marks it together with the outcome (OutboxCommit),
+// so that a message whose handling was cut short by a crash is handled when the platform (or
+// the inbound journal) delivers it again.
 func (s *Store) Handled(ctx context.Context, channel, messageID string) (bool, error) {
 	if channel == "" || messageID == "" {
 		// An empty id would make unrelated messages look like duplicates of each other.
