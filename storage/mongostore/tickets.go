@@ -109,6 +109,23 @@ func (s *Store) CreateTicket(ctx context.Context, t *guanjia.Ticket) error {
 		// Someone else's: the sequence was behind the records. File under a claimed number.
 		n.behind = true
 	}
+	if t.Submission != "" && !n.behind {
+		// The same submission again (several people joining one alarm, or a replay): its
+		// ticket is found by the claim, and no number is spent on it.
+		claim, err := findOne[submission](ctx, s.submissions(), byID(submissionID(t.Community, t.Submission)), "submission")
+		if err == nil {
+			filed, err := s.Ticket(ctx, t.Community, claim.No)
+			if err == nil && filed.Submission == t.Submission {
+				*t = filed
+				return nil
+			}
+			if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+				return err
+			}
+		} else if !errors.Is(err, guanjia.ErrNotFound) {
+			return fmt.Errorf("mongostore: create ticket: find submission: %w", err)
+		}
+	}
 	for {
 		seq, err := n.next(ctx)
 		if err != nil {
