@@ -41,9 +41,9 @@ func (s *Store) ClaimJobRun(ctx context.Context, run guanjia.JobRun) (guanjia.Jo
 	if err != nil {
 		return run, false, fmt.Errorf("mongostore: claim job run %s: %w", run.ID, err)
 	}
-	if err := s.noteLastRun(ctx, run); err != nil {
-		return run, true, err
-	}
+	// The claim is made: the pointer is for listings only, and failing to move it must not
+	// keep the job from running. The next run moves it again.
+	_ = s.noteLastRun(ctx, run)
 	return run, true, nil
 }
 
@@ -51,14 +51,24 @@ func (s *Store) ClaimJobRun(ctx context.Context, run guanjia.JobRun) (guanjia.Jo
 // instances writing at once may leave the earlier of two slots for a moment; the pointer
 // only serves listings, and the next run sets it again.
 func (s *Store) noteLastRun(ctx context.Context, run guanjia.JobRun) error {
-	last, err := findOne[jobLast](ctx, s.jobLast(), byID(run.Job), "last job run")
-	switch {
-	case err == nil && last.Slot.After(run.Slot):
-		return nil
-	case err != nil && !errors.Is(err, guanjia.ErrNotFound):
-		return err
+	var err error
+	for range 3 {
+		var last jobLast
+		last, err = findOne[jobLast](ctx, s.jobLast(), byID(run.Job), "last job run")
+		switch {
+		case err == nil && last.Slot.After(run.Slot):
+			return nil
+		case err != nil && !errors.Is(err, guanjia.ErrNotFound):
+			return err
+		}
+		// FerretDB's upsert is a find and an insert: two at once may both insert, and the
+		// loser then finds the document and replaces it.
+		err = put(ctx, s.jobLast(), run.Job, jobLast{Job: run.Job, Run: run.ID, Slot: run.Slot}, "last job run")
+		if !mongo.IsDuplicateKeyError(err) {
+			return err
+		}
 	}
-	return put(ctx, s.jobLast(), run.Job, jobLast{Job: run.Job, Run: run.ID, Slot: run.Slot}, "last job run")
+	return err
 }
 
 // FinishJobRun records how a claimed run ended.
