@@ -22,7 +22,7 @@ func TestJobsRunOncePerSlot(t *testing.T) {
 	old := time.Date(2026, 10, 10, 9, 0, 0, 0, shanghai)
 	tm, _ := guanjia.NewTimer("announce", "A1", old, nil)
 	a := guanjia.TimerAttempt{ID: guanjia.TimerAttemptID(tm.ID, 1), Timer: tm.ID, Attempt: 1, Status: guanjia.JobDone, Started: old, Finished: old}
-	if ok, err := st.ClaimTimerAttempt(ctx, a); !ok || err != nil {
+	if ok, err := st.ClaimTimerAttempts(ctx, []guanjia.TimerAttempt{a}); err != nil || !ok[0] {
 		t.Fatal(ok, err)
 	}
 	out := runCmd(t, getenv, "", "jobs", "run", "cleanup", "-at", "2026-11-20 04:30")
@@ -73,7 +73,7 @@ func TestJobsTimersList(t *testing.T) {
 		}
 	}
 	a := guanjia.TimerAttempt{ID: guanjia.TimerAttemptID(failing.ID, 1), Timer: failing.ID, Attempt: 1, Status: guanjia.JobFailed, Error: "telegram: 502"}
-	if ok, err := st.ClaimTimerAttempt(ctx, a); !ok || err != nil {
+	if ok, err := st.ClaimTimerAttempts(ctx, []guanjia.TimerAttempt{a}); err != nil || !ok[0] {
 		t.Fatal(ok, err)
 	}
 	want := `到期时间             类别      对象            状态

@@ -10,16 +10,17 @@ import (
 )
 
 // Timers keeps one-off timers and the attempts at firing them. Attempts are claimed by
-// insert: the one guarantee FerretDB gives across connections.
+// insert: the one guarantee FerretDB gives across connections. The methods take many at a
+// time, because one write of many costs FerretDB little more than one of one.
 type Timers interface {
 	AddTimer(ctx context.Context, t guanjia.Timer) error
 	Timer(ctx context.Context, id string) (guanjia.Timer, error)
-	// DueTimers lists timers due at or before until with ids after after, soonest first.
-	DueTimers(ctx context.Context, until time.Time, after string, limit int) ([]guanjia.Timer, error)
-	RemoveTimer(ctx context.Context, id string) error
-	// ClaimTimerAttempt inserts an attempt; false when that attempt was claimed before.
-	ClaimTimerAttempt(ctx context.Context, a guanjia.TimerAttempt) (bool, error)
-	FinishTimerAttempt(ctx context.Context, a guanjia.TimerAttempt) error
+	// DueTimers lists timers due at or before until, soonest first, at most limit.
+	DueTimers(ctx context.Context, until time.Time, limit int) ([]guanjia.Timer, error)
+	RemoveTimers(ctx context.Context, ids []string) error
+	// ClaimTimerAttempts inserts attempts; false for each that was claimed before.
+	ClaimTimerAttempts(ctx context.Context, attempts []guanjia.TimerAttempt) ([]bool, error)
+	FinishTimerAttempts(ctx context.Context, attempts []guanjia.TimerAttempt) error
 	// TimerAttempts lists a timer's attempts, first to last.
 	TimerAttempts(ctx context.Context, timer string) ([]guanjia.TimerAttempt, error)
 }
@@ -79,136 +80,161 @@ func (s *Scheduler) CancelTimer(ctx context.Context, id string) error {
 	if n := len(attempts); n > 0 && (attempts[n-1].Status == guanjia.JobRunning || attempts[n-1].Status.Final()) {
 		return fmt.Errorf("schedule: cancel timer %s: %s: %w", id, attempts[n-1].Status, guanjia.ErrConflict)
 	}
-	now := s.opts.Now()
-	a := guanjia.TimerAttempt{ID: guanjia.TimerAttemptID(id, len(attempts)+1), Timer: id, Kind: t.Kind, Attempt: len(attempts) + 1,
-		Status: guanjia.JobCancelled, Started: now, Finished: now, Instance: s.opts.Instance}
-	ok, err := s.timers.ClaimTimerAttempt(ctx, a)
-	if err != nil {
+	a := s.attempt(t, len(attempts)+1, guanjia.JobCancelled)
+	a.Finished = a.Started
+	if ok, err := s.claim(ctx, a); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("schedule: cancel timer %s: taken meanwhile: %w", id, guanjia.ErrConflict)
+		}
 		return err
 	}
-	if !ok {
-		return fmt.Errorf("schedule: cancel timer %s: taken meanwhile: %w", id, guanjia.ErrConflict)
-	}
-	return s.timers.RemoveTimer(ctx, id)
+	return s.timers.RemoveTimers(ctx, []string{id})
 }
 
-// sweepPage is how many due timers a sweep reads at a time.
-const sweepPage = 1000
+// attempt is attempt n at t, starting now in status.
+func (s *Scheduler) attempt(t guanjia.Timer, n int, status guanjia.JobStatus) guanjia.TimerAttempt {
+	return guanjia.TimerAttempt{ID: guanjia.TimerAttemptID(t.ID, n), Timer: t.ID, Kind: t.Kind, Attempt: n,
+		Status: status, Started: s.opts.Now(), Instance: s.opts.Instance}
+}
+
+// claim claims one attempt.
+func (s *Scheduler) claim(ctx context.Context, a guanjia.TimerAttempt) (bool, error) {
+	got, err := s.timers.ClaimTimerAttempts(ctx, []guanjia.TimerAttempt{a})
+	return err == nil && got[0], err
+}
+
+// sweepMax bounds the timers one sweep takes; more wait for the next sweep.
+const sweepMax = 20000
+
+// sweepChunk is how many timers are claimed, fired and recorded together. An instance that
+// dies while firing a chunk leaves its attempts unfinished, to be tried again after the
+// lease: a small chunk keeps that small.
+const sweepChunk = 200
 
 // Sweep fires the timers due at or before at, each once across every instance, several at a
 // time. What it counts: fired, failed (to be tried again), gave_up, skipped (too late),
 // waiting (for their backoff) and busy (another instance has them).
 func (s *Scheduler) Sweep(ctx context.Context, at time.Time) (guanjia.JobResult, error) {
-	var (
-		res  guanjia.JobResult
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		work = make(chan guanjia.Timer)
-	)
-	var fireErr error
-	for range s.opts.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for t := range work {
-				outcome, err := s.fireTimer(ctx, t, at)
-				mu.Lock()
-				if outcome != "" {
-					res.Add(outcome, 1)
-				}
-				if err != nil && fireErr == nil {
-					fireErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	var err error
-	after := ""
-feed:
-	for {
-		var list []guanjia.Timer
-		if list, err = s.timers.DueTimers(ctx, at, after, sweepPage); err != nil {
-			break
-		}
-		for _, t := range list {
-			select {
-			case work <- t:
-			case <-ctx.Done():
-				break feed
-			}
-		}
-		if len(list) < sweepPage {
-			break
-		}
-		after = list[len(list)-1].ID
-	}
-	close(work)
-	wg.Wait()
-	switch {
-	case ctx.Err() != nil:
-		// The rest stays due, for the next sweep on any instance.
-		res.Note = errStopped.Error()
-		return res, nil
-	case err != nil:
+	var res guanjia.JobResult
+	// One read: FerretDB reads the whole table for any query but one by _id.
+	list, err := s.timers.DueTimers(ctx, at, sweepMax)
+	if err != nil {
 		return res, err
 	}
-	return res, fireErr
+	if len(list) == sweepMax {
+		res.Note = fmt.Sprintf("more than %d due: the rest in the next sweep", sweepMax)
+	}
+	for len(list) > 0 {
+		if ctx.Err() != nil {
+			// The rest stays due, for the next sweep on any instance.
+			res.Note = errStopped.Error()
+			return res, nil
+		}
+		n := min(sweepChunk, len(list))
+		if err := s.sweepChunk(ctx, list[:n], at, &res); err != nil {
+			return res, err
+		}
+		list = list[n:]
+	}
+	return res, nil
 }
 
-// fireTimer claims the next attempt at t and makes it; it says what became of the timer.
-// The error is the store's: the handler's own is recorded on the attempt.
-func (s *Scheduler) fireTimer(ctx context.Context, t guanjia.Timer, at time.Time) (string, error) {
-	a := guanjia.TimerAttempt{ID: guanjia.TimerAttemptID(t.ID, 1), Timer: t.ID, Kind: t.Kind, Attempt: 1,
-		Status: guanjia.JobRunning, Started: s.opts.Now(), Instance: s.opts.Instance}
-	ok, err := s.timers.ClaimTimerAttempt(ctx, a)
+// sweepChunk claims the next attempt at each of the timers, fires those it got, and records
+// how each went. The error is the store's: a handler's own is recorded on its attempt.
+func (s *Scheduler) sweepChunk(ctx context.Context, chunk []guanjia.Timer, at time.Time, res *guanjia.JobResult) error {
+	firsts := make([]guanjia.TimerAttempt, len(chunk))
+	for i, t := range chunk {
+		firsts[i] = s.attempt(t, 1, guanjia.JobRunning)
+	}
+	got, err := s.timers.ClaimTimerAttempts(ctx, firsts)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if !ok {
+	var mine []guanjia.TimerAttempt
+	var timers []guanjia.Timer
+	for i, t := range chunk {
+		if got[i] {
+			mine, timers = append(mine, firsts[i]), append(timers, t)
+			continue
+		}
 		next, outcome, err := s.nextAttempt(ctx, t)
-		if next == 0 || err != nil {
-			return outcome, err
+		if err != nil {
+			return err
 		}
-		a.ID, a.Attempt, a.Started = guanjia.TimerAttemptID(t.ID, next), next, s.opts.Now()
-		if ok, err = s.timers.ClaimTimerAttempt(ctx, a); err != nil || !ok {
-			return "busy", err
+		if next == 0 {
+			if outcome != "" {
+				res.Add(outcome, 1)
+			}
+			continue
+		}
+		a := s.attempt(t, next, guanjia.JobRunning)
+		if ok, err := s.claim(ctx, a); err != nil {
+			return err
+		} else if !ok {
+			res.Add("busy", 1)
+			continue
+		}
+		mine, timers = append(mine, a), append(timers, t)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(s.opts.Workers, len(mine)) {
+		wg.Go(func() {
+			for i := range next {
+				s.settle(ctx, timers[i], &mine[i], at)
+			}
+		})
+	}
+	for i := range mine {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	// The outcomes are kept even when the sweep was cut off by a shutdown.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.timers.FinishTimerAttempts(fctx, mine); err != nil {
+		return err
+	}
+	var done []string
+	for _, a := range mine {
+		res.Add(outcomes[a.Status], 1)
+		if a.Status.Final() {
+			done = append(done, a.Timer)
 		}
 	}
+	return s.timers.RemoveTimers(fctx, done)
+}
+
+// settle makes the claimed attempt a at t: skipped when t is found later than its kind
+// allows, else fired; it sets how the attempt ended.
+func (s *Scheduler) settle(ctx context.Context, t guanjia.Timer, a *guanjia.TimerAttempt, at time.Time) {
 	log := s.log.With("timer", t.ID, "attempt", a.Attempt)
+	defer func() { a.Finished = s.opts.Now() }()
 	kind, known := s.kinds[t.Kind]
 	if late := at.Sub(t.Due); known && kind.MaxLate > 0 && late > kind.MaxLate {
 		a.Status, a.Error = guanjia.JobSkipped, fmt.Sprintf("found %s late, more than the %s it may be", late.Round(time.Second), kind.MaxLate)
 		log.Warn("timer skipped", "reason", a.Error)
-	} else {
-		err := fmt.Errorf("no handler for timer kind %q", t.Kind)
-		if known {
-			err = s.fire(ctx, kind, t)
-		}
-		switch {
-		case err == nil:
-			a.Status = guanjia.JobDone
-			log.Debug("timer fired")
-		case a.Attempt >= s.opts.Attempts:
-			a.Status, a.Error = guanjia.JobGaveUp, err.Error()
-			log.Error("timer given up", "err", err)
-		default:
-			a.Status, a.Error = guanjia.JobFailed, err.Error()
-			log.Warn("timer failed, will try again", "err", err, "retry_in", s.backoff(a.Attempt))
-		}
+		return
 	}
-	a.Finished = s.opts.Now()
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.timers.FinishTimerAttempt(fctx, a); err != nil {
-		return "", err
+	err := fmt.Errorf("no handler for timer kind %q", t.Kind)
+	switch {
+	case ctx.Err() != nil:
+		err = errStopped
+	case known:
+		err = s.fire(ctx, kind, t)
 	}
-	if a.Status.Final() {
-		if err := s.timers.RemoveTimer(fctx, t.ID); err != nil {
-			return "", err
-		}
+	switch {
+	case err == nil:
+		a.Status = guanjia.JobDone
+		log.Debug("timer fired")
+	case a.Attempt >= s.opts.Attempts:
+		a.Status, a.Error = guanjia.JobGaveUp, err.Error()
+		log.Error("timer given up", "err", err)
+	default:
+		a.Status, a.Error = guanjia.JobFailed, err.Error()
+		log.Warn("timer failed, will try again", "err", err, "retry_in", s.backoff(a.Attempt))
 	}
-	return outcomes[a.Status], nil
 }
 
 // outcomes name what a sweep counts for each status an attempt ends in.
@@ -245,7 +271,7 @@ func (s *Scheduler) nextAttempt(ctx context.Context, t guanjia.Timer) (int, stri
 	now := s.opts.Now()
 	switch {
 	case last.Status.Final():
-		return 0, "", s.timers.RemoveTimer(ctx, t.ID)
+		return 0, "", s.timers.RemoveTimers(ctx, []string{t.ID})
 	case last.Status == guanjia.JobRunning && now.Sub(last.Started) < s.opts.Lease+time.Minute:
 		return 0, "busy", nil
 	case last.Status == guanjia.JobFailed && now.Before(last.Finished.Add(s.backoff(last.Attempt))):
@@ -254,14 +280,13 @@ func (s *Scheduler) nextAttempt(ctx context.Context, t guanjia.Timer) (int, stri
 	// Failed and waited long enough, or cut off: try again. Attempts past the limit (it
 	// was lowered, or the last one was cut off) are given up at once.
 	if last.Attempt >= s.opts.Attempts {
-		a := guanjia.TimerAttempt{ID: guanjia.TimerAttemptID(t.ID, last.Attempt+1), Timer: t.ID, Kind: t.Kind,
-			Attempt: last.Attempt + 1, Status: guanjia.JobGaveUp, Started: now, Finished: now,
-			Error: "no attempts left after: " + lastError(last), Instance: s.opts.Instance}
-		if ok, err := s.timers.ClaimTimerAttempt(ctx, a); err != nil || !ok {
+		a := s.attempt(t, last.Attempt+1, guanjia.JobGaveUp)
+		a.Finished, a.Error = a.Started, "no attempts left after: "+lastError(last)
+		if ok, err := s.claim(ctx, a); err != nil || !ok {
 			return 0, "busy", err
 		}
 		s.log.Error("timer given up", "timer", t.ID, "attempt", a.Attempt, "err", a.Error)
-		return 0, "gave_up", s.timers.RemoveTimer(ctx, t.ID)
+		return 0, "gave_up", s.timers.RemoveTimers(ctx, []string{t.ID})
 	}
 	return last.Attempt + 1, "", nil
 }

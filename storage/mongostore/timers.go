@@ -14,12 +14,17 @@ import (
 )
 
 // Timers wait in timers until they are fired or given up, and are then removed, so that the
-// sweep reads only what is still to do. Each attempt at firing one is a document of its own
-// in timer_runs, inserted to claim the attempt: FerretDB does not apply conditional updates
-// atomically, but it does refuse a second insert of one _id.
+// sweep reads only what is still to do. Each attempt at firing one is claimed by inserting a
+// document in timer_runs (FerretDB does not apply conditional updates atomically, but it
+// does refuse a second insert of one _id), and its outcome is inserted, under the same _id,
+// in timer_outcomes: inserts of many documents at once are one SQLite transaction on
+// FerretDB, where an update costs as much as a hundred of them.
 func (s *Store) timers() *mongo.Collection { return s.communities.Database().Collection("timers") }
 func (s *Store) timerRuns() *mongo.Collection {
 	return s.communities.Database().Collection("timer_runs")
+}
+func (s *Store) timerOutcomes() *mongo.Collection {
+	return s.communities.Database().Collection("timer_outcomes")
 }
 
 // AddTimer stores a timer. Adding one that is already there (same due time, kind and key)
@@ -36,13 +41,9 @@ func (s *Store) AddTimer(ctx context.Context, t guanjia.Timer) error {
 	return nil
 }
 
-// DueTimers lists the timers due at or before until whose ids come after after (""; from the
-// first), in order of due time, at most limit.
-func (s *Store) DueTimers(ctx context.Context, until time.Time, after string, limit int) ([]guanjia.Timer, error) {
-	filter := bson.D{{Key: "_id", Value: bson.D{
-		{Key: "$gt", Value: after},
-		{Key: "$lt", Value: guanjia.DuePrefix(until.Add(time.Millisecond))},
-	}}}
+// DueTimers lists the timers due at or before until, in order of due time, at most limit.
+func (s *Store) DueTimers(ctx context.Context, until time.Time, limit int) ([]guanjia.Timer, error) {
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: guanjia.DuePrefix(until.Add(time.Millisecond))}}}}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
 	return findAll[guanjia.Timer](ctx, s.timers(), filter, "due timers", opts)
 }
@@ -62,48 +63,93 @@ func (s *Store) Timer(ctx context.Context, id string) (guanjia.Timer, error) {
 	return findOne[guanjia.Timer](ctx, s.timers(), byID(id), "timer "+id)
 }
 
-// RemoveTimer removes a pending timer; one already gone is no error.
-func (s *Store) RemoveTimer(ctx context.Context, id string) error {
-	if _, err := s.timers().DeleteOne(ctx, byID(id)); err != nil {
-		return fmt.Errorf("mongostore: remove timer %s: %w", id, err)
+// RemoveTimers removes pending timers; those already gone are no error.
+func (s *Store) RemoveTimers(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	// One statement per id: each finds its timer by _id, where a filter of many ids would
+	// make FerretDB compare every timer with every id.
+	models := make([]mongo.WriteModel, len(ids))
+	for i, id := range ids {
+		models[i] = mongo.NewDeleteOneModel().SetFilter(byID(id))
+	}
+	if _, err := s.timers().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+		return fmt.Errorf("mongostore: remove %d timers from %s: %w", len(ids), ids[0], err)
 	}
 	return nil
 }
 
-// ClaimTimerAttempt inserts an attempt at a timer: of any number of callers, across
-// processes, one gets true for each attempt number.
-func (s *Store) ClaimTimerAttempt(ctx context.Context, a guanjia.TimerAttempt) (bool, error) {
-	a.Started, a.Finished = a.Started.UTC(), a.Finished.UTC()
-	_, err := s.timerRuns().InsertOne(ctx, a)
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
+// ClaimTimerAttempts inserts attempts at timers, and says which it got: of any number of
+// callers, across processes, one gets each attempt.
+func (s *Store) ClaimTimerAttempts(ctx context.Context, attempts []guanjia.TimerAttempt) ([]bool, error) {
+	got := make([]bool, len(attempts))
+	if len(attempts) == 0 {
+		return got, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("mongostore: claim timer attempt %s: %w", a.ID, err)
+	docs := make([]any, len(attempts))
+	for i, a := range attempts {
+		a.Started, a.Finished = a.Started.UTC(), a.Finished.UTC()
+		docs[i], got[i] = a, true
 	}
-	return true, nil
+	if err := insertEach(ctx, s.timerRuns(), docs, got); err != nil {
+		return nil, fmt.Errorf("mongostore: claim timer attempts from %s: %w", attempts[0].ID, err)
+	}
+	return got, nil
 }
 
-// FinishTimerAttempt records how a claimed attempt ended.
-func (s *Store) FinishTimerAttempt(ctx context.Context, a guanjia.TimerAttempt) error {
-	a.Started, a.Finished = a.Started.UTC(), a.Finished.UTC()
-	if _, err := s.timerRuns().ReplaceOne(ctx, byID(a.ID), a); err != nil {
-		return fmt.Errorf("mongostore: finish timer attempt %s: %w", a.ID, err)
+// FinishTimerAttempts records how claimed attempts ended; an outcome recorded before (the
+// same attempt finished twice) is kept.
+func (s *Store) FinishTimerAttempts(ctx context.Context, attempts []guanjia.TimerAttempt) error {
+	if len(attempts) == 0 {
+		return nil
+	}
+	docs := make([]any, len(attempts))
+	for i, a := range attempts {
+		a.Started, a.Finished = a.Started.UTC(), a.Finished.UTC()
+		docs[i] = a
+	}
+	if err := insertEach(ctx, s.timerOutcomes(), docs, make([]bool, len(docs))); err != nil {
+		return fmt.Errorf("mongostore: finish timer attempts from %s: %w", attempts[0].ID, err)
 	}
 	return nil
 }
 
-// TimerAttempts lists the attempts at a timer, first to last. Attempts are numbered from 1
-// without gaps, so they are read one _id at a time (the only lookup FerretDB indexes) until
-// the first missing one.
+// insertEach inserts docs, clearing inserted[i] for each one whose _id was there already;
+// any other failure is an error.
+func insertEach(ctx context.Context, c *mongo.Collection, docs []any, inserted []bool) error {
+	_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bwe mongo.BulkWriteException
+	if err == nil || !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		return err
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 { // DuplicateKey
+			return err
+		}
+		inserted[we.Index] = false
+	}
+	return nil
+}
+
+// TimerAttempts lists the attempts at a timer, first to last, each as it ended, or as it was
+// claimed while it has no outcome. Attempts are numbered from 1 without gaps, so they are
+// read one _id at a time (the only lookup FerretDB indexes) until the first missing one.
 func (s *Store) TimerAttempts(ctx context.Context, timer string) ([]guanjia.TimerAttempt, error) {
 	var list []guanjia.TimerAttempt
 	for n := 1; ; n++ {
-		a, err := findOne[guanjia.TimerAttempt](ctx, s.timerRuns(), byID(guanjia.TimerAttemptID(timer, n)), "timer attempt")
+		id := guanjia.TimerAttemptID(timer, n)
+		a, err := findOne[guanjia.TimerAttempt](ctx, s.timerRuns(), byID(id), "timer attempt")
 		if errors.Is(err, guanjia.ErrNotFound) {
 			return list, nil
 		}
 		if err != nil {
+			return nil, err
+		}
+		switch out, err := findOne[guanjia.TimerAttempt](ctx, s.timerOutcomes(), byID(id), "timer outcome"); {
+		case err == nil:
+			a = out
+		case !errors.Is(err, guanjia.ErrNotFound):
 			return nil, err
 		}
 		list = append(list, a)
@@ -111,7 +157,8 @@ func (s *Store) TimerAttempts(ctx context.Context, timer string) ([]guanjia.Time
 }
 
 // DeleteTimerAttemptsBefore removes the records of attempts at timers due before cutoff
-// whose timers are no longer pending, and says how many it removed.
+// whose timers are no longer pending (claims and outcomes), and says how many attempts it
+// removed.
 func (s *Store) DeleteTimerAttemptsBefore(ctx context.Context, cutoff time.Time) (int, error) {
 	pending, err := findAll[guanjia.Timer](ctx, s.timers(), bson.D{{Key: "_id", Value: bson.D{
 		{Key: "$lt", Value: guanjia.DuePrefix(cutoff)}}}}, "timers before cutoff")
@@ -122,10 +169,15 @@ func (s *Store) DeleteTimerAttemptsBefore(ctx context.Context, cutoff time.Time)
 	for i, t := range pending {
 		keep[i] = t.ID
 	}
-	res, err := s.timerRuns().DeleteMany(ctx, bson.D{
+	filter := bson.D{
 		{Key: "_id", Value: bson.D{{Key: "$lt", Value: guanjia.DuePrefix(cutoff)}}},
 		{Key: "timer", Value: bson.D{{Key: "$nin", Value: keep}}},
-	})
+	}
+	// Outcomes first: a claim left without its outcome would read as an attempt under way.
+	if _, err := s.timerOutcomes().DeleteMany(ctx, filter); err != nil {
+		return 0, fmt.Errorf("mongostore: delete timer outcomes: %w", err)
+	}
+	res, err := s.timerRuns().DeleteMany(ctx, filter)
 	if err != nil {
 		return 0, fmt.Errorf("mongostore: delete timer attempts: %w", err)
 	}
