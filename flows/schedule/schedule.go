@@ -311,8 +311,10 @@ func (s *Scheduler) run(ctx context.Context, e *entry, slot time.Time, trigger g
 		log.Error("job panicked", "err", err, "stack", string(p.stack))
 	case err != nil:
 		log.Error("job failed", "err", err)
+	case len(res.Counts) == 0 && res.Note == "":
+		log.Debug("job done") // a sweep with nothing due, twice a minute
 	default:
-		log.Info("job done", "counts", res.Counts)
+		log.Info("job done", "counts", res.Counts, "note", res.Note)
 	}
 	// The outcome is kept even when the job was cut off by a shutdown.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
