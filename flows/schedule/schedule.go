@@ -314,7 +314,10 @@ func (s *Scheduler) run(ctx context.Context, e *entry, slot time.Time, trigger g
 	case len(res.Counts) == 0 && res.Note == "":
 		log.Debug("job done") // a sweep with nothing due, twice a minute
 	default:
-		log.Info("job done", "counts", res.Counts, "note", res.Note)
+		if res.Note != "" {
+			log = log.With("note", res.Note)
+		}
+		log.Info("job done", "counts", res.Counts)
 	}
 	// The outcome is kept even when the job was cut off by a shutdown.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
