@@ -395,3 +395,69 @@ func TestGuanjiaFiresTimersAtStart(t *testing.T) {
 		t.Errorf("the sweep at start is not shown done:\n%s", out)
 	}
 }
+
+// TestStopWaitsForRunningJob stops the scheduler while a job runs: Stop returns once the job
+// is through, and its outcome is recorded.
+func TestStopWaitsForRunningJob(t *testing.T) {
+	st := instances(t, 1)[0]
+	s := newSched(st, "instance-0", nil)
+	started := make(chan time.Time, 10)
+	err := s.Add(schedule.Job{Name: "slow", Spec: "@every 1s", Run: func(ctx context.Context, at time.Time) (guanjia.JobResult, error) {
+		started <- at
+		select {
+		case <-time.After(700 * time.Millisecond):
+		case <-ctx.Done():
+			return guanjia.JobResult{}, ctx.Err()
+		}
+		var r guanjia.JobResult
+		r.Add("done", 1)
+		return r, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(context.Background())
+	var slot time.Time
+	select {
+	case slot = <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job never started")
+	}
+	s.Stop()
+	run, err := st.JobRun(context.Background(), guanjia.JobRunID("slow", slot.In(shanghai)))
+	if err != nil || run.Status != guanjia.JobDone || run.Counts["done"] != 1 {
+		t.Errorf("the run cut by Stop: %+v (%v), want done", run, err)
+	}
+}
+
+// TestTimerHandlerPanic has a timer's handler panic: the attempt is recorded as failed with
+// the panic, and the sweep goes on to the next timer.
+func TestTimerHandlerPanic(t *testing.T) {
+	st := instances(t, 1)[0]
+	c := newClock()
+	s := newSched(st, "instance-0", c.Now)
+	var log firedLog
+	err := s.Handle(schedule.TimerKind{Kind: "notice", Fire: func(ctx context.Context, tm guanjia.Timer) error {
+		if tm.Key == "bad" {
+			panic("template missing")
+		}
+		return log.fire(ctx, tm)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, key := range []string{"bad", "good"} {
+		if _, err := s.AddTimer(ctx, "notice", key, c.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := s.Sweep(ctx, c.Now())
+	if err != nil || res.Counts["failed"] != 1 || res.Counts["fired"] != 1 || log.count("good") != 1 {
+		t.Fatalf("sweep: %v %v, good fired %d", res.Counts, err, log.count("good"))
+	}
+	attempts, _ := st.TimerAttempts(ctx, guanjia.TimerID(c.Now(), "notice", "bad"))
+	if len(attempts) != 1 || attempts[0].Status != guanjia.JobFailed || attempts[0].Error != "panic: template missing" {
+		t.Errorf("bad's attempts: %+v", attempts)
+	}
+}
