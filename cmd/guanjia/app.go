@@ -14,6 +14,7 @@ import (
 	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/bot/outbox"
 	"github.com/guanjia/guanjia/flows"
+	"github.com/guanjia/guanjia/flows/schedule"
 	"github.com/guanjia/guanjia/storage/embedded"
 	"github.com/guanjia/guanjia/storage/mongostore"
 	"github.com/guanjia/guanjia/storage/redisstate"
@@ -37,6 +38,7 @@ type App struct {
 	Outbox    *outbox.Outbox
 	Metrics   *bot.Metrics
 	Registry  *prometheus.Registry
+	Scheduler *schedule.Scheduler
 
 	channels []bot.Channel
 }
@@ -138,6 +140,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)
+	if a.Scheduler, err = newScheduler(cfg, log, a.Store, now); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -196,7 +201,9 @@ func (a *App) Run(ctx context.Context, channels ...Channel) error {
 			<-httpDone
 		}()
 	}
+	stopJobs := a.startJobs(ctx)
 	err := a.Mux.Run(ctx)
+	stopJobs() // jobs may still queue messages: the queue stops after them
 	stopOut()
 	<-outDone
 	return err

@@ -52,6 +52,8 @@ type Config struct {
 	Telegram TelegramConfig `yaml:"telegram"`
 	// WeChat configures the WeChat channel; it runs when enabled.
 	WeChat WeChatConfig `yaml:"wechat"`
+	// Jobs configures the scheduled jobs (schedules.go).
+	Jobs JobsConfig `yaml:",inline"`
 }
 
 // TelegramConfig is the Telegram channel's part of Config.
@@ -143,7 +145,7 @@ func defaults() Config {
 	return Config{
 		DataDir: "data", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
-		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(),
+		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(),
 	}
 }
 
@@ -165,6 +167,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 				return c, fmt.Errorf("config: %s: %w", ev.name, err)
 			}
 		}
+	}
+	if err := c.Jobs.fromEnv(getenv); err != nil {
+		return c, err
 	}
 	return c, c.validate()
 }
@@ -199,6 +204,7 @@ func (c Config) validate() error {
 		problems = append(problems, "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_SECRET")
 	}
 	problems = append(problems, c.WeChat.problems()...)
+	problems = append(problems, c.Jobs.problems()...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "GUANJIA_LOG_FORMAT must be text or json")
 	}
@@ -286,5 +292,5 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.Jobs.String()
 }

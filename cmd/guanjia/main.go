@@ -5,6 +5,7 @@
 //	guanjia tickets [flags]  list tickets; guanjia tickets show <no> for one
 //	guanjia code <person>    print a one-time code that binds a chat account to a person
 //	guanjia seed             load the sample community
+//	guanjia jobs             list the scheduled jobs; guanjia jobs run <name> runs one
 //	guanjia wechat login     log the WeChat account in by QR code and keep the login
 //	guanjia config           print the effective configuration, secrets hidden
 package main
@@ -60,6 +61,10 @@ const usage = `usage:
   guanjia bills correct <household> <YYYY-MM> [-community C]
                                work one bill out again from today's readings, area and rates
   guanjia repair               rebuild each household's list of bills and payments from the records
+  guanjia jobs                 the scheduled jobs: schedule, last run and its outcome, next run
+  guanjia jobs run <name> [-at <time>]
+                               run a job now, or as of a time ("2026-12-01 09:00"); once per slot
+  guanjia jobs timers          the one-off timers waiting to fire
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
   guanjia config               print the effective configuration (secrets hidden)
 `
@@ -118,6 +123,7 @@ var adminCommands = map[string]adminFunc{
 	"community": politely("community", runCommunity),
 	"bills":     politely("bills", runBills),
 	"repair":    politely("repair", runRepair),
+	"jobs":      politely("jobs", runJobs),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the

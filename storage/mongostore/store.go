@@ -124,7 +124,8 @@ func (s *Store) Close(ctx context.Context) error {
 
 // collections are every collection the store uses.
 var collections = []string{"communities", "households", "people", "identities", "chats", "tickets",
-	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "ticket_submissions", "household_ledgers", "bills", "readings", "payments", "faqs"}
+	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "ticket_submissions", "household_ledgers", "bills", "readings", "payments", "faqs",
+	"job_runs", "job_last", "timers", "timer_runs", "timer_outcomes"}
 
 // ensureCollections creates the collections that do not exist yet. The embedded FerretDB
 // learns of collections when it starts, so an admin command in another process (guanjia
@@ -172,6 +173,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{s.payments(), bson.D{{Key: "community", Value: 1}, {Key: "household", Value: 1}, {Key: "period", Value: 1}}, false},
 		{s.readings(), bson.D{{Key: "community", Value: 1}, {Key: "period", Value: 1}}, false},
 		{s.faqs(), bson.D{{Key: "community", Value: 1}}, false},
+		{s.jobRuns(), bson.D{{Key: "slot", Value: 1}}, false},
 	}
 	for _, sp := range specs {
 		m := mongo.IndexModel{Keys: sp.keys}
