@@ -101,10 +101,22 @@ func (fresh) Read([]byte) (int, error) { return 0, errNoKeptLogin }
 
 // scanOnFailure makes openwechat's hot login fall back to a QR login; with a hot-login
 // storage in place, openwechat then keeps the new login in it and updates it as it goes.
+//
+// It scans once and returns what that gave. Calling b.Login here instead would feed every
+// error of the scan login back into OnError — a loop without a pause that never ends, even
+// once the bot's context is done.
 type scanOnFailure struct{ openwechat.BaseBotLoginOption }
 
 // OnError implements openwechat.BotLoginOption.
-func (scanOnFailure) OnError(b *openwechat.Bot, _ error) error { return b.Login() }
+func (scanOnFailure) OnError(b *openwechat.Bot, err error) error {
+	if !errors.Is(err, errNoKeptLogin) {
+		return err
+	}
+	if err := b.Context().Err(); err != nil {
+		return err
+	}
+	return (&openwechat.ScanLogin{}).Login(b)
+}
 
 // showQR draws the login QR code in the terminal, saves it as a PNG in the data folder and
 // logs the address of WeChat's own image of it, so whoever holds the phone can scan it.

@@ -53,6 +53,10 @@ func (c *Channel) newSession(ctx context.Context) *session {
 	if c.cfg.Transport != nil {
 		b.Caller.Client.HTTPClient().Transport = c.cfg.Transport
 	}
+	// Desktop mode tries each request five times at once; the channel retries with pauses
+	// itself (logins back off, sends wait in the queue), and a failed send tried again at
+	// once may arrive twice.
+	b.Caller.Client.MaxRetryTimes = 1
 	// A message may come before the contacts are loaded: it finds an empty directory and
 	// asks WeChat about its sender.
 	s := &session{bot: b, cancel: cancel, started: time.Now(), beats: make(chan struct{}, 1), dir: newDirectory()}
