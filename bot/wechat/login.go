@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/eatmoreapple/openwechat"
 	"github.com/mdp/qrterminal/v3"
@@ -78,9 +79,10 @@ func (c *Channel) scanLogin(ctx context.Context) (*session, error) {
 		if err == nil {
 			if err := c.loadContacts(ctx, s); err != nil {
 				s.end()
-				return nil, err
+				return nil, endedAfterScan(s, err)
 			}
 			c.log.Info("wechat logged in by QR code")
+			s.scanned, s.started = true, time.Now()
 			return s, nil
 		}
 		s.end()
@@ -136,4 +138,28 @@ func (c *Channel) showQR(uuid string) {
 		fmt.Fprintln(c.cfg.QROut, openwechat.GetQrcodeUrl(uuid))
 	}
 	c.log.Warn("wechat needs a QR scan", "qr_url", openwechat.GetQrcodeUrl(uuid), "qr_file", path)
+}
+
+// errEndedAfterScan is a login WeChat ended (1101, 1102) while it was being set up, right
+// after its scan: the brake's case too.
+type errEndedAfterScan struct {
+	code int
+	err  error
+}
+
+func (e *errEndedAfterScan) Error() string { return e.err.Error() }
+func (e *errEndedAfterScan) Unwrap() error { return e.err }
+
+// endedAfterScan tells a login WeChat ended during its setup from other failures: the
+// heartbeat, which starts first, or the setup's own requests heard 1101 or 1102.
+func endedAfterScan(s *session, err error) error {
+	code := s.endCode()
+	var ret openwechat.Ret
+	if code == 0 && errors.As(err, &ret) {
+		code = int(ret)
+	}
+	if code == 1101 || code == 1102 {
+		return &errEndedAfterScan{code: code, err: err}
+	}
+	return err
 }

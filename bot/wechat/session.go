@@ -29,8 +29,11 @@ type session struct {
 	beats chan struct{}
 
 	mu sync.Mutex
-	// reason says why the receive loop gave up, once it did.
+	// reason says why the receive loop gave up, once it did, code WeChat's return code then.
 	reason string
+	code   int
+	// scanned is a login made by a QR scan, not with the kept session.
+	scanned bool
 	dir    *directory
 	// self is the account's UserName in this login, nick its nickname; set once the login
 	// is done, while the receive loop may already run.
@@ -91,7 +94,7 @@ func (c *Channel) syncFailed(s *session, err error) error {
 	case ctx.Err() != nil:
 		return err
 	case errors.As(err, &ret):
-		s.setReason(retReason(ret))
+		s.setReason(retReason(ret), int(ret))
 		return err
 	}
 	c.log.Warn("wechat heartbeat failed", "err", redact(err))
@@ -125,11 +128,20 @@ func redact(err error) error {
 	return err
 }
 
-func (s *session) setReason(r string) {
+func (s *session) setReason(r string, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reason = r
+	s.reason, s.code = r, code
 }
+
+// endCode is the return code WeChat ended the login with, 0 when it did not.
+func (s *session) endCode() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.code
+}
+
+func retCode(code int) openwechat.Ret { return openwechat.Ret(code) }
 
 func (s *session) getReason() string {
 	s.mu.Lock()

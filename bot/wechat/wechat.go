@@ -40,6 +40,10 @@ const (
 	DefaultHotRetries  = 2
 	DefaultRetryWait   = 2 * time.Second
 	maxRetryWait       = time.Minute
+	// DefaultBrakeAfterScan: WeChat's kicks of restricted accounts come seconds to minutes
+	// after the scan.
+	DefaultBrakeAfterScan = 10 * time.Minute
+	DefaultBrakePoll      = 30 * time.Second
 )
 
 // LoginStore keeps openwechat's hot login (its HotReloadStorage). *redisstate.WeChatLogin
@@ -87,6 +91,15 @@ type Config struct {
 	// again after that. Either may be nil.
 	OnDown func(ctx context.Context, reason string)
 	OnUp   func(ctx context.Context)
+	// OnBrake is told when the brake goes on (see Brake): WeChat ended a login soon after its
+	// scan. May be nil.
+	OnBrake func(ctx context.Context, b Brake)
+	// BrakeAfterScan is how soon after its scan a login WeChat ends (1101, 1102) puts the
+	// brake on. Default DefaultBrakeAfterScan.
+	BrakeAfterScan time.Duration
+	// BrakePoll is how often a braked channel looks whether the brake was released.
+	// Default DefaultBrakePoll.
+	BrakePoll time.Duration
 	// SilentAfter is how long without a heartbeat counts as down. Default DefaultSilentAfter.
 	SilentAfter time.Duration
 	// HotRetries is how many failed tries of the kept session come before a new QR code,
@@ -114,6 +127,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.RetryWait <= 0 {
 		c.RetryWait = DefaultRetryWait
 	}
+	if c.BrakeAfterScan <= 0 {
+		c.BrakeAfterScan = DefaultBrakeAfterScan
+	}
+	if c.BrakePoll <= 0 {
+		c.BrakePoll = DefaultBrakePoll
+	}
 	return c, nil
 }
 
@@ -132,6 +151,8 @@ type Channel struct {
 	announced bool
 	// hotFailures counts kept-session logins that failed in a row (Run's goroutine only).
 	hotFailures int
+	// unsaved is a brake this process put on and could not save (Run's goroutine only).
+	unsaved *Brake
 }
 
 // errStarting is what Ready reports before the first login.
@@ -184,6 +205,9 @@ func (c *Channel) Run(ctx context.Context, in bot.Inbox) error {
 	}()
 	failures := 0
 	for {
+		if !c.waitBrake(ctx) {
+			return ctx.Err()
+		}
 		s, err := c.login(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -191,6 +215,11 @@ func (c *Channel) Run(ctx context.Context, in bot.Inbox) error {
 		if err != nil {
 			failures++
 			c.markDown(ctx, "login failed: "+err.Error())
+			var ended *errEndedAfterScan
+			if errors.As(err, &ended) {
+				c.brake(ctx, Brake{At: time.Now().UTC(), Code: ended.code, Reason: retReason(retCode(ended.code))})
+				continue
+			}
 			if !sleep(ctx, backoff(c.cfg.RetryWait, failures)) {
 				return ctx.Err()
 			}
@@ -205,18 +234,22 @@ func (c *Channel) Run(ctx context.Context, in bot.Inbox) error {
 			return ctx.Err()
 		}
 		c.markDown(ctx, reason)
+		if b, ok := c.shouldBrake(s); ok {
+			c.brake(ctx, b)
+		}
 	}
 }
 
 // Login logs in once — with the kept session, or by QR code — keeps the login and returns,
-// leaving it valid for Run: `guanjia wechat login` does only this.
+// leaving it valid for Run: `guanjia wechat login` does only this. Once logged in it releases
+// the brake: an admin running it decided the account is safe to use.
 func (c *Channel) Login(ctx context.Context) error {
 	s, err := c.login(ctx)
 	if err != nil {
 		return err
 	}
 	s.end()
-	return nil
+	return ReleaseBrake(c.cfg.DataDir)
 }
 
 func (c *Channel) setSession(s *session) {
