@@ -34,7 +34,7 @@ type session struct {
 	code   int
 	// scanned is a login made by a QR scan, not with the kept session.
 	scanned bool
-	dir    *directory
+	dir     *directory
 	// self is the account's UserName in this login, nick its nickname; set once the login
 	// is done, while the receive loop may already run.
 	self, nick string
