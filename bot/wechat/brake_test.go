@@ -16,7 +16,7 @@ func TestKickRightAfterScanBrakes(t *testing.T) {
 	var mu sync.Mutex
 	var brakes []wechat.Brake
 	edit := func(c *wechat.Config) {
-		c.BrakePoll = 50 * time.Millisecond
+		c.BrakePoll, c.BrakeAfterScan = 50*time.Millisecond, time.Minute
 		c.OnBrake = func(_ context.Context, b wechat.Brake) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,11 @@ type session struct {
 	code   int
 	// scanned is a login made by a QR scan, not with the kept session.
 	scanned bool
+	// reloaded is when the contacts were last loaded.
+	reloaded time.Time
+	// sent are the latest texts the bot sent, by chat UserName, to know a quote of one of
+	// them whatever name the quoting person gave the bot.
+	sent map[string][]string
 	dir     *directory
 	// self is the account's UserName in this login, nick its nickname; set once the login
 	// is done, while the receive loop may already run.
@@ -132,6 +138,52 @@ func (s *session) setReason(r string, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reason, s.code = r, code
+}
+
+// keepSent is how many texts per chat sentText keeps.
+const keepSent = 30
+
+// sentText remembers a text the bot sent to a chat.
+func (s *session) sentText(to, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sent == nil {
+		s.sent = map[string][]string{}
+	}
+	list := append(s.sent[to], text)
+	if len(list) > keepSent {
+		list = list[len(list)-keepSent:]
+	}
+	s.sent[to] = list
+}
+
+// quotesSent reports whether a quote ("name：content") is of a text the bot sent to the chat
+// in this login, under whatever name the quoting person sees the bot.
+func (s *session) quotesSent(to, quote string) bool {
+	_, content, ok := cutQuoteName(quote)
+	content = strings.TrimSpace(content)
+	if !ok || content == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.sent[to] {
+		if t == content || strings.HasPrefix(t, content) {
+			return true
+		}
+	}
+	return false
+}
+
+// reloadDue reports whether the contacts may be loaded again now, and if so counts it.
+func (s *session) reloadDue() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if time.Since(s.reloaded) < reloadEvery {
+		return false
+	}
+	s.reloaded = time.Now()
+	return true
 }
 
 // endCode is the return code WeChat ended the login with, 0 when it did not.

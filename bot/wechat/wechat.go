@@ -63,6 +63,9 @@ type Memory interface {
 	// WeChatMember returns the person bound to a display name (by its key) in a group.
 	WeChatMember(ctx context.Context, group, nameKey string) (person string, ok bool, err error)
 	BindWeChatMember(ctx context.Context, group, nameKey, person string) error
+	// WeChatFriends returns the channel's record of each bound friend, by person id.
+	WeChatFriends(ctx context.Context) (map[string][]byte, error)
+	SaveWeChatFriend(ctx context.Context, person string, body []byte) error
 }
 
 // Conversations tells whether a person has a conversation in progress in a group, which the
