@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -273,4 +274,16 @@ func (c *Channel) friend(ctx context.Context, s *session, userName string) (*ope
 	}
 	dir.addFriend(got[0])
 	return got[0], true, nil
+}
+
+// groupIDs are the stable ids of the groups this login lists, sorted.
+func (s *session) groupIDs() []string {
+	dir, unlock := s.lockDir()
+	defer unlock()
+	ids := make([]string, 0, len(dir.byID))
+	for id := range dir.byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -78,8 +78,9 @@ func (c *Channel) scanLogin(ctx context.Context) (*session, error) {
 		err := s.bot.HotLogin(fresh{c.cfg.Login}, scanOnFailure{})
 		if err == nil {
 			if err := c.loadContacts(ctx, s); err != nil {
+				err = endedAfterScan(s, err)
 				s.end()
-				return nil, endedAfterScan(s, err)
+				return nil, err
 			}
 			c.log.Info("wechat logged in by QR code")
 			s.scanned, s.started = true, time.Now()
@@ -153,8 +154,18 @@ func (e *errEndedAfterScan) Unwrap() error { return e.err }
 // endedAfterScan tells a login WeChat ended during its setup from other failures: the
 // heartbeat, which starts first, or the setup's own requests heard 1101 or 1102.
 func endedAfterScan(s *session, err error) error {
-	code := s.endCode()
 	var ret openwechat.Ret
+	if errors.As(err, &ret) && s.endCode() == 0 {
+		// The setup heard WeChat refuse the login; the heartbeat says why (1101 or 1102),
+		// as soon as its answer is in.
+		t := time.NewTimer(2 * time.Second)
+		defer t.Stop()
+		select {
+		case <-s.bot.Context().Done():
+		case <-t.C:
+		}
+	}
+	code := s.endCode()
 	if code == 0 && errors.As(err, &ret) {
 		code = int(ret)
 	}

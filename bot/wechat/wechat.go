@@ -94,6 +94,9 @@ type Config struct {
 	// again after that. Either may be nil.
 	OnDown func(ctx context.Context, reason string)
 	OnUp   func(ctx context.Context)
+	// OnLogin is told after each login the stable ids of the groups WeChat lists in it, to
+	// compare with the groups bound. May be nil.
+	OnLogin func(ctx context.Context, groups []string)
 	// OnBrake is told when the brake goes on (see Brake): WeChat ended a login soon after its
 	// scan. May be nil.
 	OnBrake func(ctx context.Context, b Brake)
@@ -230,6 +233,9 @@ func (c *Channel) Run(ctx context.Context, in bot.Inbox) error {
 		}
 		failures = 0
 		c.setSession(s)
+		if c.cfg.OnLogin != nil {
+			c.cfg.OnLogin(ctx, s.groupIDs())
+		}
 		reason := c.watch(ctx, s)
 		c.setSession(nil)
 		s.end()

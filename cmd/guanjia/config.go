@@ -100,6 +100,7 @@ var envVars = []struct {
 	{"WECHAT_GAP_JITTER", func(c *Config, v string) error { return setDuration(&c.WeChat.GapJitter, v) }},
 	{"WECHAT_BROADCAST_GAP", func(c *Config, v string) error { return setDuration(&c.WeChat.BroadcastGap, v) }},
 	{"WECHAT_SERVER_URL", func(c *Config, v string) error { c.WeChat.ServerURL = v; return nil }},
+	{"WECHAT_BRAKE_AFTER_SCAN", func(c *Config, v string) error { return setDuration(&c.WeChat.BrakeAfterScan, v) }},
 }
 
 // parseRate reads "20/1m" (messages per window); empty means def.

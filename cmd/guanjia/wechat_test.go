@@ -43,7 +43,9 @@ const (
 func newWXWorld(t *testing.T, edit ...func(*Config)) *wxWorld {
 	t.Helper()
 	w := &wxWorld{t: t, cfg: testConfig(t), wx: wxfake.New(t), tg: tgfake.New(t)}
-	w.cfg.WeChat = WeChatConfig{Enabled: true, Gap: 5 * time.Millisecond, GapJitter: 5 * time.Millisecond, BroadcastGap: 20 * time.Millisecond}
+	// Tests kick right after a scan; only the brake's own tests brake.
+	w.cfg.WeChat = WeChatConfig{Enabled: true, Gap: 5 * time.Millisecond, GapJitter: 5 * time.Millisecond, BroadcastGap: 20 * time.Millisecond,
+		BrakeAfterScan: time.Nanosecond}
 	w.cfg.Telegram = TelegramConfig{Token: tgfake.Token, APIURL: w.tg.URL(), PollTimeout: time.Second}
 	for _, e := range edit {
 		e(&w.cfg)
