@@ -40,7 +40,7 @@ type session struct {
 	// sent are the latest texts the bot sent, by chat UserName, to know a quote of one of
 	// them whatever name the quoting person gave the bot.
 	sent map[string][]string
-	dir     *directory
+	dir  *directory
 	// self is the account's UserName in this login, nick its nickname; set once the login
 	// is done, while the receive loop may already run.
 	self, nick string
