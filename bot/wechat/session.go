@@ -209,6 +209,7 @@ func (s *session) getReason() string {
 func (c *Channel) watch(ctx context.Context, s *session) string {
 	tick := time.NewTicker(c.cfg.SilentAfter / 5)
 	defer tick.Stop()
+	told := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -217,6 +218,10 @@ func (c *Channel) watch(ctx context.Context, s *session) string {
 			return s.getReason()
 		case <-s.beats:
 			c.markUp(ctx)
+			if !told && c.cfg.OnLogin != nil {
+				told = true
+				c.cfg.OnLogin(ctx, s.groupIDs())
+			}
 		case <-tick.C:
 			if since := time.Since(time.Unix(0, s.beat.Load())); since > c.cfg.SilentAfter {
 				return fmt.Sprintf("no heartbeat for %s", since.Round(time.Second))

@@ -94,8 +94,8 @@ type Config struct {
 	// again after that. Either may be nil.
 	OnDown func(ctx context.Context, reason string)
 	OnUp   func(ctx context.Context)
-	// OnLogin is told after each login the stable ids of the groups WeChat lists in it, to
-	// compare with the groups bound. May be nil.
+	// OnLogin is told, once a login works (its first heartbeat), the stable ids of the groups
+	// WeChat lists in it, to compare with the groups bound. May be nil.
 	OnLogin func(ctx context.Context, groups []string)
 	// OnBrake is told when the brake goes on (see Brake): WeChat ended a login soon after its
 	// scan. May be nil.
@@ -233,9 +233,6 @@ func (c *Channel) Run(ctx context.Context, in bot.Inbox) error {
 		}
 		failures = 0
 		c.setSession(s)
-		if c.cfg.OnLogin != nil {
-			c.cfg.OnLogin(ctx, s.groupIDs())
-		}
 		reason := c.watch(ctx, s)
 		c.setSession(nil)
 		s.end()
@@ -285,4 +282,16 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// Lists reports whether the current login lists a group (by its stable id): a bound group
+// WeChat does not list cannot be sent to.
+func (c *Channel) Lists(id string) bool {
+	s := c.current()
+	if s == nil {
+		return false
+	}
+	dir, unlock := s.lockDir()
+	defer unlock()
+	return dir.byID[id] != nil
 }

@@ -52,6 +52,8 @@ type Config struct {
 	Telegram TelegramConfig `yaml:"telegram"`
 	// WeChat configures the WeChat channel; it runs when enabled.
 	WeChat WeChatConfig `yaml:"wechat"`
+	// WeCom configures the WeCom group robots (WECOM_ROBOT_<NAME>); they run when any is set.
+	WeCom WeComConfig `yaml:"wecom"`
 }
 
 // TelegramConfig is the Telegram channel's part of Config.
@@ -167,6 +169,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	c.WeCom.fromEnviron(os.Environ(), getenv)
 	return c, c.validate()
 }
 
@@ -200,6 +203,7 @@ func (c Config) validate() error {
 		problems = append(problems, "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_SECRET")
 	}
 	problems = append(problems, c.WeChat.problems()...)
+	problems = append(problems, c.WeCom.problems()...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "GUANJIA_LOG_FORMAT must be text or json")
 	}
@@ -287,5 +291,5 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String()
 }

@@ -58,6 +58,9 @@ const usage = `usage:
   guanjia bills correct <household> <YYYY-MM> [-community C]
                                work one bill out again from today's readings, area and rates
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
+  guanjia wecom list|bind <robot> <community>|unbind <robot>|test <robot>
+                               WeCom group robots (WECOM_ROBOT_<NAME>) as a community's staff group
+  guanjia channels [-json]     which chats and channels reach each community and building now
   guanjia config               print the effective configuration (secrets hidden)
 `
 
@@ -106,13 +109,15 @@ type adminFunc func(ctx context.Context, cfg Config, log *slog.Logger, args []st
 
 // adminCommands are the commands that work on the stored records and exit.
 var adminCommands = map[string]adminFunc{
-	"code":    politely("code", runCode),
-	"tickets": politely("tickets", runTickets),
-	"seed":    politely("seed", runSeed),
-	"import":  politely("import", runImport),
-	"faq":     politely("faq", runFAQ),
-	"rates":   politely("rates", runRates),
-	"bills":   politely("bills", runBills),
+	"code":     politely("code", runCode),
+	"tickets":  politely("tickets", runTickets),
+	"seed":     politely("seed", runSeed),
+	"import":   politely("import", runImport),
+	"faq":      politely("faq", runFAQ),
+	"rates":    politely("rates", runRates),
+	"bills":    politely("bills", runBills),
+	"wecom":    politely("wecom", runWeCom),
+	"channels": politely("channels", runChannels),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the
@@ -184,6 +189,11 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger, consoleOnly bool
 		}
 		channels = append(channels, Channel{Channel: console.New(stdin, stdout, nil), Limits: outbox.ConsoleLimits()})
 	}
+	robots, err := app.weComChannel()
+	if err != nil {
+		return err
+	}
+	channels = append(channels, robots...)
 	names := make([]string, len(channels))
 	for i, ch := range channels {
 		names[i] = ch.Name()

@@ -129,10 +129,21 @@ func (a *App) newWeChat(qrOut io.Writer, transport http.RoundTripper) (*wechat.C
 			return nil, err
 		}
 	}
+	// The buildings that lost their last working chat are told once, when WeChat brakes or
+	// a login no longer lists their groups.
+	watch := &coverageWatch{}
 	return wechat.New(wechat.Config{
 		DataDir: a.cfg.DataDir, Login: a.State.WeChatLogin(weChatAccount), Memory: a.State,
 		Conversations: conversations{a.State}, Outbound: a.Outbox, QROut: qrOut, Transport: transport,
-		OnDown: a.weChatDown, OnUp: a.weChatUp, OnBrake: a.weChatBrake, OnLogin: a.weChatListed,
+		OnDown: a.weChatDown, OnUp: a.weChatUp,
+		OnBrake: func(ctx context.Context, b wechat.Brake) {
+			a.weChatBrake(ctx, b)
+			a.coverageChanged(ctx, watch)
+		},
+		OnLogin: func(ctx context.Context, groups []string) {
+			a.weChatListed(ctx, groups)
+			a.coverageChanged(ctx, watch)
+		},
 		BrakeAfterScan: a.cfg.WeChat.BrakeAfterScan, Log: a.log,
 	})
 }

@@ -39,6 +39,17 @@ func TestWeChatBrakeAlertsOtherChannels(t *testing.T) {
 	if !strings.Contains(alert, "1102") || !strings.Contains(alert, "限制") {
 		t.Errorf("alert %q", alert)
 	}
+	// The building group was on WeChat only: the staff hear that building 3 lost it.
+	if !w.wx.Wait(5*time.Second, func() bool {
+		for _, m := range w.tg.SentTo(tgStaff.ID) {
+			if strings.Contains(m.Text, "没有能用的业主群") && strings.Contains(m.Text, "3号楼") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Error("the staff were not told that building 3 lost its last chat")
+	}
 	shown := w.wx.QRShown()
 	time.Sleep(time.Second)
 	if n := w.wx.QRShown(); n != shown {

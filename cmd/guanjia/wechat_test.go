@@ -82,9 +82,14 @@ func (w *wxWorld) start() {
 		t.Fatal(err)
 	}
 	tgLimits, _ := w.cfg.telegramLimits()
+	robots, err := app.weComChannel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	channels := append([]Channel{{Channel: ch, Limits: w.cfg.WeChat.limits()}, {Channel: tg, Limits: tgLimits}}, robots...)
 	done := make(chan error, 1)
 	go func() {
-		done <- app.Run(ctx, Channel{Channel: ch, Limits: w.cfg.WeChat.limits()}, Channel{Channel: tg, Limits: tgLimits})
+		done <- app.Run(ctx, channels...)
 	}()
 	w.app, w.ch = app, ch
 	stopped := false
