@@ -187,11 +187,13 @@ func (c *Channel) fromGroup(ctx context.Context, s *session, m *openwechat.Messa
 	return true
 }
 
-// staffWords start the staff's commands; feeWords ask about a household's money.
+// staffWords start the staff's commands; feeWords ask about a household's money or the
+// person's own tickets.
 var (
 	staffWords = []string{"接单", "派单", "进展", "完成", "关闭", "重开", "详情",
 		"/accept", "/assign", "/progress", "/resolve", "/close", "/reopen", "/details"}
-	feeWords = []string{"物业费", "欠多少", "欠费", "账单", "缴费", "交费", "费用", "水费", "电费", "停车费", "/fee"}
+	feeWords = []string{"物业费", "欠多少", "欠费", "账单", "缴费", "交费", "费用", "水费", "电费", "停车费", "/fee",
+		"进度", "我的投诉", "我的报修"}
 )
 
 // personal reports whether a message asks for what only the person themselves may see or do:

@@ -142,6 +142,21 @@ func TestGroupOnlyMemberGetsNoPersonalAnswers(t *testing.T) {
 	}
 }
 
+// WeChat's "operate too often" (1205) makes the queue wait, not give up.
+func TestTooOftenWaits(t *testing.T) {
+	w := newWorld(t)
+	r := w.login()
+	g := groupID(t, w, r)
+	w.fake.TooOften(1)
+	err := send(t, r.ch, g, "通知")
+	if se := sendErr(t, err); se.Kind != bot.SendRateLimited || se.RetryAfter != time.Minute {
+		t.Errorf("1205: %v", err)
+	}
+	if err := send(t, r.ch, g, "通知"); err != nil {
+		t.Errorf("after the wait: %v", err)
+	}
+}
+
 // Problem 5: a group not saved to the contacts is found by ChatSet after a re-login, and
 // one not listed at all is waited for, not given up, right after a login.
 func TestUnsavedGroupsAfterReLogin(t *testing.T) {
