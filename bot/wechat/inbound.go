@@ -11,6 +11,7 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 
+	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
 )
 
@@ -153,7 +154,7 @@ func (c *Channel) fromGroup(ctx context.Context, s *session, m *openwechat.Messa
 		log.Warn("wechat member identity", "chat_id", g.id, "err", err)
 		return false
 	}
-	if who.name == "" && (bindCommand(msg.Text) || startsWithCommand(msg.Text)) {
+	if who.name == "" && bindCommand(msg.Text) {
 		c.refuse(ctx, g.id, "", "微信没有告诉我您在本群的名字，我无法确认您的身份。请加我为好友后私聊，再试一次。")
 		return false
 	}
@@ -197,9 +198,9 @@ var (
 )
 
 // personal reports whether a message asks for what only the person themselves may see or do:
-// a staff command, an answer to a quoted card, a fee question.
+// a staff command, an answer to a quoted ticket card, a fee or progress question.
 func personal(text, quote string) bool {
-	if quote != "" {
+	if _, ok := guanjia.FindTicketNo(quote); ok {
 		return true
 	}
 	first, _, _ := strings.Cut(strings.ToLower(text), " ")

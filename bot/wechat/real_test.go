@@ -140,6 +140,16 @@ func TestGroupOnlyMemberGetsNoPersonalAnswers(t *testing.T) {
 	if m := r.in.NextText(t, "报修 楼道灯不亮"); m.SenderID != "m:p-lisi" {
 		t.Errorf("repair from a group-only member: %+v", m)
 	}
+	// Answering the bot's question by a quote is part of the repair; answering a ticket card
+	// is staff work.
+	w.fake.PushQuote("b3", "li", "小管家", "哪一类问题？\n1) 水电", "1")
+	if m := r.in.NextText(t, "1"); m.SenderID != "m:p-lisi" {
+		t.Errorf("a quoted answer from a group-only member: %+v", m)
+	}
+	w.fake.PushQuote("b3", "li", "小管家", "【新报修】R20261126-0001 厨房漏水", "接单")
+	if got := w.fake.WaitSentTo("b3", 2); !strings.Contains(got[1].Text, "加我为好友") {
+		t.Errorf("answer to a card quote %q", got[1].Text)
+	}
 }
 
 // WeChat's "operate too often" (1205) makes the queue wait, not give up.
