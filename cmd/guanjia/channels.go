@@ -192,7 +192,8 @@ func joinInts(xs []int, sep string) string {
 }
 
 // coverageWatch remembers which buildings had no working chat when last looked at, to tell
-// the staff once when a building loses its last one.
+// the staff once when a building loses its last one: when WeChat brakes, when a login no
+// longer lists a group, when a chat is marked unreachable. The zero value is ready.
 type coverageWatch struct {
 	mu        sync.Mutex
 	uncovered map[string]bool // "community/building"
@@ -213,12 +214,12 @@ func (a *App) coverageChanged(ctx context.Context, w *coverageWatch) {
 		var lost []string
 		for _, b := range c.Buildings {
 			key := c.ID + "/" + strconv.Itoa(b.Building)
-			if b.OK {
-				continue
+			if b.OK || len(b.Chats) == 0 {
+				continue // a building that never had a chat lost nothing now
 			}
 			now[key] = true
-			if w.uncovered[key] || len(b.Chats) == 0 {
-				continue // known already, or never had a chat: nothing was lost now
+			if w.uncovered[key] {
+				continue // told already
 			}
 			var why []string
 			for _, r := range b.Chats {

@@ -131,7 +131,7 @@ func (a *App) newWeChat(qrOut io.Writer, transport http.RoundTripper) (*wechat.C
 	}
 	// The buildings that lost their last working chat are told once, when WeChat brakes or
 	// a login no longer lists their groups.
-	watch := &coverageWatch{}
+	watch := &a.coverage
 	return wechat.New(wechat.Config{
 		DataDir: a.cfg.DataDir, Login: a.State.WeChatLogin(weChatAccount), Memory: a.State,
 		Conversations: conversations{a.State}, Outbound: a.Outbox, QROut: qrOut, Transport: transport,

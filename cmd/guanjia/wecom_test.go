@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/bot/telegram/tgfake"
 	"github.com/guanjia/guanjia/bot/wecom/wecomfake"
 )
 
@@ -109,5 +112,35 @@ func TestChannelsCoverage(t *testing.T) {
 	status := w.app.readiness(context.Background())
 	if got := status["coverage:"+cov[0].ID]; !strings.Contains(got, "buildings 1, 2") {
 		t.Errorf("readiness %v", status)
+	}
+}
+
+// A building whose only group removed the bot has lost its last chat: the staff hear it.
+func TestStaffToldWhenBuildingLosesLastChat(t *testing.T) {
+	w := newWXWorld(t)
+	w.setUp()
+	tgStaff := w.telegramStaff()
+	b1 := tgfake.Group(-1002002, "1号楼业主群")
+	zhao := tgfake.Person(1003, "赵主管")
+	w.tg.PushText(b1, zhao, "/bind building 示例花园 1")
+	w.tg.WaitSentTo(b1.ID, 1)
+	w.tg.Block(b1.ID)
+	if _, err := w.app.Outbox.Enqueue(context.Background(), []bot.Reply{{Channel: "telegram",
+		ChatID: strconv.FormatInt(b1.ID, 10), Group: true, Text: "停水通知"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := w.waitNew(wxStaff, 0, "没有能用的业主群")
+	if !strings.Contains(got.Text, "1号楼") || strings.Contains(got.Text, "3号楼") {
+		t.Errorf("notice %q", got.Text)
+	}
+	if !w.tg.Wait(5*time.Second, func() bool {
+		for _, m := range w.tg.SentTo(tgStaff.ID) {
+			if strings.Contains(m.Text, "1号楼") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Error("the Telegram staff group was not told")
 	}
 }
