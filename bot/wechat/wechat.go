@@ -5,16 +5,19 @@
 // WeChat's UserName changes on every login, so it never leaves this package as an id that
 // outlives the login. Ids the channel reports:
 //
-//	f:<person id>   a friend who bound: the bot set the remark name "gj-<person id>" on them
+//	f:<person id>   a friend who bound: known by the remark name "gj-<person id>" where WeChat
+//	                kept it, else by a record of what WeChat keeps of them (friends.go)
 //	m:<person id>   a group member, not a friend, who bound in a group: recognised there by
-//	                their display name (refused when two members share it)
+//	                their display name and nickname (refused when two members share the
+//	                name); enough for repairs and alarms, never for personal answers
 //	u:<hash>        anyone not bound yet: a hash of this login's UserName, session-only
 //	g:<hash>        a group: a hash of its name; groups of the same name are told apart, and
 //	                found again after a re-login, by their members (g:<hash>.2, …)
 //
 // The channel watches its login: a logout, a kick (synccheck 1101, 1102, …) or a receive
 // loop that went silent is reported by Ready and to OnDown; it logs in again with the kept
-// session, and asks for a new QR scan when WeChat refuses that. It never stops the process.
+// session, and asks for a new QR scan when WeChat refuses that — unless WeChat ended a login
+// soon after its scan, which puts the brake on (brake.go). It never stops the process.
 package wechat
 
 import (
