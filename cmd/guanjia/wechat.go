@@ -240,10 +240,20 @@ func runWeChat(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	if err != nil {
 		return err
 	}
+	brake, braked, err := wechat.Braked(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if braked {
+		fmt.Fprintf(stdout, "注意：微信上次扫码登录后很快被下线（%s），账号可能受限。请确认手机微信没有安全提醒后再扫码。\n", brake.Reason)
+	}
 	if err := ch.Login(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "微信已登录，登录已保存到 Redis。设置 WECHAT_ENABLED=1 运行 guanjia 即可使用，无需再扫码。")
+	if braked {
+		fmt.Fprintln(stdout, "自动登录已恢复（刹车已解除）；正在运行的 guanjia 会在 30 秒内用上新的登录。")
+	}
 	return nil
 }
 

@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/guanjia/guanjia/bot/wechat"
 	"github.com/guanjia/guanjia/bot/wechat/wxfake"
 )
 
@@ -102,5 +106,29 @@ func TestWeChatShutdownDuringQRWait(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("guanjia did not stop within 5 s of SIGTERM during a QR wait")
+	}
+}
+
+// guanjia wechat login warns of the brake, and releases it once the login works.
+func TestWeChatLoginReleasesTheBrake(t *testing.T) {
+	cfg := testConfig(t)
+	fake := wxfake.New(t)
+	if err := os.WriteFile(filepath.Join(cfg.DataDir, wechat.BrakeFile), []byte(`{"code":1102,"reason":"kicked (1102)"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out lockedWriter
+	done := make(chan error, 1)
+	go func() {
+		done <- runWeChat(context.Background(), cfg, slog.New(slog.DiscardHandler), []string{"login"}, &out, fake.Transport())
+	}()
+	fake.ConfirmScan()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "账号可能受限") || !strings.Contains(s, "刹车已解除") {
+		t.Errorf("output:\n%s", s)
+	}
+	if _, on, err := wechat.Braked(cfg.DataDir); on || err != nil {
+		t.Errorf("brake still on: %v", err)
 	}
 }
