@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,11 +25,18 @@ type directory struct {
 	byID    map[string]*groupInfo // by stable id
 	// sessionIDs maps the "u:<hash>" ids handed out to the UserNames they stand for.
 	sessionIDs map[string]string
+	// ids are the "f:<person id>" of the friends known as a person, by UserName; users the
+	// other way round, by person id.
+	ids, users map[string]string
+	// unsure are friends who may be a bound person but cannot be told apart; asked those of
+	// them asked to bind again in this login.
+	unsure, asked map[string]bool
 }
 
 func newDirectory() *directory {
 	return &directory{friends: map[string]*openwechat.User{}, ignored: map[string]bool{},
-		groups: map[string]*groupInfo{}, byID: map[string]*groupInfo{}, sessionIDs: map[string]string{}}
+		groups: map[string]*groupInfo{}, byID: map[string]*groupInfo{}, sessionIDs: map[string]string{},
+		ids: map[string]string{}, users: map[string]string{}, unsure: map[string]bool{}, asked: map[string]bool{}}
 }
 
 // groupInfo is a group in one login.
@@ -58,6 +66,7 @@ func displayName(m *openwechat.User) string {
 }
 
 func (d *directory) addFriend(u *openwechat.User) {
+	cleanNames(u)
 	d.friends[u.UserName] = u
 	d.sessionIDs[sessionID(u.UserName)] = u.UserName
 }
@@ -68,16 +77,6 @@ func (d *directory) addGroup(g *groupInfo) {
 	for _, m := range g.members {
 		d.sessionIDs[sessionID(m.UserName)] = m.UserName
 	}
-}
-
-// friendByRemark finds the friend the bot marked as a person's.
-func (d *directory) friendByRemark(personID string) *openwechat.User {
-	for _, f := range d.friends {
-		if f.RemarkName == remarkPrefix+personID {
-			return f
-		}
-	}
-	return nil
 }
 
 // shortHash is a hex prefix of the SHA-256 of s: names and UserNames are kept only this way.
@@ -115,8 +114,14 @@ func (c *Channel) loadContacts(ctx context.Context, s *session) error {
 	if err != nil {
 		return fmt.Errorf("wechat: contacts: %w", redact(err))
 	}
-	// Recent chats hold the groups that are not saved to the contacts.
+	// Recent chats hold groups that are not saved to the contacts: a few in ContactList, all
+	// of them by UserName in ChatSet.
 	list = append(list, init.ContactList...)
+	for _, user := range strings.Split(init.ChatSet, ",") {
+		if strings.HasPrefix(user, "@@") {
+			list = append(list, &openwechat.User{UserName: user})
+		}
+	}
 	dir := newDirectory()
 	var groups openwechat.Members
 	seen := map[string]bool{}
@@ -145,6 +150,11 @@ func (c *Channel) loadContacts(ctx context.Context, s *session) error {
 	if groups, err = s.details(ctx, groups); err != nil {
 		return err
 	}
+	friends, err := c.knownFriends(ctx)
+	if err != nil {
+		return err
+	}
+	matchFriends(dir, friends)
 	known, err := c.knownGroups(ctx)
 	if err != nil {
 		return err
@@ -153,7 +163,7 @@ func (c *Channel) loadContacts(ctx context.Context, s *session) error {
 		return err
 	}
 	s.mu.Lock()
-	s.dir = dir
+	s.dir, s.reloaded = dir, time.Now()
 	s.mu.Unlock()
 	c.log.Info("wechat contacts loaded", "friends", len(dir.friends), "groups", len(dir.groups))
 	return nil
@@ -168,9 +178,23 @@ func (s *session) details(ctx context.Context, users openwechat.Members) (openwe
 		if err != nil {
 			return nil, fmt.Errorf("wechat: contact details: %w", redact(err))
 		}
+		for _, u := range got {
+			cleanNames(u)
+			for _, m := range u.MemberList {
+				cleanNames(m)
+			}
+		}
 		out = append(out, got...)
 	}
 	return out, nil
+}
+
+// cleanNames turns the emoji web WeChat writes into names as <span class="emoji …"></span>
+// back into the emoji.
+func cleanNames(u *openwechat.User) {
+	u.NickName = openwechat.FormatEmoji(u.NickName)
+	u.DisplayName = openwechat.FormatEmoji(u.DisplayName)
+	u.RemarkName = openwechat.FormatEmoji(u.RemarkName)
 }
 
 // lockDir locks the login's directory for reading or changing it; call the returned unlock.
@@ -250,4 +274,16 @@ func (c *Channel) friend(ctx context.Context, s *session, userName string) (*ope
 	}
 	dir.addFriend(got[0])
 	return got[0], true, nil
+}
+
+// groupIDs are the stable ids of the groups this login lists, sorted.
+func (s *session) groupIDs() []string {
+	dir, unlock := s.lockDir()
+	defer unlock()
+	ids := make([]string, 0, len(dir.byID))
+	for id := range dir.byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }

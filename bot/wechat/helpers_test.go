@@ -82,7 +82,9 @@ func (w *world) config() wechat.Config {
 	return wechat.Config{
 		DataDir: w.data, Login: w.store.WeChatLogin("default"), Memory: w.store, Conversations: w.convs,
 		QROut: w.qr, Transport: w.fake.Transport(), SilentAfter: 2 * time.Second, RetryWait: 50 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(testWriter{w.t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// Tests log in and kick at once; only the brake's own tests brake.
+		BrakeAfterScan: time.Nanosecond,
+		Log:            slog.New(slog.NewTextHandler(testWriter{w.t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnDown: func(_ context.Context, reason string) {
 			w.mu.Lock()
 			defer w.mu.Unlock()

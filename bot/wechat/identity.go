@@ -23,13 +23,13 @@ const remarkPrefix = "gj-"
 // errAmbiguous refuses a binding by a display name two members of the group share.
 var errAmbiguous = errors.New("wechat: two group members share the display name")
 
-// friendID is a friend's id: the person's, once the bot marked them, else this login's.
-func friendID(f *openwechat.User) string {
-	if pid, ok := strings.CutPrefix(f.RemarkName, remarkPrefix); ok && pid != "" {
-		return "f:" + pid
-	}
-	return sessionID(f.UserName)
-}
+// errNoName refuses a binding by a member WeChat shows without any name.
+var errNoName = errors.New("wechat: the group member has no name to bind by")
+
+// memberKey is how a group member's binding is kept: their display name there together with
+// their nickname, so that someone who takes over a bound member's old display name is not
+// taken for them.
+func memberKey(m *openwechat.User) string { return nameKey(displayName(m) + "\x00" + m.NickName) }
 
 // who is the sender of a group message.
 type who struct {
@@ -55,12 +55,24 @@ func (c *Channel) memberIdentity(ctx context.Context, s *session, g *groupInfo, 
 		return who{name: name, ambiguous: same > 1}, dir.friends[m.UserName], g.loaded
 	}
 	w, f, loaded := count()
-	if f != nil {
-		// A friend is known by the remark, whatever name others show.
-		w.id, w.ambiguous = friendID(f), false
+	if w.name == "" {
+		// WeChat showed no name: nothing to recognise them by in the group.
+		w.id, w.ambiguous = sessionID(m.UserName), true
+		if f != nil {
+			dir, unlock := s.lockDir()
+			w.id, w.ambiguous = dir.friendID(f), false
+			unlock()
+		}
 		return w, nil
 	}
-	pid, ok, err := c.cfg.Memory.WeChatMember(ctx, g.id, nameKey(w.name))
+	if f != nil {
+		// A friend is known as a friend, whatever name others show.
+		dir, unlock := s.lockDir()
+		w.id, w.ambiguous = dir.friendID(f), false
+		unlock()
+		return w, nil
+	}
+	pid, ok, err := c.cfg.Memory.WeChatMember(ctx, g.id, memberKey(m))
 	if err != nil {
 		return w, fmt.Errorf("wechat: member binding: %w", err)
 	}
@@ -123,10 +135,13 @@ func (c *Channel) BindAccount(ctx context.Context, m bot.Message, personID strin
 		if err != nil {
 			return "", err
 		}
+		if who.name == "" {
+			return "", errNoName
+		}
 		if who.ambiguous {
 			return "", errAmbiguous
 		}
-		if err := c.cfg.Memory.BindWeChatMember(ctx, g.id, nameKey(who.name), personID); err != nil {
+		if err := c.cfg.Memory.BindWeChatMember(ctx, g.id, memberKey(member), personID); err != nil {
 			return "", fmt.Errorf("wechat: bind member: %w", err)
 		}
 		c.log.Info("wechat group member bound", "chat_id", g.id, "person", personID)
@@ -138,7 +153,7 @@ func (c *Channel) BindAccount(ctx context.Context, m bot.Message, personID strin
 // senderIn finds the group member a message of the channel's came from.
 func senderIn(dir *directory, g *groupInfo, m bot.Message) *openwechat.User {
 	for _, mem := range g.members {
-		if f := dir.friends[mem.UserName]; f != nil && friendID(f) == m.SenderID ||
+		if f := dir.friends[mem.UserName]; f != nil && dir.friendID(f) == m.SenderID ||
 			sessionID(mem.UserName) == m.SenderID {
 			return mem
 		}
@@ -161,8 +176,8 @@ func senderIn(dir *directory, g *groupInfo, m bot.Message) *openwechat.User {
 // userOf finds the UserName a friend's id stands for in this login, "" when none.
 func (d *directory) userOf(id string) string {
 	if pid, ok := strings.CutPrefix(id, "f:"); ok {
-		if f := d.friendByRemark(pid); f != nil {
-			return f.UserName
+		if u := d.users[pid]; d.friends[u] != nil {
+			return u
 		}
 		return ""
 	}
@@ -172,32 +187,24 @@ func (d *directory) userOf(id string) string {
 	return ""
 }
 
-// remark marks a friend as the person's with the remark name WeChat keeps across logins.
-func (c *Channel) remark(ctx context.Context, s *session, user, personID string) (string, error) {
-	err := s.bot.Caller.WebWxOplog(ctx, &openwechat.CallerWebWxOplogOptions{
-		RemarkName: remarkPrefix + personID, ToUserName: user, BaseRequest: s.bot.Storage.Request})
-	if err != nil {
-		return "", fmt.Errorf("wechat: set remark name: %w", redact(err))
-	}
-	dir, unlock := s.lockDir()
-	if f := dir.friends[user]; f != nil {
-		f.RemarkName = remarkPrefix + personID
-	}
-	unlock()
-	c.log.Info("wechat friend bound", "person", personID)
-	return "f:" + personID, nil
-}
-
 // refuse answers in a group without involving the flows, addressing the sender by name.
 func (c *Channel) refuse(ctx context.Context, chat, name, text string) {
-	r := bot.Reply{Channel: Name, ChatID: chat, Group: true, Text: "@" + name + " " + text}
+	if name != "" {
+		text = "@" + name + " " + text
+	}
+	c.say(ctx, bot.Reply{Channel: Name, ChatID: chat, Group: true, Text: text})
+}
+
+// say sends the channel's own short answer without involving the flows.
+func (c *Channel) say(ctx context.Context, r bot.Reply) {
+	chat := r.ChatID
 	if c.cfg.Outbound == nil {
 		if err := c.Send(ctx, r); err != nil {
-			c.log.Warn("wechat refusal not sent", "chat_id", chat, "err", err)
+			c.log.Warn("wechat answer not sent", "chat_id", chat, "err", err)
 		}
 		return
 	}
 	if _, err := c.cfg.Outbound.Enqueue(ctx, []bot.Reply{r}); err != nil {
-		c.log.Warn("wechat refusal not queued", "chat_id", chat, "err", err)
+		c.log.Warn("wechat answer not queued", "chat_id", chat, "err", err)
 	}
 }

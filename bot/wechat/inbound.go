@@ -2,13 +2,16 @@ package wechat
 
 import (
 	"context"
+	"html"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eatmoreapple/openwechat"
 
+	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
 )
 
@@ -95,8 +98,14 @@ func (c *Channel) toMessage(ctx context.Context, s *session, m *openwechat.Messa
 			return bot.Message{}, false
 		}
 		if ok = isFriend; ok {
-			msg.SenderID, msg.SenderName = friendID(f), f.NickName
+			dir, unlock := s.lockDir()
+			msg.SenderID, msg.SenderName = dir.friendID(f), f.NickName
+			ask := dir.askOnce(f.UserName)
+			unlock()
 			msg.ChatID, msg.ChatName = msg.SenderID, f.NickName
+			if ask {
+				c.say(ctx, bot.Reply{Channel: Name, ChatID: msg.ChatID, Text: askUnsure})
+			}
 		}
 	}
 	if !ok {
@@ -106,6 +115,12 @@ func (c *Channel) toMessage(ctx context.Context, s *session, m *openwechat.Messa
 		photo, err := c.savePhoto(ctx, s, m)
 		if err != nil {
 			log.Warn("wechat photo not saved", "err", err)
+			again := "抱歉，这张图片没有收到，请再发一次。Sorry, the photo did not come through; please send it again."
+			if msg.Group {
+				c.refuse(ctx, msg.ChatID, msg.SenderName, again)
+			} else {
+				c.say(ctx, bot.Reply{Channel: Name, ChatID: msg.ChatID, Text: again})
+			}
 			return bot.Message{}, false
 		}
 		msg.Photo = photo
@@ -139,6 +154,10 @@ func (c *Channel) fromGroup(ctx context.Context, s *session, m *openwechat.Messa
 		log.Warn("wechat member identity", "chat_id", g.id, "err", err)
 		return false
 	}
+	if who.name == "" && bindCommand(msg.Text) {
+		c.refuse(ctx, g.id, "", "微信没有告诉我您在本群的名字，我无法确认您的身份。请加我为好友后私聊，再试一次。")
+		return false
+	}
 	msg.SenderID, msg.SenderName = who.id, who.name
 	self, nick := s.me()
 	_, unlock := s.lockDir()
@@ -148,7 +167,7 @@ func (c *Channel) fromGroup(ctx context.Context, s *session, m *openwechat.Messa
 	}
 	unlock()
 	msg.Mentioned, msg.Text = stripMention(msg.Text, names)
-	if quotesOneOf(msg.Quote, names) {
+	if quotesOneOf(msg.Quote, names) || s.quotesSent(g.userName, msg.Quote) {
 		// Quoting the bot's own message answers the bot, as a reply does on Telegram.
 		msg.Mentioned = true
 	}
@@ -160,7 +179,42 @@ func (c *Channel) fromGroup(ctx context.Context, s *session, m *openwechat.Messa
 		c.refuse(ctx, g.id, who.name, "本群有不止一位成员使用这个群昵称，我无法确认您的身份。请先修改群昵称，或加我为好友后私聊，再试一次。")
 		return false
 	}
+	if strings.HasPrefix(who.id, "m:") && personal(msg.Text, msg.Quote) {
+		// Known only by a name in the group: enough to report a repair or raise an alarm,
+		// never for fees or staff work, which need the person for sure.
+		c.refuse(ctx, g.id, who.name, "查询费用、处理工单等涉及个人信息的操作，需要先加我为好友并在私聊里绑定。报修和紧急情况可以直接在群里说。")
+		return false
+	}
 	return true
+}
+
+// staffWords start the staff's commands; feeWords ask about a household's money or the
+// person's own tickets.
+var (
+	staffWords = []string{"接单", "派单", "进展", "完成", "关闭", "重开", "详情",
+		"/accept", "/assign", "/progress", "/resolve", "/close", "/reopen", "/details"}
+	feeWords = []string{"物业费", "欠多少", "欠费", "账单", "缴费", "交费", "费用", "水费", "电费", "停车费", "/fee",
+		"进度", "我的投诉", "我的报修"}
+)
+
+// personal reports whether a message asks for what only the person themselves may see or do:
+// a staff command, an answer to a quoted ticket card, a fee or progress question.
+func personal(text, quote string) bool {
+	if _, ok := guanjia.FindTicketNo(quote); ok {
+		return true
+	}
+	first, _, _ := strings.Cut(strings.ToLower(text), " ")
+	for _, w := range staffWords {
+		if first == w || !strings.HasPrefix(w, "/") && strings.HasPrefix(text, w) {
+			return true
+		}
+	}
+	for _, w := range feeWords {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // quoteLine is what web WeChat puts between a quoted message and the answer to it.
@@ -187,7 +241,28 @@ func splitQuote(content string) (quote, text string) {
 		return "", content
 	}
 	quoted = strings.TrimSuffix(strings.TrimPrefix(quoted, "「"), "」")
+	if name, inner, ok := cutQuoteName(quoted); ok && strings.Contains(inner, "<appmsg") {
+		// A quote of a quote: the quoted message comes as its app-message XML, whose title
+		// is what its sender wrote.
+		if t := appTitle.FindStringSubmatch(inner); t != nil {
+			quoted = name + "：" + strings.TrimSpace(html.UnescapeString(t[1]))
+		}
+	}
 	return quoted, strings.TrimSpace(content[loc[1]:])
+}
+
+// appTitle is the title of an app message, where a quoting message's own words are.
+var appTitle = regexp.MustCompile(`(?s)<title>(.*?)</title>`)
+
+// cutQuoteName splits a quote into the name of who wrote the quoted message and what they
+// wrote.
+func cutQuoteName(quote string) (name, content string, ok bool) {
+	i := strings.IndexAny(quote, "：:")
+	if i < 0 {
+		return "", quote, false
+	}
+	_, size := utf8.DecodeRuneInString(quote[i:])
+	return quote[:i], quote[i+size:], true
 }
 
 // quotesOneOf reports whether a quote is of a message written under one of names.
@@ -207,15 +282,38 @@ func (c *Channel) groupMember(ctx context.Context, s *session, g *groupInfo, use
 	m := g.member(userName)
 	unlock()
 	if m != nil {
-		return m
+		return c.named(ctx, s, m)
 	}
 	if err := c.refreshMembers(ctx, s, g); err != nil {
 		c.log.Warn("wechat group members", "chat_id", g.id, "err", err)
 		return nil
 	}
 	_, unlock = s.lockDir()
+	m = g.member(userName)
+	unlock()
+	if m == nil {
+		return nil
+	}
+	return c.named(ctx, s, m)
+}
+
+// named fills in the nickname of a member WeChat listed without one, from their own details.
+func (c *Channel) named(ctx context.Context, s *session, m *openwechat.User) *openwechat.User {
+	_, unlock := s.lockDir()
+	nick := m.NickName
+	unlock()
+	if nick != "" {
+		return m
+	}
+	got, err := s.details(ctx, openwechat.Members{{UserName: m.UserName}})
+	if err != nil || len(got) != 1 {
+		c.log.Warn("wechat member details", "err", err)
+		return m
+	}
+	_, unlock = s.lockDir()
 	defer unlock()
-	return g.member(userName)
+	m.NickName = got[0].NickName
+	return m
 }
 
 // groupChanged fetches a group's member list again after a system message about it.

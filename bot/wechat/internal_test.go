@@ -120,3 +120,81 @@ func TestOpenPhotoOnlyOwnPhotos(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchFriends(t *testing.T) {
+	rec := func(nick, sig string, attr int64) friendRecord {
+		r := friendRecord{Nick: nameKey(nick), Attr: attr}
+		if sig != "" {
+			r.Sig = nameKey(sig)
+		}
+		return r
+	}
+	friend := func(user, nick, sig string, attr int64) *openwechat.User {
+		return &openwechat.User{UserName: user, NickName: nick, Signature: sig, AttrStatus: attr}
+	}
+	tests := []struct {
+		name    string
+		known   map[string]friendRecord
+		friends []*openwechat.User
+		ids     map[string]string // UserName → id
+		unsure  []string
+	}{
+		{"a kept remark wins", map[string]friendRecord{"p1": rec("张三", "", 0)},
+			[]*openwechat.User{{UserName: "@a", NickName: "李四", RemarkName: "gj-p1"}},
+			map[string]string{"@a": "f:p1"}, nil},
+		{"one full match", map[string]friendRecord{"p1": rec("张三", "静好", 7)},
+			[]*openwechat.User{friend("@a", "张三", "静好", 7), friend("@b", "李四", "", 0)},
+			map[string]string{"@a": "f:p1"}, nil},
+		{"two look-alikes are both unsure", map[string]friendRecord{"p1": rec("张三", "", 0)},
+			[]*openwechat.User{friend("@a", "张三", "", 0), friend("@b", "张三", "", 0)},
+			map[string]string{}, []string{"@a", "@b"}},
+		{"a changed signature is unsure", map[string]friendRecord{"p1": rec("张三", "静好", 0)},
+			[]*openwechat.User{friend("@a", "张三", "加油", 0)},
+			map[string]string{}, []string{"@a"}},
+		{"another account of the same name is not them", map[string]friendRecord{"p1": rec("张三", "", 7)},
+			[]*openwechat.User{friend("@a", "张三", "", 8)},
+			map[string]string{}, []string{"@a"}},
+		{"a stranger is nobody", map[string]friendRecord{"p1": rec("张三", "静好", 0)},
+			[]*openwechat.User{friend("@a", "王五", "", 0)},
+			map[string]string{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDirectory()
+			for _, f := range tt.friends {
+				d.addFriend(f)
+			}
+			matchFriends(d, tt.known)
+			if len(d.ids) != len(tt.ids) {
+				t.Errorf("ids %v, want %v", d.ids, tt.ids)
+			}
+			for u, id := range tt.ids {
+				if d.ids[u] != id {
+					t.Errorf("%s is %q, want %q", u, d.ids[u], id)
+				}
+			}
+			var unsure []string
+			for u := range d.unsure {
+				unsure = append(unsure, u)
+			}
+			slices.Sort(unsure)
+			if !slices.Equal(unsure, tt.unsure) {
+				t.Errorf("unsure %v, want %v", unsure, tt.unsure)
+			}
+		})
+	}
+}
+
+func TestSplitQuoteRealForms(t *testing.T) {
+	tests := []struct{ in, quote, text string }{
+		{"「物业客服：【新报修】R20261126-0001」\n- - - - - - - - - - - - - - -\n好的", "物业客服：【新报修】R20261126-0001", "好的"},
+		{"「张三：<msg><appmsg appid=\"\"><title>我来处理</title><type>57</type></appmsg></msg>」\n- - - - - - - - - - - - - - -\n接单", "张三：我来处理", "接单"},
+		{"「没有结尾\n- - - -\n话", "", "「没有结尾\n- - - -\n话"},
+		{"普通消息", "", "普通消息"},
+	}
+	for _, tt := range tests {
+		if q, text := splitQuote(tt.in); q != tt.quote || text != tt.text {
+			t.Errorf("splitQuote(%q) = %q, %q; want %q, %q", tt.in, q, text, tt.quote, tt.text)
+		}
+	}
+}

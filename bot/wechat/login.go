@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/eatmoreapple/openwechat"
 	"github.com/mdp/qrterminal/v3"
@@ -77,10 +78,12 @@ func (c *Channel) scanLogin(ctx context.Context) (*session, error) {
 		err := s.bot.HotLogin(fresh{c.cfg.Login}, scanOnFailure{})
 		if err == nil {
 			if err := c.loadContacts(ctx, s); err != nil {
+				err = endedAfterScan(s, err)
 				s.end()
 				return nil, err
 			}
 			c.log.Info("wechat logged in by QR code")
+			s.scanned, s.started = true, time.Now()
 			return s, nil
 		}
 		s.end()
@@ -101,10 +104,22 @@ func (fresh) Read([]byte) (int, error) { return 0, errNoKeptLogin }
 
 // scanOnFailure makes openwechat's hot login fall back to a QR login; with a hot-login
 // storage in place, openwechat then keeps the new login in it and updates it as it goes.
+//
+// It scans once and returns what that gave. Calling b.Login here instead would feed every
+// error of the scan login back into OnError — a loop without a pause that never ends, even
+// once the bot's context is done.
 type scanOnFailure struct{ openwechat.BaseBotLoginOption }
 
 // OnError implements openwechat.BotLoginOption.
-func (scanOnFailure) OnError(b *openwechat.Bot, _ error) error { return b.Login() }
+func (scanOnFailure) OnError(b *openwechat.Bot, err error) error {
+	if !errors.Is(err, errNoKeptLogin) {
+		return err
+	}
+	if err := b.Context().Err(); err != nil {
+		return err
+	}
+	return (&openwechat.ScanLogin{}).Login(b)
+}
 
 // showQR draws the login QR code in the terminal, saves it as a PNG in the data folder and
 // logs the address of WeChat's own image of it, so whoever holds the phone can scan it.
@@ -124,4 +139,38 @@ func (c *Channel) showQR(uuid string) {
 		fmt.Fprintln(c.cfg.QROut, openwechat.GetQrcodeUrl(uuid))
 	}
 	c.log.Warn("wechat needs a QR scan", "qr_url", openwechat.GetQrcodeUrl(uuid), "qr_file", path)
+}
+
+// errEndedAfterScan is a login WeChat ended (1101, 1102) while it was being set up, right
+// after its scan: the brake's case too.
+type errEndedAfterScan struct {
+	code int
+	err  error
+}
+
+func (e *errEndedAfterScan) Error() string { return e.err.Error() }
+func (e *errEndedAfterScan) Unwrap() error { return e.err }
+
+// endedAfterScan tells a login WeChat ended during its setup from other failures: the
+// heartbeat, which starts first, or the setup's own requests heard 1101 or 1102.
+func endedAfterScan(s *session, err error) error {
+	var ret openwechat.Ret
+	if errors.As(err, &ret) && s.endCode() == 0 {
+		// The setup heard WeChat refuse the login; the heartbeat says why (1101 or 1102),
+		// as soon as its answer is in.
+		t := time.NewTimer(2 * time.Second)
+		defer t.Stop()
+		select {
+		case <-s.bot.Context().Done():
+		case <-t.C:
+		}
+	}
+	code := s.endCode()
+	if code == 0 && errors.As(err, &ret) {
+		code = int(ret)
+	}
+	if code == 1101 || code == 1102 {
+		return &errEndedAfterScan{code: code, err: err}
+	}
+	return err
 }

@@ -95,7 +95,10 @@ func TestStaleSessionFallsBackToQR(t *testing.T) {
 
 func TestKickDetectedReportedAndRecovered(t *testing.T) {
 	w := newWorld(t)
-	r := w.login()
+	// A kick long after the scan: no brake (1 ms stands in for ten minutes).
+	r := w.start(func(c *wechat.Config) { c.BrakeAfterScan = time.Millisecond })
+	w.fake.ConfirmScan()
+	w.waitReady(r)
 	w.fake.Kick(1102)
 	if !w.fake.Wait(5*time.Second, func() bool { return r.ch.Ready(context.Background()) != nil }) {
 		t.Fatal("kick not detected")

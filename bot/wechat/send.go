@@ -20,6 +20,12 @@ import (
 	"github.com/guanjia/guanjia/bot"
 )
 
+// groupGrace is how long after a login a group not found is waited for rather than given up.
+const groupGrace = 10 * time.Minute
+
+// reloadEvery is how often a send to a chat not found may load the contacts again.
+const reloadEvery = time.Minute
+
 // errNotLoggedIn is a send while the account is logged out: it waits for the next login.
 var errNotLoggedIn = errors.New("wechat: not logged in")
 
@@ -44,6 +50,7 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply) error {
 	if err != nil {
 		return sendError(err)
 	}
+	s.sentText(to, msg.Content)
 	return nil
 }
 
@@ -87,14 +94,21 @@ func (c *Channel) resolve(ctx context.Context, s *session, chat string) (string,
 	case !strings.HasPrefix(chat, "u:"):
 		reason = "not_a_chat"
 	}
-	if reason == "group_not_found" || reason == "friend_not_found" {
-		// Joined or befriended since the login: the contacts say.
+	if (reason == "group_not_found" || reason == "friend_not_found") && s.reloadDue() {
+		// Joined or befriended since the login: the contacts say. Not more than once a
+		// minute: two hundred reminders to a friend gone must not load the contacts 200 times.
 		if err := c.loadContacts(ctx, s); err != nil {
 			return "", &bot.SendError{Kind: bot.SendTransient, Reason: "contacts", Err: err}
 		}
 		if to := find(); to != "" {
 			return to, nil
 		}
+	}
+	if reason == "group_not_found" && time.Since(s.started) < groupGrace && c.knownGroup(ctx, chat) {
+		// WeChat lists a group not saved to the contacts only once it has messages again:
+		// right after a login, a group the channel knew is not gone.
+		return "", &bot.SendError{Kind: bot.SendTransient, Reason: "group_not_listed", RetryAfter: time.Minute,
+			Err: fmt.Errorf("wechat: send: group %s not listed since the login", chat)}
 	}
 	return "", &bot.SendError{Kind: bot.SendPermanent, Reason: reason,
 		Err: fmt.Errorf("wechat: send: no chat %s in this login", chat)}
@@ -123,6 +137,9 @@ func sendError(err error) error {
 	}
 	return e
 }
+
+// errEmptyPhoto is a photo download that brought no bytes.
+var errEmptyPhoto = errors.New("wechat: photo: empty download")
 
 // photoName keeps a downloaded photo's file name to the message id's characters.
 var photoName = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
@@ -172,9 +189,13 @@ func (c *Channel) savePhoto(ctx context.Context, s *session, m *openwechat.Messa
 	if err != nil {
 		return "", fmt.Errorf("wechat: photo: %w", err)
 	}
-	_, err = io.Copy(tmp, io.LimitReader(resp.Body, 20<<20))
+	n, err := io.Copy(tmp, io.LimitReader(resp.Body, 20<<20))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && n == 0 {
+		// WeChat answers an image it no longer has with nothing: not a photo.
+		err = errEmptyPhoto
 	}
 	if err == nil {
 		// Renamed only once complete, so a half photo is never taken for a whole one.
@@ -185,4 +206,16 @@ func (c *Channel) savePhoto(ctx context.Context, s *session, m *openwechat.Messa
 		return "", fmt.Errorf("wechat: photo: %w", err)
 	}
 	return "wx:" + name, nil
+}
+
+// knownGroup reports whether the channel has a record of a group, from this or an earlier
+// login; in doubt, it has.
+func (c *Channel) knownGroup(ctx context.Context, id string) bool {
+	known, err := c.knownGroups(ctx)
+	if err != nil {
+		c.log.Warn("wechat group records", "err", err)
+		return true
+	}
+	_, ok := known[id]
+	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,9 +30,17 @@ type session struct {
 	beats chan struct{}
 
 	mu sync.Mutex
-	// reason says why the receive loop gave up, once it did.
+	// reason says why the receive loop gave up, once it did, code WeChat's return code then.
 	reason string
-	dir    *directory
+	code   int
+	// scanned is a login made by a QR scan, not with the kept session.
+	scanned bool
+	// reloaded is when the contacts were last loaded.
+	reloaded time.Time
+	// sent are the latest texts the bot sent, by chat UserName, to know a quote of one of
+	// them whatever name the quoting person gave the bot.
+	sent map[string][]string
+	dir  *directory
 	// self is the account's UserName in this login, nick its nickname; set once the login
 	// is done, while the receive loop may already run.
 	self, nick string
@@ -53,6 +62,10 @@ func (c *Channel) newSession(ctx context.Context) *session {
 	if c.cfg.Transport != nil {
 		b.Caller.Client.HTTPClient().Transport = c.cfg.Transport
 	}
+	// Desktop mode tries each request five times at once; the channel retries with pauses
+	// itself (logins back off, sends wait in the queue), and a failed send tried again at
+	// once may arrive twice.
+	b.Caller.Client.MaxRetryTimes = 1
 	// A message may come before the contacts are loaded: it finds an empty directory and
 	// asks WeChat about its sender.
 	s := &session{bot: b, cancel: cancel, started: time.Now(), beats: make(chan struct{}, 1), dir: newDirectory()}
@@ -87,7 +100,7 @@ func (c *Channel) syncFailed(s *session, err error) error {
 	case ctx.Err() != nil:
 		return err
 	case errors.As(err, &ret):
-		s.setReason(retReason(ret))
+		s.setReason(retReason(ret), int(ret))
 		return err
 	}
 	c.log.Warn("wechat heartbeat failed", "err", redact(err))
@@ -121,11 +134,66 @@ func redact(err error) error {
 	return err
 }
 
-func (s *session) setReason(r string) {
+func (s *session) setReason(r string, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reason = r
+	s.reason, s.code = r, code
 }
+
+// keepSent is how many texts per chat sentText keeps.
+const keepSent = 30
+
+// sentText remembers a text the bot sent to a chat.
+func (s *session) sentText(to, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sent == nil {
+		s.sent = map[string][]string{}
+	}
+	list := append(s.sent[to], text)
+	if len(list) > keepSent {
+		list = list[len(list)-keepSent:]
+	}
+	s.sent[to] = list
+}
+
+// quotesSent reports whether a quote ("name：content") is of a text the bot sent to the chat
+// in this login, under whatever name the quoting person sees the bot.
+func (s *session) quotesSent(to, quote string) bool {
+	_, content, ok := cutQuoteName(quote)
+	content = strings.TrimSpace(content)
+	if !ok || content == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.sent[to] {
+		if t == content || strings.HasPrefix(t, content) {
+			return true
+		}
+	}
+	return false
+}
+
+// reloadDue reports whether the contacts may be loaded again now, and if so counts it.
+func (s *session) reloadDue() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if time.Since(s.reloaded) < reloadEvery {
+		return false
+	}
+	s.reloaded = time.Now()
+	return true
+}
+
+// endCode is the return code WeChat ended the login with, 0 when it did not.
+func (s *session) endCode() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.code
+}
+
+func retCode(code int) openwechat.Ret { return openwechat.Ret(code) }
 
 func (s *session) getReason() string {
 	s.mu.Lock()
@@ -141,6 +209,7 @@ func (s *session) getReason() string {
 func (c *Channel) watch(ctx context.Context, s *session) string {
 	tick := time.NewTicker(c.cfg.SilentAfter / 5)
 	defer tick.Stop()
+	told := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -149,6 +218,10 @@ func (c *Channel) watch(ctx context.Context, s *session) string {
 			return s.getReason()
 		case <-s.beats:
 			c.markUp(ctx)
+			if !told && c.cfg.OnLogin != nil {
+				told = true
+				c.cfg.OnLogin(ctx, s.groupIDs())
+			}
 		case <-tick.C:
 			if since := time.Since(time.Unix(0, s.beat.Load())); since > c.cfg.SilentAfter {
 				return fmt.Sprintf("no heartbeat for %s", since.Round(time.Second))

@@ -5,16 +5,19 @@
 // WeChat's UserName changes on every login, so it never leaves this package as an id that
 // outlives the login. Ids the channel reports:
 //
-//	f:<person id>   a friend who bound: the bot set the remark name "gj-<person id>" on them
+//	f:<person id>   a friend who bound: known by the remark name "gj-<person id>" where WeChat
+//	                kept it, else by a record of what WeChat keeps of them (friends.go)
 //	m:<person id>   a group member, not a friend, who bound in a group: recognised there by
-//	                their display name (refused when two members share it)
+//	                their display name and nickname (refused when two members share the
+//	                name); enough for repairs and alarms, never for personal answers
 //	u:<hash>        anyone not bound yet: a hash of this login's UserName, session-only
 //	g:<hash>        a group: a hash of its name; groups of the same name are told apart, and
 //	                found again after a re-login, by their members (g:<hash>.2, …)
 //
 // The channel watches its login: a logout, a kick (synccheck 1101, 1102, …) or a receive
 // loop that went silent is reported by Ready and to OnDown; it logs in again with the kept
-// session, and asks for a new QR scan when WeChat refuses that. It never stops the process.
+// session, and asks for a new QR scan when WeChat refuses that — unless WeChat ended a login
+// soon after its scan, which puts the brake on (brake.go). It never stops the process.
 package wechat
 
 import (
@@ -40,6 +43,10 @@ const (
 	DefaultHotRetries  = 2
 	DefaultRetryWait   = 2 * time.Second
 	maxRetryWait       = time.Minute
+	// DefaultBrakeAfterScan: WeChat's kicks of restricted accounts come seconds to minutes
+	// after the scan.
+	DefaultBrakeAfterScan = 10 * time.Minute
+	DefaultBrakePoll      = 30 * time.Second
 )
 
 // LoginStore keeps openwechat's hot login (its HotReloadStorage). *redisstate.WeChatLogin
@@ -59,6 +66,9 @@ type Memory interface {
 	// WeChatMember returns the person bound to a display name (by its key) in a group.
 	WeChatMember(ctx context.Context, group, nameKey string) (person string, ok bool, err error)
 	BindWeChatMember(ctx context.Context, group, nameKey, person string) error
+	// WeChatFriends returns the channel's record of each bound friend, by person id.
+	WeChatFriends(ctx context.Context) (map[string][]byte, error)
+	SaveWeChatFriend(ctx context.Context, person string, body []byte) error
 }
 
 // Conversations tells whether a person has a conversation in progress in a group, which the
@@ -87,6 +97,18 @@ type Config struct {
 	// again after that. Either may be nil.
 	OnDown func(ctx context.Context, reason string)
 	OnUp   func(ctx context.Context)
+	// OnLogin is told, once a login works (its first heartbeat), the stable ids of the groups
+	// WeChat lists in it, to compare with the groups bound. May be nil.
+	OnLogin func(ctx context.Context, groups []string)
+	// OnBrake is told when the brake goes on (see Brake): WeChat ended a login soon after its
+	// scan. May be nil.
+	OnBrake func(ctx context.Context, b Brake)
+	// BrakeAfterScan is how soon after its scan a login WeChat ends (1101, 1102) puts the
+	// brake on. Default DefaultBrakeAfterScan.
+	BrakeAfterScan time.Duration
+	// BrakePoll is how often a braked channel looks whether the brake was released.
+	// Default DefaultBrakePoll.
+	BrakePoll time.Duration
 	// SilentAfter is how long without a heartbeat counts as down. Default DefaultSilentAfter.
 	SilentAfter time.Duration
 	// HotRetries is how many failed tries of the kept session come before a new QR code,
@@ -114,6 +136,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.RetryWait <= 0 {
 		c.RetryWait = DefaultRetryWait
 	}
+	if c.BrakeAfterScan <= 0 {
+		c.BrakeAfterScan = DefaultBrakeAfterScan
+	}
+	if c.BrakePoll <= 0 {
+		c.BrakePoll = DefaultBrakePoll
+	}
 	return c, nil
 }
 
@@ -132,6 +160,8 @@ type Channel struct {
 	announced bool
 	// hotFailures counts kept-session logins that failed in a row (Run's goroutine only).
 	hotFailures int
+	// unsaved is a brake this process put on and could not save (Run's goroutine only).
+	unsaved *Brake
 }
 
 // errStarting is what Ready reports before the first login.
@@ -184,6 +214,9 @@ func (c *Channel) Run(ctx context.Context, in bot.Inbox) error {
 	}()
 	failures := 0
 	for {
+		if !c.waitBrake(ctx) {
+			return ctx.Err()
+		}
 		s, err := c.login(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -191,6 +224,11 @@ func (c *Channel) Run(ctx context.Context, in bot.Inbox) error {
 		if err != nil {
 			failures++
 			c.markDown(ctx, "login failed: "+err.Error())
+			var ended *errEndedAfterScan
+			if errors.As(err, &ended) {
+				c.brake(ctx, Brake{At: time.Now().UTC(), Code: ended.code, Reason: retReason(retCode(ended.code))})
+				continue
+			}
 			if !sleep(ctx, backoff(c.cfg.RetryWait, failures)) {
 				return ctx.Err()
 			}
@@ -205,18 +243,22 @@ func (c *Channel) Run(ctx context.Context, in bot.Inbox) error {
 			return ctx.Err()
 		}
 		c.markDown(ctx, reason)
+		if b, ok := c.shouldBrake(s); ok {
+			c.brake(ctx, b)
+		}
 	}
 }
 
 // Login logs in once — with the kept session, or by QR code — keeps the login and returns,
-// leaving it valid for Run: `guanjia wechat login` does only this.
+// leaving it valid for Run: `guanjia wechat login` does only this. Once logged in it releases
+// the brake: an admin running it decided the account is safe to use.
 func (c *Channel) Login(ctx context.Context) error {
 	s, err := c.login(ctx)
 	if err != nil {
 		return err
 	}
 	s.end()
-	return nil
+	return ReleaseBrake(c.cfg.DataDir)
 }
 
 func (c *Channel) setSession(s *session) {
@@ -243,4 +285,16 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// Lists reports whether the current login lists a group (by its stable id): a bound group
+// WeChat does not list cannot be sent to.
+func (c *Channel) Lists(id string) bool {
+	s := c.current()
+	if s == nil {
+		return false
+	}
+	dir, unlock := s.lockDir()
+	defer unlock()
+	return dir.byID[id] != nil
 }

@@ -41,6 +41,7 @@ type App struct {
 	Scheduler *schedule.Scheduler
 
 	channels []bot.Channel
+	coverage coverageWatch
 }
 
 // openStore connects to MongoDB, or starts the embedded FerretDB when no URI is configured,
@@ -152,6 +153,7 @@ func (a *App) unreachable(ctx context.Context, channel, chat, reason string) {
 	if err := a.Store.MarkChatUnreachable(ctx, channel, chat, reason); err != nil {
 		a.log.Error("mark chat unreachable", "channel", channel, "chat_id", chat, "err", err)
 	}
+	a.coverageChanged(ctx, &a.coverage)
 }
 
 // Attach makes a channel part of the app: its messages are handled and its replies queued

@@ -54,6 +54,8 @@ type Config struct {
 	WeChat WeChatConfig `yaml:"wechat"`
 	// Jobs configures the scheduled jobs (schedules.go).
 	Jobs JobsConfig `yaml:",inline"`
+	// WeCom configures the WeCom group robots (WECOM_ROBOT_<NAME>); they run when any is set.
+	WeCom WeComConfig `yaml:"wecom"`
 }
 
 // TelegramConfig is the Telegram channel's part of Config.
@@ -102,6 +104,7 @@ var envVars = []struct {
 	{"WECHAT_GAP_JITTER", func(c *Config, v string) error { return setDuration(&c.WeChat.GapJitter, v) }},
 	{"WECHAT_BROADCAST_GAP", func(c *Config, v string) error { return setDuration(&c.WeChat.BroadcastGap, v) }},
 	{"WECHAT_SERVER_URL", func(c *Config, v string) error { c.WeChat.ServerURL = v; return nil }},
+	{"WECHAT_BRAKE_AFTER_SCAN", func(c *Config, v string) error { return setDuration(&c.WeChat.BrakeAfterScan, v) }},
 }
 
 // parseRate reads "20/1m" (messages per window); empty means def.
@@ -171,6 +174,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err := c.Jobs.fromEnv(getenv); err != nil {
 		return c, err
 	}
+	c.WeCom.fromEnviron(os.Environ(), getenv)
 	return c, c.validate()
 }
 
@@ -205,6 +209,7 @@ func (c Config) validate() error {
 	}
 	problems = append(problems, c.WeChat.problems()...)
 	problems = append(problems, c.Jobs.problems()...)
+	problems = append(problems, c.WeCom.problems()...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "GUANJIA_LOG_FORMAT must be text or json")
 	}
@@ -292,5 +297,5 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.Jobs.String()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -79,14 +80,15 @@ func (a *App) readiness(ctx context.Context) map[string]string {
 			check("channel:"+ch.Name(), nil)
 		}
 	}
+	a.coverageStatus(ctx, status)
 	return status
 }
 
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	status := a.readiness(r.Context())
 	code := http.StatusOK
-	for _, s := range status {
-		if s != "ok" {
+	for name, s := range status {
+		if s != "ok" && !strings.HasPrefix(name, "coverage:") {
 			code = http.StatusServiceUnavailable
 		}
 	}

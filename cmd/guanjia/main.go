@@ -66,6 +66,9 @@ const usage = `usage:
                                run a job now, or as of a time ("2026-12-01 09:00"); once per slot
   guanjia jobs timers          the one-off timers waiting to fire
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
+  guanjia wecom list|bind <robot> <community>|unbind <robot>|test <robot>
+                               WeCom group robots (WECOM_ROBOT_<NAME>) as a community's staff group
+  guanjia channels [-json]     which chats and channels reach each community and building now
   guanjia config               print the effective configuration (secrets hidden)
 `
 
@@ -124,6 +127,8 @@ var adminCommands = map[string]adminFunc{
 	"bills":     politely("bills", runBills),
 	"repair":    politely("repair", runRepair),
 	"jobs":      politely("jobs", runJobs),
+	"wecom":     politely("wecom", runWeCom),
+	"channels":  politely("channels", runChannels),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the
@@ -195,6 +200,11 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger, consoleOnly bool
 		}
 		channels = append(channels, Channel{Channel: console.New(stdin, stdout, nil), Limits: outbox.ConsoleLimits()})
 	}
+	robots, err := app.weComChannel()
+	if err != nil {
+		return err
+	}
+	channels = append(channels, robots...)
 	names := make([]string, len(channels))
 	for i, ch := range channels {
 		names[i] = ch.Name()

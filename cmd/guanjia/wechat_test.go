@@ -43,7 +43,9 @@ const (
 func newWXWorld(t *testing.T, edit ...func(*Config)) *wxWorld {
 	t.Helper()
 	w := &wxWorld{t: t, cfg: testConfig(t), wx: wxfake.New(t), tg: tgfake.New(t)}
-	w.cfg.WeChat = WeChatConfig{Enabled: true, Gap: 5 * time.Millisecond, GapJitter: 5 * time.Millisecond, BroadcastGap: 20 * time.Millisecond}
+	// Tests kick right after a scan; only the brake's own tests brake.
+	w.cfg.WeChat = WeChatConfig{Enabled: true, Gap: 5 * time.Millisecond, GapJitter: 5 * time.Millisecond, BroadcastGap: 20 * time.Millisecond,
+		BrakeAfterScan: time.Nanosecond}
 	w.cfg.Telegram = TelegramConfig{Token: tgfake.Token, APIURL: w.tg.URL(), PollTimeout: time.Second}
 	for _, e := range edit {
 		e(&w.cfg)
@@ -80,9 +82,14 @@ func (w *wxWorld) start() {
 		t.Fatal(err)
 	}
 	tgLimits, _ := w.cfg.telegramLimits()
+	robots, err := app.weComChannel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	channels := append([]Channel{{Channel: ch, Limits: w.cfg.WeChat.limits()}, {Channel: tg, Limits: tgLimits}}, robots...)
 	done := make(chan error, 1)
 	go func() {
-		done <- app.Run(ctx, Channel{Channel: ch, Limits: w.cfg.WeChat.limits()}, Channel{Channel: tg, Limits: tgLimits})
+		done <- app.Run(ctx, channels...)
 	}()
 	w.app, w.ch = app, ch
 	stopped := false

@@ -11,8 +11,9 @@ type person struct {
 	id, nick string
 	friend   bool
 	// remark is the remark name the bot set on a friend; WeChat keeps it across logins.
-	remark   string
-	userName string
+	remark    string
+	signature string
+	userName  string
 }
 
 // group is a group chat the bot's account is in.
@@ -23,6 +24,9 @@ type group struct {
 	// botDisplay is the bot's own display name in the group; "" shows its nickname.
 	botDisplay string
 	userName   string
+	// hideNames lists the members without names; unsaved is a group not saved to the
+	// contacts, quiet one without recent messages.
+	hideNames, unsaved, quiet bool
 }
 
 // contacts is what the account knows; every login names everyone anew.
@@ -170,7 +174,8 @@ func (s *Server) groupsInOrder() []*group {
 }
 
 func (s *Server) personUser(p *person) map[string]any {
-	u := map[string]any{"UserName": p.userName, "NickName": p.nick, "VerifyFlag": 0, "ContactFlag": 0}
+	u := map[string]any{"UserName": p.userName, "NickName": p.nick, "VerifyFlag": 0, "ContactFlag": 0,
+		"Signature": p.signature}
 	if p.friend {
 		u["RemarkName"], u["ContactFlag"] = p.remark, 3
 	}
@@ -185,6 +190,10 @@ func (s *Server) groupUser(g *group, members bool) map[string]any {
 		list := []any{map[string]any{"UserName": s.selfUser, "NickName": BotNick, "DisplayName": g.botDisplay}}
 		for _, id := range g.members {
 			p := s.people[id]
+			if g.hideNames {
+				list = append(list, map[string]any{"UserName": p.userName, "NickName": "", "DisplayName": ""})
+				continue
+			}
 			list = append(list, map[string]any{"UserName": p.userName, "NickName": p.nick, "DisplayName": g.display[id]})
 		}
 		u["MemberList"] = list
@@ -206,7 +215,9 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, g := range s.groupsInOrder() {
-		list = append(list, s.groupUser(g, false))
+		if !g.unsaved {
+			list = append(list, s.groupUser(g, false))
+		}
 	}
 	writeJSON(w, map[string]any{"BaseResponse": ret(0), "MemberCount": len(list), "MemberList": list, "Seq": 0})
 }
@@ -235,7 +246,8 @@ func (s *Server) batchGetContact(w http.ResponseWriter, body []byte) {
 	writeJSON(w, map[string]any{"BaseResponse": ret(0), "Count": len(list), "ContactList": list})
 }
 
-// opLog sets a friend's remark name (CmdId 2), which WeChat keeps across logins.
+// opLog sets a friend's remark name (CmdId 2), which WeChat keeps across logins — unless it
+// drops remarks, as the real one does: then it answers Ret 0 all the same.
 func (s *Server) opLog(w http.ResponseWriter, body []byte) {
 	var req struct {
 		BaseRequest          baseRequest
@@ -254,7 +266,9 @@ func (s *Server) opLog(w http.ResponseWriter, body []byte) {
 		writeJSON(w, map[string]any{"BaseResponse": ret(1)})
 		return
 	}
-	s.people[key[2:]].remark = req.RemarkName
+	if !s.dropRemarks {
+		s.people[key[2:]].remark = req.RemarkName
+	}
 	s.notify()
 	writeJSON(w, map[string]any{"BaseResponse": ret(0)})
 }

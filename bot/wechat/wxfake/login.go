@@ -15,6 +15,8 @@ type session struct {
 	sid, skey, passTicket string
 	dead                  int
 	inits                 int
+	// kick is the code the first heartbeat ends the login with (KickAfterScan), 0 for none.
+	kick int
 }
 
 type logins struct {
@@ -176,7 +178,7 @@ func (s *Server) newLoginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delete(s.tickets, q.Get("ticket"))
-	s.sess = &session{sid: randomHex(8), skey: "@crypt_" + randomHex(8), passTicket: randomHex(12)}
+	s.sess = &session{sid: randomHex(8), skey: "@crypt_" + randomHex(8), passTicket: randomHex(12), kick: s.kickAfterScan}
 	s.scans++
 	s.renameAll()
 	for _, c := range []string{"wxuin=" + fmt.Sprint(BotUin), "wxsid=" + s.sess.sid, "webwx_data_ticket=" + randomHex(8)} {
@@ -209,13 +211,21 @@ func (s *Server) webInit(w http.ResponseWriter, body []byte) {
 	if s.sess.inits++; s.sess.inits > 1 {
 		s.hot++
 	}
-	recent := []any{}
+	// ContactList holds a few saved contacts; ChatSet names the recent chats, where a group
+	// not saved to the contacts is found, if it had messages lately.
+	recent, chatSet := []any{}, []string{}
 	for _, g := range s.groupsInOrder() {
-		recent = append(recent, s.groupUser(g, false))
+		if !g.unsaved {
+			recent = append(recent, s.groupUser(g, false))
+		}
+		if !g.unsaved || !g.quiet {
+			chatSet = append(chatSet, g.userName)
+		}
 	}
 	s.notify()
 	writeJSON(w, map[string]any{
 		"BaseResponse": ret(0), "Count": len(recent), "ContactList": recent, "SKey": s.sess.skey,
+		"ChatSet": strings.Join(chatSet, ",") + ",filehelper,weixin",
 		"SyncKey": s.syncKey(),
 		"User":    map[string]any{"UserName": s.selfUser, "NickName": BotNick, "Uin": BotUin},
 	})

@@ -90,6 +90,9 @@ func (s *Server) syncCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := s.sess
+	if sess.kick != 0 {
+		sess.dead, sess.kick = sess.kick, 0
+	}
 	s.await(r, func() bool { return !s.stalled && (sess.dead != 0 || len(s.pending) > 0) })
 	for s.stalled {
 		// A stalled connection answers nothing until it is let go or the client gives up.

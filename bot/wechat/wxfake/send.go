@@ -89,6 +89,9 @@ func (s *Server) sendMsg(w http.ResponseWriter, body []byte) {
 		code = 1
 	case len(key) < 2 || key[1] != ':':
 		code = 1204
+	case s.tooOften > 0:
+		s.tooOften--
+		code = 1205
 	}
 	if code != 0 {
 		s.rejected = append(s.rejected, Rejection{ToUserName: req.Msg.ToUserName, Ret: code, At: now})

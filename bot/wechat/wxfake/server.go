@@ -53,6 +53,7 @@ type Server struct {
 	changes bottest.Changes // wakes long polls and waiters on every change
 	hold    time.Duration
 	calls   map[string]int
+	real
 
 	contacts
 	logins
@@ -116,6 +117,12 @@ func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			_ = req.Body.Close()
 		}
 		return nil, fmt.Errorf("wxfake: refusing a request to %s, which is not a WeChat host", host)
+	}
+	if err := rt.s.networkDown(); err != nil {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, err
 	}
 	out := req.Clone(req.Context())
 	out.URL.Scheme = "http"
@@ -189,6 +196,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Host != want {
 		http.Error(w, "wxfake: "+endpoint+" asked of "+r.Host+", not "+want, http.StatusNotFound)
+		return
+	}
+	if !s.cookiesFit(r, endpoint) {
+		// WeChat answers a request without the login's cookies for its host as logged out.
+		s.cookieMisses++
+		writeJSON(w, map[string]any{"BaseResponse": ret(1101)})
 		return
 	}
 	switch endpoint {
