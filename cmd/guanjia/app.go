@@ -141,7 +141,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)
-	if a.Scheduler, err = newScheduler(cfg, log, a.Store, now); err != nil {
+	if a.Scheduler, err = newScheduler(cfg, log, a.Store, a.Engine, a.Outbox, now); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -55,15 +55,14 @@ func runJobs(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 			}
 		}
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
+	// The whole app, without its channels: what a job says is queued in Redis for the running
+	// guanjia that runs the channels, and sent by it.
+	a, err := Open(ctx, cfg, log, cfg.clock)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	sched, err := newScheduler(cfg, log, st, cfg.clock)
-	if err != nil {
-		return err
-	}
+	defer a.Close()
+	st, sched := a.Store, a.Scheduler
 	switch sub {
 	case "run":
 		return runJobNow(ctx, sched, pos[1], when, loc, stdout)

@@ -124,7 +124,7 @@ func TestScheduleConfig(t *testing.T) {
 	if err != nil || cfg.Jobs.spec(schedules[1]) != "15 2 * * *" {
 		t.Fatalf("env did not win: %v %v", cfg.Jobs.Schedules, err)
 	}
-	sched, err := newScheduler(cfg, nil, nil, nil)
+	sched, err := newScheduler(cfg, nil, nil, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

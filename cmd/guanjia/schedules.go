@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+	"github.com/guanjia/guanjia/flows"
 	"github.com/guanjia/guanjia/flows/schedule"
 	"github.com/guanjia/guanjia/storage/mongostore"
 )
@@ -56,12 +59,41 @@ type jobEnv struct {
 	log   *slog.Logger
 	store *mongostore.Store
 	sched *schedule.Scheduler
+	// engine is the flows engine: what a proactive job says is worked out there, as a plain
+	// method returning replies.
+	engine *flows.Engine
+	// out queues what the office says first (notices, reminders, alarms).
+	out bot.Committer
+}
+
+// proactiveChannel marks, in the handled-message records, the messages the office sent first.
+const proactiveChannel = "proactive"
+
+// send queues replies once under key (e.g. "fee-notice@2026-12-01T09:00+08:00/sample:3-1-1201"):
+// a job or timer that runs again after a crash, or on two instances, queues nothing twice. The
+// key is remembered as long as handled messages are (three days by default), which is longer
+// than any job is retried. It reports whether this call queued them.
+func (e *jobEnv) send(ctx context.Context, key string, replies []bot.Reply) (bool, error) {
+	if len(replies) == 0 {
+		return false, nil
+	}
+	if e.out == nil {
+		return false, fmt.Errorf("jobs: send %s: no outbound queue", key)
+	}
+	_, err := e.out.Commit(ctx, bot.Commit{Channel: proactiveChannel, MessageID: key, Replies: replies})
+	if errors.Is(err, guanjia.ErrConflict) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("jobs: send %s: %w", key, err)
+	}
+	return true, nil
 }
 
 // newScheduler makes the scheduler of the table, with the specs the config gives.
-func newScheduler(cfg Config, log *slog.Logger, st *mongostore.Store, now func() time.Time) (*schedule.Scheduler, error) {
+func newScheduler(cfg Config, log *slog.Logger, st *mongostore.Store, engine *flows.Engine, out bot.Committer, now func() time.Time) (*schedule.Scheduler, error) {
 	s := schedule.New(st, st, schedule.Options{Location: cfg.location(), Now: now, Log: log})
-	env := &jobEnv{cfg: cfg, log: log, store: st, sched: s}
+	env := &jobEnv{cfg: cfg, log: log, store: st, sched: s, engine: engine, out: out}
 	for _, l := range schedules {
 		err := s.Add(schedule.Job{Name: l.Name, Spec: cfg.Jobs.spec(l), About: l.About, MaxLate: l.MaxLate,
 			Run: func(ctx context.Context, at time.Time) (guanjia.JobResult, error) { return l.Run(env, ctx, at) }})
