@@ -22,8 +22,8 @@ const (
 // of the right intent scores above sureScore almost always, and a wrong runner-up rarely
 // comes within sureMargin of it.
 const (
-	sureScore  = 0.30
-	sureMargin = 0.08
+	sureScore  = 0.40
+	sureMargin = 0.15
 	// askFloor is the least score worth offering as a choice.
 	askFloor = 0.16
 	// askRatio: a runner-up within this fraction of the best is offered too.

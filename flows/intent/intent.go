@@ -347,5 +347,10 @@ func features(text string) []string {
 	}
 	flushHan()
 	flushWord()
+	if len(feats) > 0 {
+		// Where a message starts and ends says much: "谢谢…", "…吗", "…了".
+		r := []rune(strings.TrimSpace(s))
+		feats = append(feats, "^"+string(r[0]), string(r[len(r)-1])+"$")
+	}
 	return feats
 }

@@ -13,6 +13,8 @@ const (
 	l2     = 1e-4
 )
 
+var dropout = 0.3
+
 // fit trains the softmax regression on the example vectors.
 func (m *Model) fit(vecs [][]entry) {
 	k := len(m.labels)
@@ -27,16 +29,28 @@ func (m *Model) fit(vecs [][]entry) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	p := make([]float64, k)
+	var kept []entry
 	for ep := 0; ep < epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		lr := rate / (1 + 0.1*float64(ep))
 		for _, d := range order {
-			m.probabilities(vecs[d], p)
+			v := vecs[d]
+			if len(v) > 3 {
+				// Feature dropout: a sentence said a little differently still counts.
+				kept = kept[:0]
+				for _, e := range v {
+					if rng.Float64() >= dropout {
+						kept = append(kept, e)
+					}
+				}
+				v = kept
+			}
+			m.probabilities(v, p)
 			p[m.doc[d]] -= 1 // gradient of the log loss: p - y
 			for c := 0; c < k; c++ {
 				g := float32(lr * p[c])
 				m.bias[c] -= g
-				for _, e := range vecs[d] {
+				for _, e := range v {
 					w := &m.weights[int(e.id)*k+c]
 					*w -= g*e.w + float32(lr*l2)*(*w)
 				}
