@@ -48,6 +48,8 @@ type Config struct {
 	CodeTTL time.Duration `yaml:"code_ttl"`
 	// ComplaintReply is the reply time promised for complaints and questions.
 	ComplaintReply time.Duration `yaml:"complaint_reply"`
+	// IntentsDir holds the office's own intent examples (*.tsv), learned with the built-in ones.
+	IntentsDir string `yaml:"intents_dir"`
 	// Telegram configures the Telegram channel; it runs when the token is set.
 	Telegram TelegramConfig `yaml:"telegram"`
 	// WeChat configures the WeChat channel; it runs when enabled.
@@ -86,6 +88,7 @@ var envVars = []struct {
 	{"GUANJIA_HTTP_ADDR", func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
 	{"GUANJIA_CODE_TTL", func(c *Config, v string) error { return setDuration(&c.CodeTTL, v) }},
 	{"GUANJIA_COMPLAINT_REPLY", func(c *Config, v string) error { return setDuration(&c.ComplaintReply, v) }},
+	{"GUANJIA_INTENTS", func(c *Config, v string) error { c.IntentsDir = v; return nil }},
 	{"TELEGRAM_BOT_TOKEN", func(c *Config, v string) error { c.Telegram.Token = v; return nil }},
 	{"TELEGRAM_API_URL", func(c *Config, v string) error { c.Telegram.APIURL = v; return nil }},
 	{"TELEGRAM_WEBHOOK_URL", func(c *Config, v string) error { c.Telegram.WebhookURL = v; return nil }},

@@ -59,6 +59,7 @@ const usage = `usage:
                                work one bill out again from today's readings, area and rates
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
   guanjia config               print the effective configuration (secrets hidden)
+  guanjia intents eval|try     how well the intent examples teach; what a message is taken for
 `
 
 // pinnedClock, when set, is the clock of every run: tests of the admin commands on fixed
@@ -113,6 +114,7 @@ var adminCommands = map[string]adminFunc{
 	"faq":     politely("faq", runFAQ),
 	"rates":   politely("rates", runRates),
 	"bills":   politely("bills", runBills),
+	"intents": politely("intents", runIntents),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the

@@ -26,6 +26,8 @@ const (
 	sureMargin = 0.15
 	// askFloor is the least score worth offering as a choice.
 	askFloor = 0.16
+	// askAlone is the least score of a single candidate worth asking about.
+	askAlone = 0.25
 	// askRatio: a runner-up within this fraction of the best is offered too.
 	askRatio = 0.75
 	maxAsk   = 3
@@ -59,8 +61,12 @@ func Decide(scores []Score) Decision {
 		d.Intents = append(d.Intents, s.Intent)
 	}
 	if len(d.Intents) == 1 {
-		if best.Score >= sureScore {
+		switch {
+		case best.Score >= sureScore:
 			return Decision{Confidence: Sure, Intents: d.Intents}
+		case best.Score < askAlone:
+			// One faint candidate is no better than none.
+			return Decision{Confidence: Unknown}
 		}
 		// One weak candidate: asking "did you mean X?" beats guessing.
 	}

@@ -213,7 +213,7 @@ func (m *Model) Classify(text string, keep func(intent string) bool) []Score {
 // fully like them.
 const nearEnough = 0.35
 
-var blendA = 0.5
+var blendA = 0.1
 
 // Nearest returns the examples most like text, best first, at most n.
 func (m *Model) Nearest(text string, n int) []Neighbour {
@@ -350,7 +350,12 @@ func features(text string) []string {
 	if len(feats) > 0 {
 		// Where a message starts and ends says much: "谢谢…", "…吗", "…了".
 		r := []rune(strings.TrimSpace(s))
-		feats = append(feats, "^"+string(r[0]), string(r[len(r)-1])+"$")
+		if first := r[0]; !isWordRune(first) {
+			feats = append(feats, "^"+string(first))
+		}
+		if last := r[len(r)-1]; !isWordRune(last) {
+			feats = append(feats, string(last)+"$")
+		}
 	}
 	return feats
 }
