@@ -76,3 +76,23 @@ func TestIntentsMistakes(t *testing.T) {
 		}
 	}
 }
+
+// No conversation ends in a bare "not understood": what is unclear is asked, what is unknown
+// gets the menu and the steward.
+func TestNoBareNotUnderstood(t *testing.T) {
+	goldens, err := filepath.Glob("testdata/*.golden")
+	if err != nil || len(goldens) == 0 {
+		t.Fatalf("no transcripts: %v", err)
+	}
+	for _, g := range goldens {
+		b, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if !strings.HasPrefix(line, ">") && (strings.Contains(line, "没太明白") || strings.Contains(line, "didn't quite catch")) {
+				t.Errorf("%s:%d: %s", g, i+1, line)
+			}
+		}
+	}
+}
