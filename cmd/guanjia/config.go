@@ -275,6 +275,7 @@ log_format: %s
 http_addr: %s
 code_ttl: %s
 complaint_reply: %s
+intents_dir: %s
 telegram:
   token: %s
   api_url: %s
@@ -286,7 +287,7 @@ telegram:
   rate_group: %s
   rate_global: %s
 `, c.DataDir, redact(c.RedisURL), c.RedisPrefix, redact(c.MongoURI), c.MongoDatabase, c.Timezone,
-		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply,
+		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
 		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String()
