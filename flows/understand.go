@@ -22,15 +22,35 @@ const stepChoose = "choose"
 // builtinIntents is the model of the examples that ship with guanjia, trained once per
 // process: every engine without a model of its own shares it.
 var builtinIntents = sync.OnceValues(func() (*nlu.Model, error) {
-	ex, err := nlu.Builtin()
+	ex, err := IntentExamples()
 	if err != nil {
 		return nil, err
 	}
 	return nlu.Train(ex), nil
 })
 
-// BuiltinIntents returns the model of the built-in examples.
-func BuiltinIntents() (*nlu.Model, error) { return builtinIntents() }
+// IntentExamples are the built-in examples, with the words of the trigger table and of the
+// fee and progress questions as examples of their flows: a word added there still counts.
+func IntentExamples() ([]nlu.Example, error) {
+	ex, err := nlu.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	add := func(name string, words []string) {
+		for _, w := range words {
+			if nlu.Learnable(w) {
+				ex = append(ex, nlu.Example{Intent: name, Text: w, Source: "flows word list"})
+			}
+		}
+	}
+	for _, tr := range triggers {
+		add(tr.flow, tr.words)
+	}
+	add("fee", feeWords)
+	add("fee", feeExplainWords)
+	add("progress", myTicketsWords)
+	return ex, nil
+}
 
 func (e *Engine) intents() *nlu.Model {
 	if e.Intents != nil {
@@ -123,7 +143,8 @@ func (e *Engine) understand(ctx context.Context, t *turn, text string, expired b
 	staff := t.known && t.person.IsStaff()
 	keep := func(name string) bool { return staff || !strings.HasPrefix(name, "staff.") }
 	d, _ := e.intents().Decide(text, keep)
-	if named := namedFlows(text); len(named) > 1 && (d.Confidence != nlu.Sure || d.Intents[0] != "progress") {
+	if _, mine := progressQuery(text); !mine && len(namedFlows(text)) > 1 {
+		named := namedFlows(text)
 		// "报修和投诉": two things named at once; which first is the person's call. The words
 		// only name the flows, so the one picked starts afresh.
 		if !spoken || expired {

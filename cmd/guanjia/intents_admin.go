@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/guanjia/guanjia/flows"
 	"github.com/guanjia/guanjia/flows/intent"
 )
 
@@ -33,7 +34,7 @@ func runIntents(_ context.Context, cfg Config, _ *slog.Logger, args []string, st
 		if len(pos) > 0 {
 			return usageError("eval 不带参数（eval takes no arguments）。", intentsUse)
 		}
-		examples, err := intentExamples(cfg)
+		examples, err := intentExamples(cfg, false)
 		if err != nil {
 			return err
 		}
@@ -48,7 +49,7 @@ func runIntents(_ context.Context, cfg Config, _ *slog.Logger, args []string, st
 		if text == "" {
 			return usageError("要写一句话，例如 guanjia intents try \"阳台的窗户关不上了\"。", intentsUse)
 		}
-		examples, err := intentExamples(cfg)
+		examples, err := intentExamples(cfg, true)
 		if err != nil {
 			return err
 		}
@@ -85,9 +86,14 @@ func printTry(w io.Writer, m *intent.Model, text string) {
 	}
 }
 
-// intentExamples are the built-in examples and the office's own (GUANJIA_INTENTS).
-func intentExamples(cfg Config) ([]intent.Example, error) {
+// intentExamples are the built-in examples and the office's own (GUANJIA_INTENTS); with
+// words, also the single words of the flows' word lists, which the chat learns from but
+// which are no sentences to evaluate on.
+func intentExamples(cfg Config, words bool) ([]intent.Example, error) {
 	ex, err := intent.Builtin()
+	if words {
+		ex, err = flows.IntentExamples()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +113,7 @@ func officeIntents(cfg Config) (*intent.Model, error) {
 	if cfg.IntentsDir == "" {
 		return nil, nil
 	}
-	ex, err := intentExamples(cfg)
+	ex, err := intentExamples(cfg, true)
 	if err != nil {
 		return nil, err
 	}

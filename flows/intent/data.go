@@ -98,3 +98,6 @@ func Parse(r io.Reader, name string) ([]Example, error) {
 	}
 	return out, nil
 }
+
+// Learnable reports whether text has anything to learn from (letters or characters).
+func Learnable(text string) bool { return len(features(text)) > 0 }

@@ -27,7 +27,7 @@ const (
 	// askFloor is the least score worth offering as a choice.
 	askFloor = 0.16
 	// askAlone is the least score of a single candidate worth asking about.
-	askAlone = 0.25
+	askAlone = 0.35
 	// askRatio: a runner-up within this fraction of the best is offered too.
 	askRatio = 0.75
 	maxAsk   = 3
