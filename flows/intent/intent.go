@@ -136,6 +136,9 @@ func (m *Model) vector(feats []string) []entry {
 	if norm == 0 {
 		return nil
 	}
+	// In id order: training draws its dropout per entry, and the same data must give the
+	// same model.
+	slices.SortFunc(v, func(a, b entry) int { return int(a.id - b.id) })
 	inv := float32(1 / math.Sqrt(norm))
 	for i := range v {
 		v[i].w *= inv

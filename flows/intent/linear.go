@@ -9,7 +9,7 @@ import (
 // little L2 shrinkage, from a fixed seed so that the same examples give the same model.
 const (
 	epochs = 40
-	rate   = 1.5
+	rate   = 3
 	l2     = 1e-4
 )
 
