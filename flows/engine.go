@@ -138,6 +138,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 	switch {
 	case errors.Is(err, guanjia.ErrNotFound):
 		sess = guanjia.Session{}
+	case errors.Is(err, guanjia.ErrExpired) && sess.Flow == flowIntent:
+		// "Which did you mean?" left unanswered: nothing was filled in, nothing to say.
+		sess = guanjia.Session{}
 	case errors.Is(err, guanjia.ErrExpired):
 		t.say("common.expired", map[string]any{
 			"Flow": t.label("flow." + sess.Flow), "Minutes": int(e.idleFor(sess.Flow).Minutes())})

@@ -144,13 +144,12 @@ func (e *Engine) understand(ctx context.Context, t *turn, text string, expired b
 	keep := func(name string) bool { return staff || !strings.HasPrefix(name, "staff.") }
 	d, _ := e.intents().Decide(text, keep)
 	if _, mine := progressQuery(text); !mine && len(namedFlows(text)) > 1 {
-		named := namedFlows(text)
 		// "报修和投诉": two things named at once; which first is the person's call. The words
 		// only name the flows, so the one picked starts afresh.
 		if !spoken || expired {
 			return nil
 		}
-		return e.askWhich(ctx, t, text, named, "intent.which", nil, false)
+		return e.askWhich(ctx, t, text, namedFlows(text), "intent.which", nil, false)
 	}
 	if d.Confidence == nlu.Sure && d.Intents[0] == "chatter" {
 		// Talk that asks nothing of the office: left alone in a group, the menu in private.
@@ -236,9 +235,15 @@ func (e *Engine) act(ctx context.Context, t *turn, name, text string) error {
 		if answered, err := e.answerFromFAQ(ctx, t, text, false); answered || err != nil {
 			return err
 		}
+		// The FAQ's keywords, and the offer to pass a question on.
+		if answered, err := e.answerFAQ(ctx, t, text); answered || err != nil {
+			return err
+		}
 		return e.offerInquiry(ctx, t, text, "inquiry.offer")
 	case "event":
 		return e.offerInquiry(ctx, t, text, "intent.event")
+	case "chatter":
+		return e.offerMenu(ctx, t, text)
 	case "greeting":
 		t.say("common.hello", nil)
 	case "thanks":
@@ -294,8 +299,9 @@ const (
 )
 
 // answerFromFAQ answers from the office's FAQ, whose questions and keywords are examples of
-// their answers. strict asks for a close match: the message was not recognised as a
-// question at all. It answers nothing in a group not addressed, or without a community.
+// their answers, compared as the classifier compares messages. strict asks for a closer
+// match: the message was not recognised as a question at all. It answers nothing in a group
+// not addressed, or without a community.
 func (e *Engine) answerFromFAQ(ctx context.Context, t *turn, text string, strict bool) (bool, error) {
 	if e.FAQs == nil || text == "" || t.chat.IsGroup() && !t.msg.Mentioned {
 		return false, nil
@@ -328,13 +334,6 @@ func (e *Engine) answerFromFAQ(ctx context.Context, t *turn, text string, strict
 	if id, sim, ok := e.intents().Match(text, examples); ok && sim >= least {
 		i, _ := strconv.Atoi(id)
 		t.say("faq.answer", map[string]any{"Answer": faqs[i].Answer})
-		return true, nil
-	}
-	if strict {
-		return false, nil
-	}
-	if f, ok := bestFAQ(faqs, text); ok {
-		t.say("faq.answer", map[string]any{"Answer": f.Answer})
 		return true, nil
 	}
 	return false, nil
