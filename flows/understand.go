@@ -221,7 +221,7 @@ func (e *Engine) act(ctx context.Context, t *turn, name, text string) error {
 		return e.startFlow(ctx, t, flowRepair)
 	case "fee":
 		_, explain := feeQuestion(text)
-		return e.answerFees(ctx, t, explain)
+		return e.answerFees(ctx, t, explain || asksWhy(text))
 	case "progress":
 		if no, ok := guanjia.FindTicketNo(text); ok {
 			return e.tellTicket(ctx, t, no, true)
@@ -277,6 +277,20 @@ func (e *Engine) act(ctx context.Context, t *turn, name, text string) error {
 		return e.staffCommand(ctx, t, cmd)
 	}
 	return nil
+}
+
+// whyWords ask for the reasons behind an amount, in words the fee word list may not have.
+var whyWords = []string{"为什么", "为啥", "咋这么", "怎么算", "怎么这么", "why", "how is", "how was", "calculated"}
+
+// asksWhy reports whether a fee question asks why an amount is what it is.
+func asksWhy(text string) bool {
+	lower := strings.ToLower(text)
+	for _, w := range whyWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // tellTicket answers after one ticket: its story in private, a pointer to the private chat in
