@@ -29,6 +29,9 @@ var builtinIntents = sync.OnceValues(func() (*nlu.Model, error) {
 	return nlu.Train(ex), nil
 })
 
+// BuiltinIntents returns the model of the built-in examples, trained once per process.
+func BuiltinIntents() (*nlu.Model, error) { return builtinIntents() }
+
 // IntentExamples are the built-in examples, with the words of the trigger table and of the
 // fee and progress questions as examples of their flows: a word added there still counts.
 func IntentExamples() ([]nlu.Example, error) {

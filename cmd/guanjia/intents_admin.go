@@ -107,11 +107,11 @@ func intentExamples(cfg Config, words bool) ([]intent.Example, error) {
 	return append(ex, own...), nil
 }
 
-// officeIntents is the model the chat uses: nil (the built-in examples) unless the office
-// keeps examples of its own, which are then learned with the built-in ones.
+// officeIntents is the model the chat uses, trained at start so that the first message
+// waits for nothing: the built-in examples, with the office's own when it keeps some.
 func officeIntents(cfg Config) (*intent.Model, error) {
 	if cfg.IntentsDir == "" {
-		return nil, nil
+		return flows.BuiltinIntents()
 	}
 	ex, err := intentExamples(cfg, true)
 	if err != nil {
