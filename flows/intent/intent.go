@@ -1,9 +1,10 @@
 // Package intent tells what a chat message asks for, learned from labelled examples rather
-// than word lists. It needs no network and no model files: each example becomes a vector of
-// weighted character n-grams (TF-IDF; Chinese needs no word segmentation this way, and a typo
-// such as 保修 for 报修 still shares most of its n-grams), and a message is compared with every
-// example through an inverted index. An intent's score is a blend of its nearest examples'
-// cosine similarities.
+// than word lists. It needs no network and no model files. Each text becomes a vector of
+// TF-IDF weighted character n-grams — Chinese needs no word segmentation this way, and a
+// typo such as 保修 for 报修 still shares most of its n-grams. A softmax regression learned
+// from the examples gives each intent a probability; how close the message is to that
+// intent's nearest examples (found through an inverted index) tempers it, so that a message
+// like none of the examples scores low everywhere.
 package intent
 
 import (
@@ -200,7 +201,7 @@ func (m *Model) Classify(text string, keep func(intent string) bool) []Score {
 		}
 		near := 0.6*float64(t[0]) + 0.25*float64(t[1]) + 0.15*float64(t[2])
 		prob := p[id] / sum // renormalised over the intents kept
-		s := prob * (blendA + (1-blendA)*math.Min(1, near/nearEnough))
+		s := prob * (probFloor + (1-probFloor)*math.Min(1, near/nearEnough))
 		scores = append(scores, Score{Intent: m.labels[id], Score: math.Round(s*1000) / 1000})
 	}
 	sort.SliceStable(scores, func(i, j int) bool {
@@ -213,10 +214,12 @@ func (m *Model) Classify(text string, keep func(intent string) bool) []Score {
 }
 
 // nearEnough is the similarity to the nearest examples above which a message counts as
-// fully like them.
-const nearEnough = 0.35
-
-var blendA = 0.1
+// fully like them; probFloor is the share of the probability an intent keeps however far its
+// examples are.
+const (
+	nearEnough = 0.35
+	probFloor  = 0.1
+)
 
 // Nearest returns the examples most like text, best first, at most n.
 func (m *Model) Nearest(text string, n int) []Neighbour {
@@ -263,10 +266,6 @@ func (m *Model) Match(text string, candidates []Example) (label string, similari
 	}
 	return label, best, best > 0
 }
-
-// Features reports how many of text's n-grams the model knows: zero means it has nothing to
-// go on (only emoji, an unknown script).
-func (m *Model) Features(text string) int { return len(m.vector(features(text))) }
 
 // normalize folds what should not matter: case, full-width forms, digits (a building or
 // floor number says nothing about the intent), and ticket numbers and homes into one token.

@@ -11,9 +11,9 @@ const (
 	epochs = 40
 	rate   = 3
 	l2     = 1e-4
+	// dropout is the share of a sentence's n-grams left out at each step.
+	dropout = 0.3
 )
-
-var dropout = 0.3
 
 // fit trains the softmax regression on the example vectors.
 func (m *Model) fit(vecs [][]entry) {
