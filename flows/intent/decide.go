@@ -3,6 +3,7 @@ package intent
 import (
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Confidence is how sure a decision is.
@@ -85,6 +86,10 @@ var clauseBreak = regexp.MustCompile(`[，,。.；;！!？?\n]+|而且|并且|�
 // clearly ask for two different things ("厨房漏水了，物业还不管，我要投诉") is asked about
 // rather than decided by whichever the whole leans to.
 func (m *Model) Decide(text string, keep func(string) bool) (Decision, []Score) {
+	if r := []rune(strings.TrimSpace(text)); len(r) == 1 && !isHan(r[0]) {
+		// One letter or sign says nothing; one Chinese character may (修, 吵).
+		return Decision{Confidence: Unknown}, nil
+	}
 	scores := m.Classify(text, keep)
 	d := Decide(scores)
 	if d.Confidence != Sure || !requests[d.Intents[0]] {

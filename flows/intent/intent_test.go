@@ -79,6 +79,11 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("Decide(%q) = %+v, want Unknown", text, d)
 		}
 	}
+	for _, text := range []string{"a", "?", "😀", "x"} {
+		if d, _ := m.Decide(text, nil); d.Confidence != Unknown {
+			t.Errorf("Decide(%q) = %+v, want Unknown", text, d)
+		}
+	}
 	long := strings.Repeat("厨房水管漏水了，", 700) // 5,600 characters
 	if s := m.Classify(long, nil); len(s) == 0 || s[0].Intent != "repair" {
 		t.Errorf("a long paste: %v, want repair", head(s))
