@@ -94,6 +94,16 @@ var dangers = []danger{
 	},
 }
 
+// dangerOfKind is the danger of the table with that kind.
+func dangerOfKind(kind string) danger {
+	for _, d := range dangers {
+		if d.kind == kind {
+			return d
+		}
+	}
+	return danger{kind: kind}
+}
+
 // negations before a danger word take it back: "没有着火", "不是煤气".
 var negations = []string{"没有", "没", "不是", "无", "并非"}
 
@@ -115,6 +125,27 @@ func dangerIn(text string) (danger, bool) {
 		}
 	}
 	return danger{}, false
+}
+
+// dangerDenied reports whether a message names danger only to take it back or to mean
+// something harmless ("没有着火", "煤气费", "fire door"): the rules found no danger in it, yet it
+// holds a danger word.
+func dangerDenied(text string) bool {
+	if _, ok := dangerIn(text); ok {
+		return false
+	}
+	lower := strings.ToLower(text)
+	for _, d := range dangers {
+		for _, w := range d.words {
+			if strings.Contains(lower, w) {
+				return true
+			}
+		}
+		if d.english != nil && d.english.MatchString(lower) {
+			return true
+		}
+	}
+	return false
 }
 
 // containsUnnegated reports whether w stands in s other than right after a negation.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
+	nlu "github.com/guanjia/guanjia/flows/intent"
 	"github.com/guanjia/guanjia/templates"
 )
 
@@ -42,6 +43,8 @@ type Deps struct {
 	FAQs      FAQs
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
+	// Intents tells what free text asks for; nil uses the built-in examples.
+	Intents *nlu.Model
 	// Linkers are the channels that can send a person from a group to a private chat.
 	Linkers map[string]bot.Linker
 	// AccountBinders are the channels whose accounts need a stable handle when bound.
@@ -97,6 +100,7 @@ func New(d Deps) *Engine {
 		flowFollowUp:  &followUpFlow{e},
 		flowComplaint: &complaintFlow{e},
 		flowInquiry:   &inquiryFlow{e},
+		flowIntent:    &intentFlow{e},
 	}
 	return e
 }
@@ -160,6 +164,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		if w == wordCancel {
 			return nil
 		}
+	case errors.Is(err, guanjia.ErrExpired) && sess.Flow == flowIntent:
+		// "Which did you mean?" left unanswered: nothing was filled in, nothing to say.
+		sess = guanjia.Session{}
 	case errors.Is(err, guanjia.ErrExpired):
 		t.say("common.expired", map[string]any{
 			"Flow": t.label("flow." + sess.Flow), "Minutes": int(e.idleFor(sess.Flow).Minutes())})
@@ -245,8 +252,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		}
 	}
 	if active {
-		if name, ok := flowCommand(text); ok {
-			// "投诉" in the middle of a repair report: the person moved on.
+		if name, ok := flowCommand(text); ok && sess.Flow != flowIntent {
+			// "投诉" in the middle of a repair report: the person moved on. (Asked which
+			// they meant, "投诉" is the answer.)
 			if err := e.Sessions.Delete(ctx, t.key); err != nil {
 				return fmt.Errorf("flows: switch flow: %w", err)
 			}
@@ -291,28 +299,8 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		e.sayHelp(t)
 		return nil
 	}
-	if name, ok := intent(text); ok {
-		return e.startFlow(ctx, t, name)
-	}
-	if asked, explain := feeQuestion(text); asked && (!t.chat.IsGroup() || t.msg.Mentioned || strongFeeQuestion(text)) {
-		return e.answerFees(ctx, t, explain)
-	}
-	if answered, err := e.answerFAQ(ctx, t, text); answered || err != nil {
-		return err
-	}
-	// In a group the bot only speaks when spoken to; after the lapse note, that note is enough.
-	if expired || t.chat.IsGroup() && !t.msg.Mentioned {
-		return nil
-	}
-	switch key, ok := smallTalk(text); {
-	case ok:
-		t.say(key, nil)
-	case text == "" && t.msg.Photo != "":
-		t.say("common.photo_alone", nil)
-	default:
-		t.say("common.not_understood", nil)
-	}
-	return nil
+	// What free text means is learned from examples (flows/understand.go).
+	return e.understand(ctx, t, text, expired)
 }
 
 // sayHelp shows what the bot can do, with the staff commands this person may use.

@@ -131,7 +131,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 	a.Store.SetSequencer(a.State)
 	a.Registry = prometheus.NewRegistry()
 	a.Metrics = bot.NewMetrics(a.Registry)
+	intents, err := officeIntents(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a.Engine = flows.New(flows.Deps{
+		Intents:   intents,
 		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Attempts: a.State,
 		Fees: a.Store, FAQs: a.Store, Alarms: a.State,
 		Templates: a.Templates,

@@ -48,6 +48,8 @@ type Config struct {
 	CodeTTL time.Duration `yaml:"code_ttl"`
 	// ComplaintReply is the reply time promised for complaints and questions.
 	ComplaintReply time.Duration `yaml:"complaint_reply"`
+	// IntentsDir holds the office's own intent examples (*.tsv), learned with the built-in ones.
+	IntentsDir string `yaml:"intents_dir"`
 	// Telegram configures the Telegram channel; it runs when the token is set.
 	Telegram TelegramConfig `yaml:"telegram"`
 	// WeChat configures the WeChat channel; it runs when enabled.
@@ -90,6 +92,7 @@ var envVars = []struct {
 	{"GUANJIA_HTTP_ADDR", func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
 	{"GUANJIA_CODE_TTL", func(c *Config, v string) error { return setDuration(&c.CodeTTL, v) }},
 	{"GUANJIA_COMPLAINT_REPLY", func(c *Config, v string) error { return setDuration(&c.ComplaintReply, v) }},
+	{"GUANJIA_INTENTS", func(c *Config, v string) error { c.IntentsDir = v; return nil }},
 	{"TELEGRAM_BOT_TOKEN", func(c *Config, v string) error { c.Telegram.Token = v; return nil }},
 	{"TELEGRAM_API_URL", func(c *Config, v string) error { c.Telegram.APIURL = v; return nil }},
 	{"TELEGRAM_WEBHOOK_URL", func(c *Config, v string) error { c.Telegram.WebhookURL = v; return nil }},
@@ -283,6 +286,7 @@ log_format: %s
 http_addr: %s
 code_ttl: %s
 complaint_reply: %s
+intents_dir: %s
 telegram:
   token: %s
   api_url: %s
@@ -294,7 +298,7 @@ telegram:
   rate_group: %s
   rate_global: %s
 `, c.DataDir, redact(c.RedisURL), c.RedisPrefix, redact(c.MongoURI), c.MongoDatabase, c.Timezone,
-		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply,
+		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
 		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String()

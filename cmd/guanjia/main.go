@@ -70,6 +70,7 @@ const usage = `usage:
                                WeCom group robots (WECOM_ROBOT_<NAME>) as a community's staff group
   guanjia channels [-json]     which chats and channels reach each community and building now
   guanjia config               print the effective configuration (secrets hidden)
+  guanjia intents eval|try     how well the intent examples teach; what a message is taken for
 `
 
 // pinnedClock, when set, is the clock of every run: tests of the admin commands on fixed
@@ -129,6 +130,7 @@ var adminCommands = map[string]adminFunc{
 	"jobs":      politely("jobs", runJobs),
 	"wecom":     politely("wecom", runWeCom),
 	"channels":  politely("channels", runChannels),
+	"intents":   politely("intents", runIntents),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the
