@@ -213,6 +213,8 @@ type numbering struct {
 	community string
 	kind      guanjia.TicketKind
 	day       time.Time
+	// coll holds the numbered records under _id "<community>/<number>"; nil means tickets.
+	coll *mongo.Collection
 	// last is the number tried last; behind is set after it turned out taken.
 	last   int64
 	behind bool
@@ -263,7 +265,11 @@ func (n *numbering) taken(ctx context.Context, no string) {
 func (n *numbering) highest(ctx context.Context) (int64, error) {
 	prefix := guanjia.TicketID(n.community, string(n.kind)+n.day.Format("20060102")+"-")
 	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: prefix}, {Key: "$lt", Value: prefix + "\uffff"}}}}
-	cur, err := n.s.tickets.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	coll := n.coll
+	if coll == nil {
+		coll = n.s.tickets
+	}
+	cur, err := coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return 0, fmt.Errorf("highest ticket number: %w", err)
 	}
