@@ -132,7 +132,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.S
 func openStoreIn(ctx context.Context, cfg Config, log *slog.Logger, emb *embeddedStores) (*mongostore.Store, error) {
 	uri := cfg.MongoURI
 	if uri == "" && emb.shared != nil {
-		uri = emb.shared.MongoURI
+		uri = withOptions(emb.shared.MongoURI, embeddedMongoOptions)
 	}
 	if uri != "" {
 		st, err := mongostore.Open(ctx, uri, mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
@@ -179,11 +179,30 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger, emb *embedd
 		return nil, fmt.Errorf("内置数据库 FerretDB 没能启动（embedded FerretDB）：%w", err)
 	}
 	emb.ferret = fdb
-	st, err := mongostore.Open(ctx, fdb.URI(), mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
+	st, err := mongostore.Open(ctx, withOptions(fdb.URI(), embeddedMongoOptions), mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location()})
 	if err != nil {
 		return nil, fmt.Errorf("连接内置数据库 FerretDB 失败（embedded FerretDB）：%w", err)
 	}
 	return st, nil
+}
+
+// redisIdleConns is how many idle Redis connections are kept unless REDIS_URL says
+// (max_idle_conns).
+const redisIdleConns = 4
+
+// embeddedMongoOptions close the embedded FerretDB's idle connections after a minute: each
+// costs goroutines in this process, and a burst must not keep them for good.
+const embeddedMongoOptions = "maxIdleTimeMS=60000"
+
+// withOptions adds the query options opts to a MongoDB URI.
+func withOptions(uri, opts string) string {
+	if strings.Contains(uri, "?") {
+		return uri + "&" + opts
+	}
+	if strings.HasSuffix(uri, "/") {
+		return uri + "?" + opts
+	}
+	return uri + "/?" + opts
 }
 
 // openRedis connects to Redis: REDIS_URL, or the embedded Redis of the data folder, started
@@ -205,6 +224,15 @@ func openRedis(ctx context.Context, cfg Config, log *slog.Logger, emb *embeddedS
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL %s 写得不对（bad REDIS_URL）：%w", redactURL(url), err)
+	}
+	// A burst of updates opens many connections (up to 10 per CPU); keep a few warm and
+	// close the rest once returned, instead of holding every one (and, on the in-process
+	// Redis, a goroutine serving each) for half an hour.
+	if opts.MaxIdleConns == 0 {
+		opts.MaxIdleConns = redisIdleConns
+	}
+	if opts.ConnMaxIdleTime == 0 {
+		opts.ConnMaxIdleTime = time.Minute
 	}
 	rdb := redis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
