@@ -250,7 +250,7 @@ func embeddedRedisError(cfg Config, err error) error {
 		return fmt.Errorf("内置 Redis 的快照文件 %s 读不出来，为免丢掉排队的消息和进行中的对话，没有启动；请修好或移走这个文件再启动（embedded Redis snapshot unreadable）：%w",
 			filepath.Join(cfg.DataDir, embedded.SnapshotFile), err)
 	}
-	return fmt.Errorf("内置 Redis 没能启动（embedded Redis）：%w", err)
+	return fmt.Errorf("内置 Redis 没能启动；要改用进程内的 Redis，可设 GUANJIA_EMBEDDED_REDIS=in-process（embedded Redis）：%w", err)
 }
 
 // redactURL is u with any password hidden, for messages.

@@ -87,11 +87,19 @@ func TestRedisServerLeftRunningIsTakenOver(t *testing.T) {
 	c.Close()
 	// r is never closed: its process "died".
 
-	r2, c2 := startRedis(t, dir, embedded.KindServer)
+	r2, err := embedded.OpenRedis(dir, embedded.RedisOptions{Fsync: "always"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r2.PID() != r.PID() {
 		t.Errorf("started redis-server %d beside the running %d", r2.PID(), r.PID())
 	}
+	opts, _ := redis.ParseURL(r2.URL())
+	c2 := redis.NewClient(opts)
 	checkAll(t, c2, 200)
+	if got, err := c2.ConfigGet(context.Background(), "appendfsync").Result(); err != nil || got["appendfsync"] != "always" {
+		t.Errorf("appendfsync of the server taken over = %v, %v; want always, as asked now", got, err)
+	}
 	c2.Close()
 	if err := r2.Close(); err != nil {
 		t.Fatal(err)

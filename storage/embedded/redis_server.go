@@ -59,6 +59,14 @@ func startServer(dir, bin, fsync string, log *slog.Logger) (*serverRedis, error)
 		return nil, fmt.Errorf("embedded: redis folder: %w", err)
 	}
 	if s, ok := adoptServer(dir, log); ok {
+		// It keeps the settings it was started with; the fsync asked for now applies.
+		c := s.client()
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := c.ConfigSet(ctx, "appendfsync", fsync).Err(); err != nil {
+			log.Warn("embedded redis: appendfsync of the server taken over", "err", err)
+		}
 		return s, nil
 	}
 	password, err := randomToken()
@@ -182,9 +190,14 @@ func spawnServer(dir, bin, fsync, password string, log *slog.Logger) (*serverRed
 	return s, nil
 }
 
+// client is a client of the server.
+func (s *serverRedis) client() *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: s.addr, Password: s.password, DisableIdentity: true, MaxRetries: -1})
+}
+
 // waitReady pings until the server answers; it answers LOADING while it reads its file.
 func (s *serverRedis) waitReady() error {
-	c := redis.NewClient(&redis.Options{Addr: s.addr, Password: s.password, DisableIdentity: true, MaxRetries: -1})
+	c := s.client()
 	defer c.Close()
 	deadline := time.Now().Add(serverWait)
 	for {
@@ -213,7 +226,7 @@ func (s *serverRedis) closeOnce() error {
 
 // close stops the server: SHUTDOWN makes it write and sync its append-only file first.
 func (s *serverRedis) close() error {
-	c := redis.NewClient(&redis.Options{Addr: s.addr, Password: s.password, DisableIdentity: true, MaxRetries: -1})
+	c := s.client()
 	ctx, cancel := context.WithTimeout(context.Background(), serverWait)
 	defer cancel()
 	err := c.Shutdown(ctx).Err()
