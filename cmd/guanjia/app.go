@@ -46,10 +46,14 @@ type role int
 
 const (
 	// serving runs channels: it holds the data folder, starts the embedded stores and
-	// serves them to later processes; a second one on the folder is refused.
+	// serves them to later processes. Beside another serving process it is refused; beside
+	// a short command holding the folder it waits for it.
 	serving role = iota
-	// adminOnly works on the records and exits: beside a serving process it uses that
-	// process's stores, otherwise it holds the folder while it runs.
+	// sharing uses the stores of the process holding the folder, or else holds the folder,
+	// starts the stores and serves them itself.
+	sharing
+	// adminOnly works on the records and exits: beside a running process it uses that
+	// process's stores, otherwise it holds the folder while it runs, serving nothing.
 	adminOnly
 )
 
@@ -89,7 +93,14 @@ func claimFolder(cfg Config, r role, wantRedis bool) (*embeddedStores, error) {
 	if cfg.MongoURI != "" && (!wantRedis || cfg.RedisURL != "") {
 		return nil, nil
 	}
+	deadline := time.Now().Add(claimWait)
 	folder, shared, err := embedded.ClaimFolder(cfg.DataDir, claimWait)
+	// A command holding the folder is soon done; guanjia waits for it rather than share
+	// stores that stop with it.
+	for r == serving && shared != nil && !shared.Channels && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		folder, shared, err = embedded.ClaimFolder(cfg.DataDir, time.Until(deadline))
+	}
 	var held *embedded.HeldError
 	switch {
 	case errors.As(err, &held):
@@ -99,6 +110,10 @@ func claimFolder(cfg Config, r role, wantRedis bool) (*embeddedStores, error) {
 		return nil, fmt.Errorf("数据文件夹 %s 无法使用（data folder）：%w", cfg.DataDir, err)
 	case folder != nil:
 		return &embeddedStores{folder: folder}, nil
+	}
+	if r == serving && !shared.Channels {
+		return nil, fmt.Errorf("数据文件夹 %s 正被进程 %d 占用，等了 %s 还没有空出来；请等它结束或先停止它（data folder held by process %d）。",
+			cfg.DataDir, shared.PID, claimWait, shared.PID)
 	}
 	if r == serving {
 		return nil, fmt.Errorf("数据文件夹 %s 正被另一个 guanjia（进程 %d）使用，同一个文件夹只能运行一个；请先停止它，或用 GUANJIA_DATA 另选一个文件夹（data folder in use by process %d）。",
@@ -261,10 +276,12 @@ func redactURL(u string) string {
 	return redactedURL(u)
 }
 
-// Open starts the stores and builds the engine for a process that runs channels. now is the
-// clock (nil: time.Now). On failure it closes what it had started and says what failed.
+// Open starts the stores and builds the engine. On the embedded default it uses the stores
+// of a guanjia already running on the data folder, or starts them and serves them to later
+// processes. now is the clock (nil: time.Now). On failure it closes what it had started and
+// says what failed. guanjia itself, which runs the channels, is opened with role serving.
 func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*App, error) {
-	return openApp(ctx, cfg, log, now, serving)
+	return openApp(ctx, cfg, log, now, sharing)
 }
 
 // openApp is Open for a process of role r.
@@ -290,8 +307,8 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 	if a.rdb, err = openRedis(ctx, cfg, log, a.emb); err != nil {
 		return nil, err
 	}
-	if a.emb != nil && a.emb.folder != nil && r == serving {
-		st := embedded.Stores{}
+	if a.emb != nil && a.emb.folder != nil && r != adminOnly {
+		st := embedded.Stores{Channels: r == serving}
 		if a.emb.ferret != nil {
 			st.MongoURI = a.emb.ferret.URI()
 		}

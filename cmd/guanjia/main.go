@@ -175,7 +175,7 @@ func newLogger(cfg Config, getenv func(string) string, stderr io.Writer, quiet b
 
 // runChat runs the configured channels; with none configured, or when asked, the console.
 func runChat(ctx context.Context, cfg Config, log *slog.Logger, consoleOnly bool, stdin io.Reader, stdout io.Writer) error {
-	app, err := Open(ctx, cfg, log, nil)
+	app, err := openApp(ctx, cfg, log, nil, serving)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guanjia/guanjia/storage/embedded"
 )
@@ -63,6 +64,7 @@ func TestCloseOfUnopenedApp(t *testing.T) {
 
 // TestOneDataFolderNeverSplits: a second guanjia on a data folder is refused, naming the
 // first; an admin command beside it uses the same stores rather than starting its own.
+// (TestGuanjiaWaitsForACommandOnItsFolder: the other way round.)
 func TestOneDataFolderNeverSplits(t *testing.T) {
 	dir := t.TempDir()
 	cfg, err := loadConfig(env(map[string]string{"GUANJIA_DATA": dir}))
@@ -71,13 +73,13 @@ func TestOneDataFolderNeverSplits(t *testing.T) {
 	}
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	first, err := Open(ctx, cfg, log, nil)
+	first, err := openApp(ctx, cfg, log, nil, serving)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer first.Close()
 
-	second, err := Open(ctx, cfg, log, nil)
+	second, err := openApp(ctx, cfg, log, nil, serving)
 	if err == nil {
 		second.Close()
 		t.Fatal("a second guanjia started on the same data folder")
@@ -178,5 +180,34 @@ func TestMetricsCarryGoRuntime(t *testing.T) {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// TestGuanjiaWaitsForACommandOnItsFolder: guanjia started while a command holds the data
+// folder waits for it, then holds the folder itself, rather than share stores that stop with
+// the command or be refused.
+func TestGuanjiaWaitsForACommandOnItsFolder(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{"GUANJIA_DATA": t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	command, err := Open(ctx, cfg, log, nil) // as a command that needs Redis would
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(time.Second)
+		command.Close()
+	}()
+	start := time.Now()
+	running, err := openApp(ctx, cfg, log, nil, serving)
+	if err != nil {
+		t.Fatalf("guanjia beside a command: %v", err)
+	}
+	defer running.Close()
+	if time.Since(start) < 900*time.Millisecond || running.emb.folder == nil {
+		t.Errorf("guanjia did not wait for the command and hold the folder (after %v)", time.Since(start))
 	}
 }

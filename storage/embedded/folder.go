@@ -29,6 +29,9 @@ type Stores struct {
 	PID      int    `json:"pid"`
 	RedisURL string `json:"redis_url,omitempty"`
 	MongoURI string `json:"mongodb_uri,omitempty"`
+	// Channels is set by a process that runs channels (guanjia itself) rather than a
+	// command that is soon done.
+	Channels bool `json:"channels,omitempty"`
 }
 
 // HeldError is a data folder held by another process that serves no stores to share.
