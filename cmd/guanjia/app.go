@@ -128,8 +128,7 @@ func claimFolder(cfg Config, r role, wantRedis bool) (*embeddedStores, error) {
 
 // openStore connects to MongoDB, or to the embedded FerretDB of the data folder — started
 // here, loading the sample data on its first start, or the one a running guanjia serves.
-// emb, when not nil, is the claimed folder (openStore starts FerretDB in it); otherwise
-// openStore claims the folder itself as an admin command.
+// It claims the folder as an admin command; closeStore lets it go.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.Store, *embeddedStores, error) {
 	emb, err := claimFolder(cfg, adminOnly, false)
 	if err != nil {
