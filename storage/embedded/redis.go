@@ -81,7 +81,7 @@ func OpenRedis(dir string, opts RedisOptions) (*Redis, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Info("embedded redis started", "kind", KindServer, "addr", s.addr, "pid", s.pid, "appendfsync", fsync)
+	log.Info("embedded redis started", "kind", KindServer, "addr", s.addr, "pid", s.pid(), "appendfsync", fsync)
 	return &Redis{kind: KindServer, addr: s.addr, password: s.password, server: s}, nil
 }
 
@@ -100,7 +100,7 @@ func (r *Redis) URL() string {
 // PID is the redis-server's process id; 0 for the in-process fallback.
 func (r *Redis) PID() int {
 	if r.server != nil {
-		return r.server.pid
+		return r.server.pid()
 	}
 	return 0
 }

@@ -57,11 +57,37 @@ func waitGone(t *testing.T, pid int) {
 	}
 }
 
+// TestRedisServerKill9LosesNothingAcknowledged kills redis-server under a running guanjia:
+// it is started again on its append-only file, at the same address, with every
+// acknowledged write.
 func TestRedisServerKill9LosesNothingAcknowledged(t *testing.T) {
+	r, c := startRedis(t, t.TempDir(), embedded.KindServer)
+	defer r.Close()
+	defer c.Close()
+	writeAcknowledged(t, c, 500)
+	pid := r.PID()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid)
+	deadline := time.Now().Add(20 * time.Second)
+	for c.Ping(context.Background()).Err() != nil || r.PID() == pid {
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server was not started again")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	checkAll(t, c, 500)
+}
+
+// TestRedisServerKilledWithGuanjiaStartsOnItsFile: guanjia and its redis-server both
+// killed; the next start serves every acknowledged write.
+func TestRedisServerKilledWithGuanjiaStartsOnItsFile(t *testing.T) {
 	dir := t.TempDir()
 	r, c := startRedis(t, dir, embedded.KindServer)
 	writeAcknowledged(t, c, 500)
 	c.Close()
+	r.Abandon()
 	pid := r.PID()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -85,7 +111,7 @@ func TestRedisServerLeftRunningIsTakenOver(t *testing.T) {
 	r, c := startRedis(t, dir, embedded.KindServer)
 	writeAcknowledged(t, c, 200)
 	c.Close()
-	// r is never closed: its process "died".
+	r.Abandon() // guanjia "died"; its server runs on
 
 	r2, err := embedded.OpenRedis(dir, embedded.RedisOptions{Fsync: "always"})
 	if err != nil {

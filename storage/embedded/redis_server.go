@@ -28,17 +28,31 @@ const serverStateFile = "server.json"
 // append-only file takes a few seconds.
 const serverWait = 60 * time.Second
 
-// serverRedis is a redis-server child process keeping its append-only file in a folder.
+// serverRedis is a redis-server keeping its append-only file in a folder: a child process,
+// or one an earlier, killed process left running there. When it stops on its own (a crash,
+// the OOM killer, kill -9) it is started again on the same port and file.
 type serverRedis struct {
 	dir      string
+	bin      string
+	conf     string
 	addr     string
 	password string
-	pid      int
-	cmd      *exec.Cmd     // nil when the server was left running by an earlier process
-	exited   chan struct{} // closed when cmd has exited; nil with cmd
 	log      *slog.Logger
-	closed   sync.Once
-	err      error
+
+	mu   sync.Mutex
+	proc *serverProc // the process serving now
+
+	stop   chan struct{} // closed by close: stop restarting
+	done   chan struct{} // closed when supervise has returned
+	closed sync.Once
+	err    error
+}
+
+// serverProc is one redis-server process.
+type serverProc struct {
+	pid    int
+	exited chan struct{} // closed once the process is gone
+	kill   func()
 }
 
 // serverState is the content of serverStateFile.
@@ -58,7 +72,9 @@ func startServer(dir, bin, fsync string, log *slog.Logger) (*serverRedis, error)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded: redis folder: %w", err)
 	}
-	if s, ok := adoptServer(dir, log); ok {
+	s := &serverRedis{dir: dir, bin: bin, conf: filepath.Join(dir, "redis.conf"), log: log,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	if s.adopt() {
 		// It keeps the settings it was started with; the fsync asked for now applies.
 		c := s.client()
 		defer c.Close()
@@ -67,16 +83,26 @@ func startServer(dir, bin, fsync string, log *slog.Logger) (*serverRedis, error)
 		if err := c.ConfigSet(ctx, "appendfsync", fsync).Err(); err != nil {
 			log.Warn("embedded redis: appendfsync of the server taken over", "err", err)
 		}
+		go s.supervise()
 		return s, nil
 	}
-	password, err := randomToken()
-	if err != nil {
+	if s.password, err = randomToken(); err != nil {
 		return nil, err
 	}
 	var lastErr error
 	for range 3 { // a port found free can be taken before redis-server binds it
-		s, err := spawnServer(dir, bin, fsync, password, log)
+		if err := s.configure(fsync); err != nil {
+			return nil, err
+		}
+		p, err := s.spawn()
 		if err == nil {
+			s.proc = p
+			if err := s.writeState(); err != nil {
+				s.proc.kill()
+				<-s.proc.exited
+				return nil, err
+			}
+			go s.supervise()
 			return s, nil
 		}
 		lastErr = err
@@ -87,33 +113,36 @@ func startServer(dir, bin, fsync string, log *slog.Logger) (*serverRedis, error)
 	return nil, lastErr
 }
 
-// adoptServer takes over a redis-server that an earlier, killed process left running in dir:
-// it answers with the password kept in dir and serves dir. One that does not answer is
-// stopped, so that two servers never write the same append-only file.
-func adoptServer(dir string, log *slog.Logger) (*serverRedis, bool) {
-	b, err := os.ReadFile(filepath.Join(dir, serverStateFile))
+// adopt takes over a redis-server that an earlier, killed process left running in the
+// folder: it answers with the password kept there and serves that folder. One that does not
+// answer is stopped, so that two servers never write the same append-only file.
+func (s *serverRedis) adopt() bool {
+	b, err := os.ReadFile(filepath.Join(s.dir, serverStateFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false
+		return false
 	}
 	var st serverState
 	if err != nil || json.Unmarshal(b, &st) != nil {
-		log.Warn("embedded redis: unreadable server state, starting afresh", "err", err)
-		return nil, false
+		s.log.Warn("embedded redis: unreadable server state, starting afresh", "err", err)
+		return false
 	}
 	if !isRedisServer(st.PID) {
-		return nil, false // it died with the machine or was killed: start one on its file
+		return false // it died with the machine or was killed: start one on its file
 	}
+	s.addr, s.password = st.Addr, st.Password
+	c := s.client()
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	c := redis.NewClient(&redis.Options{Addr: st.Addr, Password: st.Password, DisableIdentity: true, MaxRetries: -1})
-	defer c.Close()
-	if got, err := c.ConfigGet(ctx, "dir").Result(); err == nil && got["dir"] == dir {
-		log.Warn("embedded redis: taking over the redis-server an earlier guanjia left running", "pid", st.PID, "addr", st.Addr)
-		return &serverRedis{dir: dir, addr: st.Addr, password: st.Password, pid: st.PID, log: log}, true
+	if got, err := c.ConfigGet(ctx, "dir").Result(); err == nil && got["dir"] == s.dir {
+		s.log.Warn("embedded redis: taking over the redis-server an earlier guanjia left running", "pid", st.PID, "addr", st.Addr)
+		s.proc = watchPID(st.PID)
+		return true
 	}
-	log.Warn("embedded redis: stopping a redis-server of this folder that does not answer", "pid", st.PID)
+	s.log.Warn("embedded redis: stopping a redis-server of this folder that does not answer", "pid", st.PID)
 	stopPID(st.PID)
-	return nil, false
+	s.addr, s.password = "", ""
+	return false
 }
 
 // isRedisServer reports whether pid is a running redis-server.
@@ -138,56 +167,117 @@ func stopPID(pid int) {
 	_ = syscall.Kill(pid, syscall.SIGKILL)
 }
 
-// spawnServer starts redis-server on a free loopback port and waits until it answers.
-func spawnServer(dir, bin, fsync, password string, log *slog.Logger) (*serverRedis, error) {
+// watchPID follows a process that is not a child of this one.
+func watchPID(pid int) *serverProc {
+	p := &serverProc{pid: pid, exited: make(chan struct{}), kill: func() { _ = syscall.Kill(pid, syscall.SIGKILL) }}
+	go func() {
+		for syscall.Kill(pid, 0) == nil {
+			time.Sleep(200 * time.Millisecond)
+		}
+		close(p.exited)
+	}()
+	return p
+}
+
+// configure writes redis.conf for a free loopback port. The password stays out of the
+// command line, which every local user can read.
+func (s *serverRedis) configure(fsync string) error {
 	port, err := freePort()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	logFile := filepath.Join(dir, "redis.log")
-	// The password stays out of the command line, which every local user can read.
+	s.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	conf := strings.Join([]string{
 		"bind 127.0.0.1",
 		"port " + strconv.Itoa(port),
 		"protected-mode yes",
 		"daemonize no",
-		"dir " + strconv.Quote(dir),
-		"logfile " + strconv.Quote(logFile),
+		"dir " + strconv.Quote(s.dir),
+		"logfile " + strconv.Quote(filepath.Join(s.dir, "redis.log")),
 		"appendonly yes",
 		"appendfsync " + fsync,
 		`save ""`,
-		"requirepass " + password,
+		"requirepass " + s.password,
 	}, "\n") + "\n"
-	confPath := filepath.Join(dir, "redis.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		return nil, fmt.Errorf("embedded: redis-server config: %w", err)
+	if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
+		return fmt.Errorf("embedded: redis-server config: %w", err)
 	}
+	return nil
+}
+
+// spawn starts redis-server on s.conf and waits until it answers.
+func (s *serverRedis) spawn() (*serverProc, error) {
+	logFile := filepath.Join(s.dir, "redis.log")
 	before := logSize(logFile)
-	cmd := exec.Command(bin, confPath)
-	cmd.Dir = dir
+	cmd := exec.Command(s.bin, s.conf)
+	cmd.Dir = s.dir
 	// Its own process group: Ctrl-C at the terminal reaches guanjia, which then closes its
 	// clients and stops the server last; the server must not stop first.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("embedded: start %s: %w", bin, err)
+		return nil, fmt.Errorf("embedded: start %s: %w", s.bin, err)
 	}
-	s := &serverRedis{dir: dir, addr: addr, password: password, pid: cmd.Process.Pid, cmd: cmd, exited: make(chan struct{}), log: log}
+	p := &serverProc{pid: cmd.Process.Pid, exited: make(chan struct{}), kill: func() { _ = cmd.Process.Kill() }}
 	go func() {
 		_ = cmd.Wait()
-		close(s.exited)
+		close(p.exited)
 	}()
-	if err := s.waitReady(); err != nil {
-		_ = cmd.Process.Kill()
-		<-s.exited
+	if err := s.waitReady(p); err != nil {
+		p.kill()
+		<-p.exited
 		return nil, fmt.Errorf("embedded: redis-server did not start: %w%s", err, logTail(logFile, before))
 	}
-	b, _ := json.Marshal(serverState{PID: s.pid, Addr: addr, Password: password})
-	if err := writeFileAtomic(filepath.Join(dir, serverStateFile), b); err != nil {
-		_ = s.close()
-		return nil, err
+	return p, nil
+}
+
+// supervise starts the server again whenever it stops before close asks it to.
+func (s *serverRedis) supervise() {
+	defer close(s.done)
+	for {
+		s.mu.Lock()
+		p := s.proc
+		s.mu.Unlock()
+		select {
+		case <-s.stop:
+			return
+		case <-p.exited:
+		}
+		s.log.Error("embedded redis: redis-server stopped; starting it again on its append-only file", "pid", p.pid)
+		for {
+			np, err := s.spawn()
+			if err == nil {
+				s.mu.Lock()
+				s.proc = np
+				s.mu.Unlock()
+				if err := s.writeState(); err != nil {
+					s.log.Error("embedded redis: server state", "err", err)
+				}
+				break
+			}
+			s.log.Error("embedded redis: restart failed", "err", err)
+			select {
+			case <-s.stop:
+				return
+			case <-time.After(time.Second):
+			}
+		}
 	}
-	return s, nil
+}
+
+// writeState records the serving process for a later start to find.
+func (s *serverRedis) writeState() error {
+	s.mu.Lock()
+	st := serverState{PID: s.proc.pid, Addr: s.addr, Password: s.password}
+	s.mu.Unlock()
+	b, _ := json.Marshal(st)
+	return writeFileAtomic(filepath.Join(s.dir, serverStateFile), b)
+}
+
+// pid is the serving process's id.
+func (s *serverRedis) pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc.pid
 }
 
 // client is a client of the server.
@@ -196,7 +286,7 @@ func (s *serverRedis) client() *redis.Client {
 }
 
 // waitReady pings until the server answers; it answers LOADING while it reads its file.
-func (s *serverRedis) waitReady() error {
+func (s *serverRedis) waitReady(p *serverProc) error {
 	c := s.client()
 	defer c.Close()
 	deadline := time.Now().Add(serverWait)
@@ -208,7 +298,7 @@ func (s *serverRedis) waitReady() error {
 			return nil
 		}
 		select {
-		case <-s.exited:
+		case <-p.exited:
 			return errors.New("it exited")
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -226,6 +316,9 @@ func (s *serverRedis) closeOnce() error {
 
 // close stops the server: SHUTDOWN makes it write and sync its append-only file first.
 func (s *serverRedis) close() error {
+	close(s.stop)
+	<-s.done
+	p := s.proc
 	c := s.client()
 	ctx, cancel := context.WithTimeout(context.Background(), serverWait)
 	defer cancel()
@@ -233,22 +326,14 @@ func (s *serverRedis) close() error {
 	_ = c.Close()
 	if err != nil && !isConnClosed(err) {
 		s.log.Warn("embedded redis: SHUTDOWN failed, stopping it with SIGTERM", "err", err)
-		_ = syscall.Kill(s.pid, syscall.SIGTERM)
+		_ = syscall.Kill(p.pid, syscall.SIGTERM)
 	}
-	if s.cmd != nil {
-		select {
-		case <-s.exited:
-		case <-time.After(serverWait):
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-			return errors.New("embedded: redis-server did not stop; killed")
-		}
-	} else {
-		for deadline := time.Now().Add(serverWait); syscall.Kill(s.pid, 0) == nil; time.Sleep(50 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				return errors.New("embedded: redis-server did not stop")
-			}
-		}
+	select {
+	case <-p.exited:
+	case <-time.After(serverWait):
+		p.kill()
+		<-p.exited
+		return errors.New("embedded: redis-server did not stop; killed")
 	}
 	_ = os.Remove(filepath.Join(s.dir, serverStateFile))
 	return nil
