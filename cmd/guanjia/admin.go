@@ -13,7 +13,6 @@ import (
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/flows"
-	"github.com/guanjia/guanjia/storage/embedded"
 	"github.com/guanjia/guanjia/storage/mongostore"
 	"github.com/guanjia/guanjia/templates"
 )
@@ -119,11 +118,9 @@ func runRepair(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	return nil
 }
 
-func closeStore(st *mongostore.Store, fdb *embedded.Ferret) {
+func closeStore(st *mongostore.Store, emb *embeddedStores) {
 	_ = st.Close(context.Background())
-	if fdb != nil {
-		_ = fdb.Close()
-	}
+	_ = emb.Close()
 }
 
 const ticketsUse = "guanjia tickets [-status S] [-kind K] [-community C] [-limit N]，或 guanjia tickets show <工单号>"

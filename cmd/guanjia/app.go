@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,9 +27,8 @@ type App struct {
 	cfg Config
 	log *slog.Logger
 
-	ferret   *embedded.Ferret
-	embRedis *embedded.Redis
-	rdb      *redis.Client
+	emb *embeddedStores
+	rdb *redis.Client
 
 	Store     *mongostore.Store
 	State     *redisstate.Store
@@ -44,28 +44,137 @@ type App struct {
 	coverage coverageWatch
 }
 
-// openStore connects to MongoDB, or starts the embedded FerretDB when no URI is configured,
-// and loads the sample data on the embedded store's first start.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.Store, *embedded.Ferret, error) {
-	if cfg.MongoURI != "" {
-		st, err := mongostore.Open(ctx, cfg.MongoURI, mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location(), Now: cfg.clock})
-		return st, nil, err
+// role says what a process does with the data folder's embedded stores.
+type role int
+
+const (
+	// serving runs channels: it holds the data folder, starts the embedded stores and
+	// serves them to later processes. Beside another serving process it is refused; beside
+	// a short command holding the folder it waits for it.
+	serving role = iota
+	// sharing uses the stores of the process holding the folder, or else holds the folder,
+	// starts the stores and serves them itself.
+	sharing
+	// adminOnly works on the records and exits: beside a running process it uses that
+	// process's stores, otherwise it holds the folder while it runs, serving nothing.
+	adminOnly
+)
+
+// claimWait is how long a process waits for the data folder held by another one: an admin
+// command holding it is soon done; a serving one publishes its stores within seconds.
+const claimWait = 60 * time.Second
+
+// embeddedStores are the embedded stores of the data folder this process uses: started
+// here while it holds the folder, or served by the process that holds it.
+type embeddedStores struct {
+	folder *embedded.Folder
+	ferret *embedded.Ferret
+	redis  *embedded.Redis
+	shared *embedded.Stores // the holder's, when another process holds the folder
+}
+
+// Close stops what this process started and lets the folder go; safe on nil and on a
+// partly started set. Close the clients of the stores first.
+func (e *embeddedStores) Close() error {
+	if e == nil {
+		return nil
 	}
-	st, fdb, err := openEmbedded(ctx, cfg, log)
+	var errs []error
+	if e.redis != nil {
+		errs = append(errs, e.redis.Close())
+	}
+	if e.ferret != nil {
+		errs = append(errs, e.ferret.Close())
+	}
+	errs = append(errs, e.folder.Close())
+	return errors.Join(errs...)
+}
+
+// claimFolder holds the data folder when an embedded store is needed; with wantRedis it
+// also needs the embedded Redis. A second serving process is refused, naming the first.
+func claimFolder(cfg Config, r role, wantRedis bool) (*embeddedStores, error) {
+	if cfg.MongoURI != "" && (!wantRedis || cfg.RedisURL != "") {
+		return nil, nil
+	}
+	deadline := time.Now().Add(claimWait)
+	folder, shared, err := embedded.ClaimFolder(cfg.DataDir, claimWait)
+	// A command holding the folder is soon done; guanjia waits for it rather than share
+	// stores that stop with it.
+	for r == serving && shared != nil && !shared.Channels && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		folder, shared, err = embedded.ClaimFolder(cfg.DataDir, time.Until(deadline))
+	}
+	var held *embedded.HeldError
+	switch {
+	case errors.As(err, &held):
+		return nil, fmt.Errorf("数据文件夹 %s 正被进程 %d 占用，等了 %s 还没有空出来；请等它结束或先停止它（data folder held by process %d）。",
+			cfg.DataDir, held.PID, claimWait, held.PID)
+	case err != nil:
+		return nil, fmt.Errorf("数据文件夹 %s 无法使用（data folder）：%w", cfg.DataDir, err)
+	case folder != nil:
+		return &embeddedStores{folder: folder}, nil
+	}
+	if r == serving && !shared.Channels {
+		return nil, fmt.Errorf("数据文件夹 %s 正被进程 %d 占用，等了 %s 还没有空出来；请等它结束或先停止它（data folder held by process %d）。",
+			cfg.DataDir, shared.PID, claimWait, shared.PID)
+	}
+	if r == serving {
+		return nil, fmt.Errorf("数据文件夹 %s 正被另一个 guanjia（进程 %d）使用，同一个文件夹只能运行一个；请先停止它，或用 GUANJIA_DATA 另选一个文件夹（data folder in use by process %d）。",
+			cfg.DataDir, shared.PID, shared.PID)
+	}
+	if (cfg.MongoURI == "" && shared.MongoURI == "") || (wantRedis && cfg.RedisURL == "" && shared.RedisURL == "") {
+		return nil, fmt.Errorf("数据文件夹 %s 正被进程 %d 使用，而它没有提供这里需要的内置存储；请先停止它（data folder in use by process %d）。",
+			cfg.DataDir, shared.PID, shared.PID)
+	}
+	return &embeddedStores{shared: shared}, nil
+}
+
+// openStore connects to MongoDB, or to the embedded FerretDB of the data folder — started
+// here, loading the sample data on its first start, or the one a running guanjia serves.
+// It claims the folder as an admin command; closeStore lets it go.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.Store, *embeddedStores, error) {
+	emb, err := claimFolder(cfg, adminOnly, false)
 	if err != nil {
 		return nil, nil, err
 	}
+	st, err := openStoreIn(ctx, cfg, log, emb)
+	if err != nil {
+		_ = emb.Close()
+		return nil, nil, err
+	}
+	return st, emb, nil
+}
+
+// openStoreIn opens the records store for cfg in emb (nil: MongoDB as configured).
+func openStoreIn(ctx context.Context, cfg Config, log *slog.Logger, emb *embeddedStores) (*mongostore.Store, error) {
+	uri := cfg.MongoURI
+	if uri == "" && emb.shared != nil {
+		uri = withOptions(emb.shared.MongoURI, embeddedMongoOptions)
+	}
+	if uri != "" {
+		st, err := mongostore.Open(ctx, uri, mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location(), Now: cfg.clock})
+		if err != nil {
+			return nil, fmt.Errorf("连接 MongoDB（%s）失败（cannot reach MongoDB）：%w", redactURL(uri), err)
+		}
+		return st, nil
+	}
+	st, err := openEmbedded(ctx, cfg, log, emb)
+	if err != nil {
+		return nil, err
+	}
 	// Lookups by _id read whole tables until FerretDB starts with the indexes that fix it
 	// (see embedded.IndexIDs): once, when the store has just made its collections.
-	added, err := fdb.IndexIDs(ctx, cfg.MongoDatabase)
+	added, err := emb.ferret.IndexIDs(ctx, cfg.MongoDatabase)
 	if err != nil {
 		log.Warn("embedded store: _id indexes", "err", err)
 	}
 	if added > 0 {
 		log.Info("embedded store: restarting with its _id indexes", "indexes", added)
-		closeStore(st, fdb)
-		if st, fdb, err = openEmbedded(ctx, cfg, log); err != nil {
-			return nil, nil, err
+		_ = st.Close(ctx)
+		_ = emb.ferret.Close()
+		emb.ferret = nil
+		if st, err = openEmbedded(ctx, cfg, log, emb); err != nil {
+			return nil, err
 		}
 	}
 	seeded, err := st.Seeded(ctx)
@@ -74,32 +183,115 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.S
 		err = st.SeedAt(ctx, cfg.clock())
 	}
 	if err != nil {
-		closeStore(st, fdb)
-		return nil, nil, fmt.Errorf("sample data: %w", err)
+		_ = st.Close(ctx)
+		return nil, fmt.Errorf("载入示例数据失败（sample data）：%w", err)
 	}
-	return st, fdb, nil
+	return st, nil
 }
 
 // openEmbedded starts the embedded FerretDB in the data folder and opens the store on it.
-func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.Store, *embedded.Ferret, error) {
+func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger, emb *embeddedStores) (*mongostore.Store, error) {
 	fdb, err := embedded.StartFerret(filepath.Join(cfg.DataDir, "ferretdb"), log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("start embedded store: %w", err)
+		return nil, fmt.Errorf("内置数据库 FerretDB 没能启动（embedded FerretDB）：%w", err)
 	}
-	st, err := mongostore.Open(ctx, fdb.URI(), mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location(), Now: cfg.clock})
+	emb.ferret = fdb
+	st, err := mongostore.Open(ctx, withOptions(fdb.URI(), embeddedMongoOptions), mongostore.Options{Database: cfg.MongoDatabase, Location: cfg.location(), Now: cfg.clock})
 	if err != nil {
-		_ = fdb.Close()
-		return nil, nil, err
+		return nil, fmt.Errorf("连接内置数据库 FerretDB 失败（embedded FerretDB）：%w", err)
 	}
-	return st, fdb, nil
+	return st, nil
 }
 
-// Open starts the stores and builds the engine. now is the clock (nil: time.Now).
-func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (a *App, err error) {
+// redisIdleConns is how many idle Redis connections are kept unless REDIS_URL says
+// (max_idle_conns).
+const redisIdleConns = 4
+
+// embeddedMongoOptions close the embedded FerretDB's idle connections after a minute: each
+// costs goroutines in this process, and a burst must not keep them for good.
+const embeddedMongoOptions = "maxIdleTimeMS=60000"
+
+// withOptions adds the query options opts to a MongoDB URI.
+func withOptions(uri, opts string) string {
+	if strings.Contains(uri, "?") {
+		return uri + "&" + opts
+	}
+	if strings.HasSuffix(uri, "/") {
+		return uri + "?" + opts
+	}
+	return uri + "/?" + opts
+}
+
+// openRedis connects to Redis: REDIS_URL, or the embedded Redis of the data folder, started
+// here or served by the process holding the folder.
+func openRedis(ctx context.Context, cfg Config, log *slog.Logger, emb *embeddedStores) (*redis.Client, error) {
+	url, what := cfg.RedisURL, "Redis（REDIS_URL "+redactURL(cfg.RedisURL)+"）"
+	switch {
+	case url != "":
+	case emb.shared != nil:
+		url, what = emb.shared.RedisURL, fmt.Sprintf("进程 %d 的内置 Redis", emb.shared.PID)
+	default:
+		r, err := embedded.OpenRedis(cfg.DataDir, embedded.RedisOptions{Server: cfg.EmbeddedRedis, Fsync: cfg.RedisFsync, Log: log})
+		if err != nil {
+			return nil, embeddedRedisError(cfg, err)
+		}
+		emb.redis = r
+		url, what = r.URL(), "内置 Redis"
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL %s 写得不对（bad REDIS_URL）：%w", redactURL(url), err)
+	}
+	// A burst of updates opens many connections (up to 10 per CPU); keep a few warm and
+	// close the rest once returned, instead of holding every one (and, on the in-process
+	// Redis, a goroutine serving each) for half an hour.
+	if opts.MaxIdleConns == 0 {
+		opts.MaxIdleConns = redisIdleConns
+	}
+	if opts.ConnMaxIdleTime == 0 {
+		opts.ConnMaxIdleTime = time.Minute
+	}
+	rdb := redis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("连接 %s 失败（cannot reach Redis）：%w", what, err)
+	}
+	return rdb, nil
+}
+
+// embeddedRedisError says why the embedded Redis did not start.
+func embeddedRedisError(cfg Config, err error) error {
+	if strings.Contains(err.Error(), "restore redis snapshot") {
+		return fmt.Errorf("内置 Redis 的快照文件 %s 读不出来，为免丢掉排队的消息和进行中的对话，没有启动；请修好或移走这个文件再启动（embedded Redis snapshot unreadable）：%w",
+			filepath.Join(cfg.DataDir, embedded.SnapshotFile), err)
+	}
+	return fmt.Errorf("内置 Redis 没能启动；要改用进程内的 Redis，可设 GUANJIA_EMBEDDED_REDIS=in-process（embedded Redis）：%w", err)
+}
+
+// redactURL is u with any password hidden, for messages.
+func redactURL(u string) string {
+	if u == "" {
+		return "(embedded)"
+	}
+	return redactedURL(u)
+}
+
+// Open starts the stores and builds the engine. On the embedded default it uses the stores
+// of a guanjia already running on the data folder, or starts them and serves them to later
+// processes. now is the clock (nil: time.Now). On failure it closes what it had started and
+// says what failed. guanjia itself, which runs the channels, is opened with role serving.
+func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time) (*App, error) {
+	return openApp(ctx, cfg, log, now, sharing)
+}
+
+// openApp is Open for a process of role r.
+func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Time, r role) (_ *App, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	a = &App{cfg: cfg, log: log}
+	a := &App{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			_ = a.Close()
@@ -108,28 +300,31 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 	if a.Templates, err = templates.Load(); err != nil {
 		return nil, err
 	}
-	if a.Store, a.ferret, err = openStore(ctx, cfg, log); err != nil {
+	if a.emb, err = claimFolder(cfg, r, true); err != nil {
 		return nil, err
 	}
-	redisURL := cfg.RedisURL
-	if redisURL == "" {
-		if a.embRedis, err = embedded.StartRedis(cfg.DataDir, log); err != nil {
-			return nil, fmt.Errorf("start embedded redis: %w", err)
+	if a.Store, err = openStoreIn(ctx, cfg, log, a.emb); err != nil {
+		return nil, err
+	}
+	if a.rdb, err = openRedis(ctx, cfg, log, a.emb); err != nil {
+		return nil, err
+	}
+	if a.emb != nil && a.emb.folder != nil && r != adminOnly {
+		st := embedded.Stores{Channels: r == serving}
+		if a.emb.ferret != nil {
+			st.MongoURI = a.emb.ferret.URI()
 		}
-		redisURL = a.embRedis.URL()
-	}
-	opts, err := redis.ParseURL(redisURL)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	a.rdb = redis.NewClient(opts)
-	if err := a.rdb.Ping(ctx).Err(); err != nil {
-		return nil, fmt.Errorf("redis: %w", err)
+		if a.emb.redis != nil {
+			st.RedisURL = a.emb.redis.URL()
+		}
+		if err = a.emb.folder.Publish(st); err != nil {
+			return nil, err
+		}
 	}
 	a.State = redisstate.New(a.rdb, redisstate.Options{Prefix: cfg.RedisPrefix, Now: now})
 	// Ticket numbers come from Redis in one step each, checked against the records.
 	a.Store.SetSequencer(a.State)
-	a.Registry = prometheus.NewRegistry()
+	a.Registry = newRegistry()
 	a.Metrics = bot.NewMetrics(a.Registry)
 	intents, err := officeIntents(cfg)
 	if err != nil {
@@ -216,7 +411,8 @@ func (a *App) Run(ctx context.Context, channels ...Channel) error {
 	return err
 }
 
-// Close stops everything Open started, saving the embedded Redis snapshot.
+// Close stops everything Open started, saving the embedded Redis's data. It is safe on an
+// app that opened only in part.
 func (a *App) Close() error {
 	var errs []error
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -224,14 +420,9 @@ func (a *App) Close() error {
 	if a.rdb != nil {
 		errs = append(errs, a.rdb.Close())
 	}
-	if a.embRedis != nil {
-		errs = append(errs, a.embRedis.Close())
-	}
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close(ctx))
 	}
-	if a.ferret != nil {
-		errs = append(errs, a.ferret.Close())
-	}
+	errs = append(errs, a.emb.Close())
 	return errors.Join(errs...)
 }

@@ -26,6 +26,12 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// RedisURL points at Redis; empty starts the embedded in-process store.
 	RedisURL string `yaml:"redis_url"`
+	// EmbeddedRedis chooses the embedded Redis when RedisURL is empty: "" uses redis-server
+	// from the PATH when installed and the in-process fallback otherwise, "in-process" the
+	// fallback, anything else is the path of a redis-server binary.
+	EmbeddedRedis string `yaml:"embedded_redis"`
+	// RedisFsync is the embedded redis-server's appendfsync: everysec or always.
+	RedisFsync string `yaml:"redis_fsync"`
 	// RedisPrefix prefixes every key, so that several deployments can share one Redis.
 	RedisPrefix string `yaml:"redis_prefix"`
 	// MongoURI points at MongoDB; empty starts embedded FerretDB in DataDir.
@@ -81,6 +87,8 @@ var envVars = []struct {
 }{
 	{"GUANJIA_DATA", func(c *Config, v string) error { c.DataDir = v; return nil }},
 	{"REDIS_URL", func(c *Config, v string) error { c.RedisURL = v; return nil }},
+	{"GUANJIA_EMBEDDED_REDIS", func(c *Config, v string) error { c.EmbeddedRedis = v; return nil }},
+	{"GUANJIA_REDIS_FSYNC", func(c *Config, v string) error { c.RedisFsync = v; return nil }},
 	{"GUANJIA_REDIS_PREFIX", func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
 	{"MONGODB_URI", func(c *Config, v string) error { c.MongoURI = v; return nil }},
 	{"MONGODB_DATABASE", func(c *Config, v string) error { c.MongoDatabase = v; return nil }},
@@ -140,7 +148,7 @@ func (c Config) telegramLimits() (outbox.Limits, error) {
 func setDuration(d *time.Duration, v string) error {
 	x, err := time.ParseDuration(v)
 	if err != nil {
-		return err
+		return fmt.Errorf("「%s」不是一段时长，请写成 90s、30m、1h30m 这样（not a duration）", v)
 	}
 	*d = x
 	return nil
@@ -149,7 +157,7 @@ func setDuration(d *time.Duration, v string) error {
 // defaults returns the configuration with nothing set.
 func defaults() Config {
 	return Config{
-		DataDir: "data", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
+		DataDir: "data", RedisFsync: "everysec", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
 		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(),
 	}
@@ -161,16 +169,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if path := getenv("GUANJIA_CONFIG"); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return c, fmt.Errorf("config: %w", err)
+			return c, fmt.Errorf("配置有误（config）：GUANJIA_CONFIG 指的文件读不出来：%w", err)
 		}
 		if err := yaml.Unmarshal(b, &c); err != nil {
-			return c, fmt.Errorf("config: %s: %w", path, err)
+			return c, fmt.Errorf("配置有误（config）：配置文件 %s 不是有效的 YAML：%w", path, err)
 		}
 	}
 	for _, ev := range envVars {
 		if v := strings.TrimSpace(getenv(ev.name)); v != "" {
 			if err := ev.set(&c, v); err != nil {
-				return c, fmt.Errorf("config: %s: %w", ev.name, err)
+				return c, fmt.Errorf("配置有误（config）：%s 的值%w。", ev.name, err)
 			}
 		}
 	}
@@ -184,37 +192,40 @@ func loadConfig(getenv func(string) string) (Config, error) {
 func (c Config) validate() error {
 	var problems []string
 	if c.DataDir == "" {
-		problems = append(problems, "GUANJIA_DATA must not be empty")
+		problems = append(problems, "GUANJIA_DATA 不能为空（must not be empty）")
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		problems = append(problems, fmt.Sprintf("GUANJIA_TIMEZONE %q is not a time zone", c.Timezone))
+		problems = append(problems, fmt.Sprintf("GUANJIA_TIMEZONE「%s」不是时区，请写成 Asia/Shanghai 这样（not a time zone）", c.Timezone))
 	}
 	if c.SessionIdle < time.Minute {
-		problems = append(problems, "GUANJIA_SESSION_IDLE must be at least 1m")
+		problems = append(problems, "GUANJIA_SESSION_IDLE 至少要 1m（must be at least 1m）")
 	}
 	if c.FollowUpWait < time.Minute {
-		problems = append(problems, "GUANJIA_FOLLOWUP_WAIT must be at least 1m")
+		problems = append(problems, "GUANJIA_FOLLOWUP_WAIT 至少要 1m（must be at least 1m）")
 	}
 	if _, err := c.level(); err != nil {
 		problems = append(problems, err.Error())
 	}
 	if c.ComplaintReply < time.Minute {
-		problems = append(problems, "GUANJIA_COMPLAINT_REPLY must be at least 1m")
+		problems = append(problems, "GUANJIA_COMPLAINT_REPLY 至少要 1m（must be at least 1m）")
 	}
 	if c.CodeTTL < time.Minute {
-		problems = append(problems, "GUANJIA_CODE_TTL must be at least 1m")
+		problems = append(problems, "GUANJIA_CODE_TTL 至少要 1m（must be at least 1m）")
 	}
 	if _, err := c.telegramLimits(); err != nil {
-		problems = append(problems, "TELEGRAM_RATE_*: "+err.Error())
+		problems = append(problems, "TELEGRAM_RATE_* 要写成「条数/时长」，如 20/1m（"+err.Error()+"）")
 	}
 	if c.Telegram.WebhookURL != "" && (c.Telegram.WebhookListen == "" || c.Telegram.WebhookSecret == "") {
-		problems = append(problems, "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_SECRET")
+		problems = append(problems, "设了 TELEGRAM_WEBHOOK_URL 还要设 TELEGRAM_WEBHOOK_LISTEN 和 TELEGRAM_WEBHOOK_SECRET（needs both）")
+	}
+	if c.RedisFsync != "everysec" && c.RedisFsync != "always" {
+		problems = append(problems, "GUANJIA_REDIS_FSYNC 只能是 everysec 或 always（must be everysec or always）")
 	}
 	problems = append(problems, c.WeChat.problems()...)
 	problems = append(problems, c.Jobs.problems()...)
 	problems = append(problems, c.WeCom.problems()...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		problems = append(problems, "GUANJIA_LOG_FORMAT must be text or json")
+		problems = append(problems, "GUANJIA_LOG_FORMAT 只能是 text 或 json（must be text or json）")
 	}
 	for _, u := range []struct{ name, v, scheme string }{
 		{"REDIS_URL", c.RedisURL, "redis"}, {"MONGODB_URI", c.MongoURI, "mongodb"}} {
@@ -222,11 +233,11 @@ func (c Config) validate() error {
 			continue
 		}
 		if p, err := url.Parse(u.v); err != nil || !strings.HasPrefix(p.Scheme, u.scheme) {
-			problems = append(problems, fmt.Sprintf("%s must be a %s:// URL", u.name, u.scheme))
+			problems = append(problems, fmt.Sprintf("%s 要以 %s:// 开头（must be a %s:// URL）", u.name, u.scheme, u.scheme))
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
+		return fmt.Errorf("配置有误（config）：%s。", strings.Join(problems, "；"))
 	}
 	return nil
 }
@@ -234,7 +245,7 @@ func (c Config) validate() error {
 func (c Config) level() (slog.Level, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return l, fmt.Errorf("GUANJIA_LOG_LEVEL %q is not debug, info, warn or error", c.LogLevel)
+		return l, fmt.Errorf("GUANJIA_LOG_LEVEL「%s」只能是 debug、info、warn 或 error（not a log level）", c.LogLevel)
 	}
 	return l, nil
 }
@@ -257,24 +268,21 @@ func (c Config) clock() time.Time {
 
 // Redacted returns the configuration as printable text, with passwords in URLs hidden.
 func (c Config) Redacted() string {
-	redact := func(s string) string {
-		if s == "" {
-			return "(embedded)"
-		}
-		u, err := url.Parse(s)
-		if err != nil {
-			return "(unparsable, hidden)"
-		}
-		return u.Redacted()
-	}
+	redact := redactURL
 	secret := func(s string) string {
 		if s == "" {
 			return "(not set)"
 		}
 		return "(set, hidden)"
 	}
+	embeddedRedis := c.EmbeddedRedis
+	if embeddedRedis == "" {
+		embeddedRedis = "(redis-server when installed, else in-process)"
+	}
 	return fmt.Sprintf(`data_dir: %s
 redis_url: %s
+embedded_redis: %s
+redis_fsync: %s
 redis_prefix: %s
 mongodb_uri: %s
 mongodb_database: %s
@@ -297,9 +305,50 @@ telegram:
   rate_private: %s
   rate_group: %s
   rate_global: %s
-`, c.DataDir, redact(c.RedisURL), c.RedisPrefix, redact(c.MongoURI), c.MongoDatabase, c.Timezone,
+`, c.DataDir, redact(c.RedisURL), embeddedRedis, c.RedisFsync, c.RedisPrefix, redact(c.MongoURI), c.MongoDatabase, c.Timezone,
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
 		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String()
+}
+
+// secretParams are the words that make a URL query parameter secret: MongoDB's password,
+// tlsCertificateKeyFilePassword, authMechanismProperties (which can carry tokens), a Redis
+// URL's password, and anything like them.
+var secretParams = []string{"password", "secret", "token", "authmechanismproperties", "pass"}
+
+// redactedURL is the connection string s with the password of its user and every secret
+// query parameter replaced by xxxxx. It does not rely on net/url, which cannot read
+// MongoDB's lists of hosts (mongodb://a:27017,b:27017/).
+func redactedURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return "(unparsable, hidden)"
+	}
+	pre, query, hasQuery := strings.Cut(rest, "?")
+	if at := strings.LastIndex(pre, "@"); at >= 0 {
+		user := pre[:at]
+		if name, _, hasPassword := strings.Cut(user, ":"); hasPassword {
+			user = name + ":xxxxx"
+		}
+		pre = user + "@" + pre[at+1:]
+	}
+	if hasQuery {
+		params := strings.Split(query, "&")
+		for i, p := range params {
+			key, _, _ := strings.Cut(p, "=")
+			name := strings.ToLower(key)
+			if k, err := url.QueryUnescape(key); err == nil {
+				name = strings.ToLower(k)
+			}
+			for _, w := range secretParams {
+				if strings.Contains(name, w) {
+					params[i] = key + "=xxxxx"
+					break
+				}
+			}
+		}
+		pre += "?" + strings.Join(params, "&")
+	}
+	return scheme + "://" + pre
 }

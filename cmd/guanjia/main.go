@@ -28,14 +28,31 @@ import (
 	"github.com/guanjia/guanjia/bot/telegram"
 )
 
+// stopGrace is how long guanjia may take to stop after SIGTERM or Ctrl-C before it exits
+// anyway; a second signal stops it at once.
+const stopGrace = 10 * time.Second
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go exitIfStuck(ctx, stop, stopGrace, os.Stderr, os.Exit)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "guanjia:", err)
 		os.Exit(1)
 	}
+}
+
+// exitIfStuck waits for the first signal (ctx done), then gives the program grace to stop
+// cleanly: work that cannot be interrupted, such as waiting for a reply another process
+// took, must never keep guanjia running after it was told to stop. stop restores the
+// signals' default action, so that a second one ends the process at once.
+func exitIfStuck(ctx context.Context, stop func(), grace time.Duration, stderr io.Writer, exit func(int)) {
+	<-ctx.Done()
+	stop()
+	time.Sleep(grace)
+	fmt.Fprintf(stderr, "guanjia: 收到停止信号后 %s 内没有停下，强行退出（did not stop in time）。\n", grace)
+	exit(1)
 }
 
 const usage = `usage:
@@ -92,8 +109,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	cfg.now = pinnedClock
-	consoleMode := cmd == "" || cmd == "console"
-	log, err := newLogger(cfg, getenv, stderr, consoleMode)
+	// At the console stderr shares the screen with the chat, and an admin command's output
+	// is its answer: both show only warnings unless a level is asked for.
+	quiet := cmd != "wechat"
+	log, err := newLogger(cfg, getenv, stderr, quiet)
 	if err != nil {
 		return err
 	}
@@ -156,14 +175,13 @@ func politely(name string, cmd adminFunc) adminFunc {
 	}
 }
 
-// newLogger logs to stderr. At the console, where stderr shares the screen with the chat,
-// only warnings show unless a level is asked for.
-func newLogger(cfg Config, getenv func(string) string, stderr io.Writer, consoleMode bool) (*slog.Logger, error) {
+// newLogger logs to stderr; when quiet, only warnings show unless a level is asked for.
+func newLogger(cfg Config, getenv func(string) string, stderr io.Writer, quiet bool) (*slog.Logger, error) {
 	level, err := cfg.level()
 	if err != nil {
 		return nil, err
 	}
-	if consoleMode && getenv("GUANJIA_LOG_LEVEL") == "" {
+	if quiet && getenv("GUANJIA_LOG_LEVEL") == "" {
 		level = slog.LevelWarn
 	}
 	opts := &slog.HandlerOptions{Level: level}
@@ -175,7 +193,7 @@ func newLogger(cfg Config, getenv func(string) string, stderr io.Writer, console
 
 // runChat runs the configured channels; with none configured, or when asked, the console.
 func runChat(ctx context.Context, cfg Config, log *slog.Logger, consoleOnly bool, stdin io.Reader, stdout io.Writer) error {
-	app, err := Open(ctx, cfg, log, nil)
+	app, err := openApp(ctx, cfg, log, nil, serving)
 	if err != nil {
 		return err
 	}

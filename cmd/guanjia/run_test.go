@@ -82,8 +82,8 @@ func TestConsoleThenAdminInNewProcess(t *testing.T) {
 }
 
 // TestEmbeddedDefaultResumesAfterRestart runs with nothing configured but the data folder:
-// embedded FerretDB, the in-process Redis and the sample data. A conversation cut by a
-// stop resumes at the next start from the Redis snapshot.
+// embedded FerretDB, the embedded Redis (redis-server, installed wherever the tests run) and
+// the sample data. A conversation cut by a stop resumes at the next start.
 func TestEmbeddedDefaultResumesAfterRestart(t *testing.T) {
 	getenv := env(map[string]string{"GUANJIA_DATA": t.TempDir()})
 	out := runCmd(t, getenv, "张三: 报修\n张三: 1\n", "")

@@ -231,7 +231,8 @@ func runWeChat(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	if len(args) != 1 || args[0] != "login" {
 		return errors.New("usage: guanjia wechat login")
 	}
-	app, err := Open(ctx, cfg, log, nil)
+	// Beside a running guanjia on the same data folder, the login goes to the Redis it serves.
+	app, err := openApp(ctx, cfg, log, nil, adminOnly)
 	if err != nil {
 		return err
 	}

@@ -1,141 +1,119 @@
 package embedded
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"os"
+	"net/url"
+	"os/exec"
 	"path/filepath"
-	"sync"
-	"time"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 )
 
-// snapshotEvery bounds how much an unclean exit (a crash, kill -9) can lose.
-const snapshotEvery = 30 * time.Second
+// Kinds of embedded Redis, as RedisOptions.Server and Redis.Kind name them.
+const (
+	// KindServer is a redis-server child process with an append-only file.
+	KindServer = "redis-server"
+	// KindInProcess is miniredis inside guanjia, saved by snapshots.
+	KindInProcess = "in-process"
+)
 
-// SnapshotFile is the name of the file, inside the folder given to StartRedis, that keeps
-// the embedded Redis's data across restarts.
-const SnapshotFile = "redis-snapshot.json"
+// RedisOptions says how to run the embedded Redis.
+type RedisOptions struct {
+	// Server is "" to use redis-server when it is on the PATH and the in-process fallback
+	// otherwise, KindInProcess for the fallback, or the path of a redis-server binary.
+	Server string
+	// Fsync is redis-server's appendfsync: "everysec" (when empty) or "always".
+	Fsync string
+	// Log receives the embedded Redis's messages; nil discards them.
+	Log *slog.Logger
+}
 
-// Redis is an in-process Redis-compatible server (miniredis) for the zero-setup default.
-// Unlike a bare miniredis, keys expire on the wall clock and the data survives restarts
-// through a snapshot file written every 30 seconds and on Close. Only database 0 is saved.
+// Redis is the embedded Redis of the zero-setup default, listening on 127.0.0.1 with a
+// password. It is a redis-server child process keeping an append-only file in its folder
+// when redis-server is installed — nothing acknowledged is lost when guanjia or the server
+// is killed — and otherwise miniredis inside the process, saved every 30 seconds.
 type Redis struct {
-	mr     *miniredis.Miniredis
-	snap   *redis.Client // reads snapshots through the server, see takeSnapshot
-	path   string
-	log    *slog.Logger
-	stop   chan struct{}
-	done   chan struct{}
-	closed sync.Once
-	err    error
+	kind     string
+	addr     string
+	password string
+	server   *serverRedis
+	mem      *memRedis
 }
 
-// StartRedis starts the server on a random port of 127.0.0.1, restoring the snapshot in dir
-// (created if needed) when there is one, and begins saving snapshots there. A snapshot that
-// cannot be read is an error rather than a silent fresh start, because it may hold queued work.
+// StartRedis starts the embedded Redis with its files in dir, as OpenRedis does with
+// default options.
 func StartRedis(dir string, logger *slog.Logger) (*Redis, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("embedded: redis folder: %w", err)
-	}
-	mr := miniredis.NewMiniRedis()
-	// Without ClockTTL miniredis only ages keys on FastForward; with it, TTLs follow the
-	// wall clock and expired keys vanish on the next command.
-	mr.ClockTTL(true)
-	path := filepath.Join(dir, SnapshotFile)
-	// Restore before listening, so no client ever sees a half-restored state.
-	restored, skipped, err := restoreSnapshot(mr, path, time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("embedded: restore redis snapshot %s: %w", path, err)
-	}
-	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
-		return nil, fmt.Errorf("embedded: start redis: %w", err)
-	}
-	r := &Redis{
-		mr: mr,
-		snap: redis.NewClient(&redis.Options{
-			// An in-memory pipe: snapshots need no port and cannot be refused.
-			Dialer:          func(context.Context, string, string) (net.Conn, error) { return mr.Dial() },
-			Protocol:        2,
-			DisableIdentity: true,
-			PoolSize:        1,
-		}),
-		path: path,
-		log:  logger.With("component", "embedded_redis"),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
-	}
-	r.log.Info("embedded redis started", "addr", mr.Addr(), "restored_keys", restored, "expired_keys", skipped)
-	go r.loop()
-	return r, nil
+	return OpenRedis(dir, RedisOptions{Log: logger})
 }
+
+// OpenRedis starts the embedded Redis with its files in dir (created if needed): a
+// redis-server child, or one that an earlier, killed process left running in dir, or the
+// in-process fallback, as opts says.
+func OpenRedis(dir string, opts RedisOptions) (*Redis, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "embedded_redis")
+	fsync := opts.Fsync
+	switch fsync {
+	case "":
+		fsync = "everysec"
+	case "everysec", "always":
+	default:
+		return nil, fmt.Errorf("embedded: redis fsync %q: want everysec or always", fsync)
+	}
+	bin := opts.Server
+	if bin == "" {
+		if found, err := exec.LookPath("redis-server"); err == nil {
+			bin = found
+		} else {
+			bin = KindInProcess
+		}
+	}
+	if bin == KindInProcess {
+		m, err := startInProcess(dir, log)
+		if err != nil {
+			return nil, err
+		}
+		return &Redis{kind: KindInProcess, addr: m.mr.Addr(), password: m.password, mem: m}, nil
+	}
+	s, err := startServer(filepath.Join(dir, "redis"), bin, fsync, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("embedded redis started", "kind", KindServer, "addr", s.addr, "pid", s.pid(), "appendfsync", fsync)
+	return &Redis{kind: KindServer, addr: s.addr, password: s.password, server: s}, nil
+}
+
+// Kind is KindServer or KindInProcess.
+func (r *Redis) Kind() string { return r.kind }
 
 // Addr returns the host:port the server listens on.
-func (r *Redis) Addr() string { return r.mr.Addr() }
+func (r *Redis) Addr() string { return r.addr }
 
-// URL returns a redis:// URL for database 0, ready for redis.ParseURL.
-func (r *Redis) URL() string { return "redis://" + r.mr.Addr() + "/0" }
-
-// loop saves a snapshot every snapshotEvery until Close.
-func (r *Redis) loop() {
-	defer close(r.done)
-	t := time.NewTicker(snapshotEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.stop:
-			return
-		case <-t.C:
-			if err := r.save(); err != nil {
-				r.log.Error("redis snapshot failed", "err", err)
-			}
-		}
-	}
+// URL returns a redis:// URL for database 0, password included, ready for redis.ParseURL.
+func (r *Redis) URL() string {
+	u := url.URL{Scheme: "redis", User: url.UserPassword("", r.password), Host: r.addr, Path: "/0"}
+	return u.String()
 }
 
-// save writes a snapshot, replacing the previous one only once the new one is complete.
-func (r *Redis) save() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	start := time.Now()
-	snap, unsupported, err := takeSnapshot(ctx, r.snap, start)
-	if err != nil {
-		return err
+// PID is the redis-server's process id; 0 for the in-process fallback.
+func (r *Redis) PID() int {
+	if r.server != nil {
+		return r.server.pid()
 	}
-	if unsupported > 0 {
-		r.log.Warn("redis snapshot left out keys of unsupported types", "unsupported_keys", unsupported)
-	}
-	if err := writeSnapshot(r.path, snap); err != nil {
-		return err
-	}
-	r.log.Debug("redis snapshot saved", "keys", len(snap.Keys), "duration_ms", time.Since(start).Milliseconds())
-	return nil
+	return 0
 }
 
-// Close stops the snapshot goroutine, writes a final snapshot and shuts the server down.
-// Writes that arrive after the final snapshot are lost, so close Redis clients first.
-// Calling Close again returns the first result.
+// Close stops the server, saving its data: redis-server syncs its append-only file, the
+// fallback writes a final snapshot. Writes that arrive afterwards are lost, so close Redis
+// clients first. Calling Close again returns the first result.
 func (r *Redis) Close() error {
-	r.closed.Do(func() {
-		close(r.stop)
-		<-r.done
-		var errs []error
-		if err := r.save(); err != nil {
-			errs = append(errs, fmt.Errorf("embedded: final redis snapshot: %w", err))
-		}
-		if err := r.snap.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("embedded: redis snapshot client: %w", err))
-		}
-		r.mr.Close()
-		r.err = errors.Join(errs...)
-	})
-	return r.err
+	if r.mem != nil {
+		return r.mem.close()
+	}
+	if r.server != nil {
+		return r.server.closeOnce()
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -66,64 +67,109 @@ func (b *blob) UnmarshalJSON(data []byte) error {
 	return err
 }
 
-// dumpScript reads the whole database in one script. A script runs under miniredis's lock,
-// so the snapshot is one consistent moment: an item moved from one queue to another is in
-// exactly one of them. (miniredis's direct accessors List and SortedSet hand out its live
-// slice and map, which a concurrent LINSERT or ZADD would race with.)
-var dumpScript = redis.NewScript(`
-local out = {}
-for _, k in ipairs(redis.call("KEYS", "*")) do
-	local t = redis.call("TYPE", k)["ok"]
-	local v = {}
-	if t == "string" then v = {redis.call("GET", k)}
-	elseif t == "hash" then v = redis.call("HGETALL", k)
-	elseif t == "list" then v = redis.call("LRANGE", k, 0, -1)
-	elseif t == "set" then v = redis.call("SMEMBERS", k)
-	elseif t == "zset" then v = redis.call("ZRANGE", k, 0, -1, "WITHSCORES")
-	end
-	table.insert(out, {k, t, redis.call("PTTL", k), v})
-end
-return out`)
-
-// takeSnapshot reads every key through c; now anchors relative TTLs to absolute expiry times.
-// It also returns how many keys it left out because their type cannot be saved: guanjia uses
-// no streams or HyperLogLogs, and one such key must not stop everything else being saved.
-func takeSnapshot(ctx context.Context, c *redis.Client, now time.Time) (snapshot, int, error) {
-	rows, err := dumpScript.Run(ctx, c, nil).Slice()
-	if err != nil {
-		return snapshot{}, 0, fmt.Errorf("read redis data: %w", err)
+// takeSnapshot reads every key of database 0 of mr; now anchors relative TTLs to absolute
+// expiry times. Strings, hashes and sets are read key by key through miniredis's own API, so
+// clients wait for one key at a time, never for the whole database (a script would hold the
+// server for seconds at 100,000 keys). Lists and sorted sets — guanjia's queues, where an
+// item moves from one key to another — are read together in one MULTI/EXEC through c, so an
+// item in flight is in exactly one of them (miniredis's List and SortedSet hand out live
+// values that a concurrent write would race with). It also returns how many keys it left out
+// because their type cannot be saved: guanjia uses no streams or HyperLogLogs, and one such
+// key must not stop everything else being saved.
+func takeSnapshot(ctx context.Context, mr *miniredis.Miniredis, c *redis.Client, now time.Time) (snapshot, int, error) {
+	db := mr.DB(0)
+	keys := db.Keys()
+	snap := snapshot{Version: snapshotVersion, SavedAt: now.UTC(), Keys: make([]snapshotKey, 0, len(keys))}
+	expiry := func(ttl time.Duration) *time.Time {
+		if ttl <= 0 {
+			return nil
+		}
+		at := now.Add(ttl).UTC()
+		return &at
 	}
 	unsupported := 0
-	snap := snapshot{Version: snapshotVersion, SavedAt: now.UTC(), Keys: make([]snapshotKey, 0, len(rows))}
-	for _, row := range rows {
-		f, ok := row.([]any)
-		if !ok || len(f) != 4 {
-			return snapshot{}, 0, fmt.Errorf("read redis data: unexpected row %T", row)
-		}
-		k := snapshotKey{Key: blob(fmt.Sprint(f[0])), Type: fmt.Sprint(f[1])}
+	var queues []string
+	for _, key := range keys {
+		k := snapshotKey{Key: blob(key), Type: db.Type(key)}
+		ttl := db.TTL(key)
 		switch k.Type {
-		case "string", "hash", "list", "set", "zset":
+		case "": // gone since Keys
+			continue
+		case "string":
+			v, err := db.Get(key)
+			if err != nil {
+				continue
+			}
+			k.Value = []blob{blob(v)}
+		case "hash":
+			fields, err := db.HKeys(key)
+			if err != nil {
+				continue
+			}
+			for _, f := range fields {
+				k.Value = append(k.Value, blob(f), blob(db.HGet(key, f)))
+			}
+		case "set":
+			members, err := db.Members(key)
+			if err != nil {
+				continue
+			}
+			for _, m := range members {
+				k.Value = append(k.Value, blob(m))
+			}
+		case "list", "zset":
+			queues = append(queues, key)
+			continue
 		default:
 			unsupported++
 			continue
 		}
-		if ms, _ := f[2].(int64); ms > 0 {
-			at := now.Add(time.Duration(ms) * time.Millisecond).UTC()
-			k.ExpiresAt = &at
-		} else if ms == -2 {
-			continue // expired between KEYS and PTTL
+		if len(k.Value) == 0 {
+			continue
 		}
-		vals, _ := f[3].([]any)
-		for _, v := range vals {
-			s, ok := v.(string)
-			if !ok {
-				return snapshot{}, 0, fmt.Errorf("read redis data: unexpected value %T", v)
-			}
-			k.Value = append(k.Value, blob(s))
-		}
+		k.ExpiresAt = expiry(ttl)
 		snap.Keys = append(snap.Keys, k)
 	}
+	if len(queues) == 0 {
+		return snap, unsupported, nil
+	}
+	cmds, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, key := range queues {
+			p.Type(ctx, key)
+			p.PTTL(ctx, key)
+			p.LRange(ctx, key, 0, -1)
+			p.ZRangeWithScores(ctx, key, 0, -1)
+		}
+		return nil
+	})
+	if err != nil && !isWrongType(err) {
+		return snapshot{}, 0, fmt.Errorf("read redis queues: %w", err)
+	}
+	for i, key := range queues {
+		typ := cmds[4*i].(*redis.StatusCmd).Val()
+		ttl := cmds[4*i+1].(*redis.DurationCmd).Val()
+		k := snapshotKey{Key: blob(key), Type: typ, ExpiresAt: expiry(ttl)}
+		switch typ {
+		case "list":
+			for _, v := range cmds[4*i+2].(*redis.StringSliceCmd).Val() {
+				k.Value = append(k.Value, blob(v))
+			}
+		case "zset":
+			for _, z := range cmds[4*i+3].(*redis.ZSliceCmd).Val() {
+				k.Value = append(k.Value, blob(fmt.Sprint(z.Member)), blob(strconv.FormatFloat(z.Score, 'g', -1, 64)))
+			}
+		}
+		if len(k.Value) > 0 {
+			snap.Keys = append(snap.Keys, k)
+		}
+	}
 	return snap, unsupported, nil
+}
+
+// isWrongType reports whether err is only Redis refusing LRANGE on a sorted set or ZRANGE
+// on a list, which takeSnapshot asks for on purpose.
+func isWrongType(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE")
 }
 
 // writeSnapshot replaces the file at path atomically: a crash leaves the old snapshot or

@@ -3,7 +3,6 @@ package embedded_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,10 +14,24 @@ import (
 	"github.com/guanjia/guanjia/storage/embedded"
 )
 
-// startRedis starts an embedded Redis in dir and a client for it; the caller closes both.
-func startRedis(t *testing.T, dir string) (*embedded.Redis, *redis.Client) {
+// kinds are both embedded Redis kinds; redis-server is on the PATH of every test machine.
+var kinds = []string{embedded.KindServer, embedded.KindInProcess}
+
+// startRedis starts an embedded Redis of kind in dir and a client for it; the caller closes
+// both.
+func startRedis(t *testing.T, dir, kind string) (*embedded.Redis, *redis.Client) {
 	t.Helper()
-	r, err := embedded.StartRedis(dir, slog.New(slog.DiscardHandler))
+	server := kind
+	if kind == embedded.KindServer {
+		server = ""
+	}
+	r, err := embedded.OpenRedis(dir, embedded.RedisOptions{Server: server})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind() != kind {
+		t.Fatalf("embedded Redis is %s, want %s", r.Kind(), kind)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,10 +45,16 @@ func startRedis(t *testing.T, dir string) (*embedded.Redis, *redis.Client) {
 	return r, redis.NewClient(opts)
 }
 
-func TestRedisSnapshotSurvivesRestart(t *testing.T) {
+func TestRedisDataSurvivesRestart(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) { testDataSurvivesRestart(t, kind) })
+	}
+}
+
+func testDataSurvivesRestart(t *testing.T, kind string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	r, c := startRedis(t, dir)
+	r, c := startRedis(t, dir, kind)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -54,12 +73,14 @@ func TestRedisSnapshotSurvivesRestart(t *testing.T) {
 	must(c.Close())
 	must(r.Close())
 
-	if _, err := os.Stat(filepath.Join(dir, embedded.SnapshotFile)); err != nil {
-		t.Fatalf("no snapshot after Close: %v", err)
+	if kind == embedded.KindInProcess {
+		if _, err := os.Stat(filepath.Join(dir, embedded.SnapshotFile)); err != nil {
+			t.Fatalf("no snapshot after Close: %v", err)
+		}
 	}
 	time.Sleep(500 * time.Millisecond) // "short" lapses while the server is down
 
-	r, c = startRedis(t, dir)
+	r, c = startRedis(t, dir, kind)
 	defer r.Close()
 	defer c.Close()
 	check := func(what string, got, want any, err error) {
@@ -94,8 +115,14 @@ func TestRedisSnapshotSurvivesRestart(t *testing.T) {
 }
 
 func TestRedisKeysExpireOnRealClock(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) { testKeysExpire(t, kind) })
+	}
+}
+
+func testKeysExpire(t *testing.T, kind string) {
 	ctx := context.Background()
-	r, c := startRedis(t, t.TempDir())
+	r, c := startRedis(t, t.TempDir(), kind)
 	defer r.Close()
 	defer c.Close()
 	if err := c.Set(ctx, "lapsing", "v", time.Second).Err(); err != nil {
@@ -115,19 +142,21 @@ func TestRedisSnapshotCorruptIsAnError(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, embedded.SnapshotFile), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := embedded.StartRedis(dir, nil); err == nil {
+	if r, err := embedded.OpenRedis(dir, embedded.RedisOptions{Server: embedded.KindInProcess}); err == nil {
 		r.Close()
 		t.Fatal("StartRedis with a corrupt snapshot succeeded; want an error rather than lost data")
 	}
 }
 
 func TestRedisCloseTwice(t *testing.T) {
-	r, c := startRedis(t, t.TempDir())
-	c.Close()
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Close(); err != nil {
-		t.Errorf("second Close = %v, want nil", err)
+	for _, kind := range kinds {
+		r, c := startRedis(t, t.TempDir(), kind)
+		c.Close()
+		if err := r.Close(); err != nil {
+			t.Fatal(kind, err)
+		}
+		if err := r.Close(); err != nil {
+			t.Errorf("%s: second Close = %v, want nil", kind, err)
+		}
 	}
 }
