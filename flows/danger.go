@@ -200,7 +200,7 @@ func (e *Engine) raiseAlarm(ctx context.Context, t *turn, d danger, text string)
 		e.Log.Error("raise alarm", "kind", d.kind, "community", community.ID, "channel", t.msg.Channel, "err", err)
 		return
 	}
-	e.Log.Warn("alarm raised", "ticket", tk.No, "kind", d.kind, "community", tk.Community, "first", first)
+	e.Log.Info("alarm raised", "ticket", tk.No, "kind", d.kind, "community", tk.Community, "first", first)
 	if err := e.alertStaff(ctx, t, tk, d, first, text); err != nil {
 		e.Log.Error("alert staff of alarm", "ticket", tk.No, "err", err)
 	}

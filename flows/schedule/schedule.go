@@ -277,7 +277,7 @@ func (s *Scheduler) skip(ctx context.Context, e *entry, slot time.Time, trigger 
 	case err != nil:
 		s.log.Error("job skip not recorded", "job", e.Name, "slot", slot, "err", err)
 	case claimed:
-		s.log.Warn("job slot skipped", "job", e.Name, "slot", slot, "reason", why)
+		s.log.Info("job slot skipped", "job", e.Name, "slot", slot, "reason", why)
 	}
 }
 
