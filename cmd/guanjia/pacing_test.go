@@ -51,8 +51,11 @@ func TestTelegramPacing(t *testing.T) {
 	allowed := 9 * time.Second
 	took := sent[len(sent)-1].At.Sub(sent[0].At)
 	t.Logf("300 messages in %v (limits allow %v); enqueue to last %v", took, allowed, time.Since(start))
-	if took > allowed*11/10 {
-		t.Errorf("took %v, more than 10%% over the %v the limits allow", took, allowed)
+	// How close to the bound it gets is measured by the benchmarks; here only a pacing that
+	// waits far longer than the limits ask (a lost wake-up, a window counted twice) fails,
+	// with room for a loaded machine.
+	if took > allowed*2 {
+		t.Errorf("took %v, more than twice the %v the limits allow", took, allowed)
 	}
 	per := map[int64][]string{}
 	for _, s := range sent {
