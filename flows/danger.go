@@ -179,6 +179,10 @@ func (t *turn) mayRaiseAlarm(text string) bool {
 	if _, isCmd := parseStaffCommand(text); isCmd && t.known && t.person.IsStaff() {
 		return false
 	}
+	if t.known && t.person.IsOffice() && isBroadcastCommand(text) {
+		// "紧急 3号楼 电梯困人" from a steward is the emergency broadcast, not an alarm.
+		return false
+	}
 	return true
 }
 
