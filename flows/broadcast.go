@@ -154,10 +154,21 @@ func (e *Engine) beginBroadcast(ctx context.Context, t *turn, s *guanjia.Session
 	if s.Data["kind"] == "other" && text == "" {
 		s.Data["kind"] = ""
 	}
-	if text != "" {
+	if text != "" && !kindWordOnly(text) {
+		// "通知 3号楼 停水" names the kind only: the text is asked for, with the kind's default.
 		s.Data["text"] = text
 	}
 	return true, nil
+}
+
+// kindWordOnly reports whether text is no more than a kind's word ("停水", "消防检查").
+func kindWordOnly(text string) bool {
+	for _, k := range broadcastKinds {
+		if slices.Contains(k.words, text) {
+			return true
+		}
+	}
+	return false
 }
 
 // kindIn is the kind a text tells of, "other" when none.
@@ -375,4 +386,10 @@ func ackChoices(e *Engine, lang, no string, errp *error) []bot.Choice {
 		{Label: e.render(lang, "broadcast.ack_known", nil, errp), Value: "bcast:ack:" + no},
 		{Label: e.render(lang, "broadcast.ack_safe", nil, errp), Value: "bcast:safe:" + no},
 	}
+}
+
+// CheckBroadcastText is the check a broadcast's text passes: the text kept, or the reason
+// template it is refused with (empty, longer than 10,000 characters).
+func CheckBroadcastText(text string) (string, string, error) {
+	return parseBroadcastText(context.Background(), nil, nil, strings.TrimSpace(text))
 }

@@ -322,18 +322,23 @@ func (e *Engine) DueBroadcast(ctx context.Context, community, no string) ([]bot.
 		return nil, nil
 	}
 	t := &turn{e: e, lang: e.Templates.Lang("")}
-	if _, err := e.event(ctx, b, guanjia.BcastSent, guanjia.Person{}, "", nil); err != nil {
-		return nil, err
-	}
 	t.out = e.deliveries(b, "broadcast.resident", "", &t.err)
 	if by, err := e.Directory.Person(ctx, b.By); err == nil {
 		if _, err := e.toPerson(ctx, t, by, func(lang string) bot.Reply {
-			return bot.Reply{Text: e.render(lang, "broadcast.sent", map[string]any{"No": b.No, "Chats": len(b.Audience)}, &t.err)}
+			return bot.Reply{Text: e.render(lang, "broadcast.sent", map[string]any{"No": b.No, "Chats": len(b.Audience), "Emergency": false}, &t.err)}
 		}); err != nil {
 			return nil, err
 		}
 	}
-	return t.out, t.err
+	if t.err != nil {
+		return nil, t.err
+	}
+	// Recorded as sent before it is queued: a withdrawal from now on is refused. Queued
+	// once per chat by the caller, so a fire again after a crash finishes what is left.
+	if _, err := e.event(ctx, b, guanjia.BcastSent, guanjia.Person{}, "", nil); err != nil {
+		return nil, err
+	}
+	return t.out, nil
 }
 
 // bcastState is what a broadcast's events say about it.
