@@ -29,7 +29,9 @@ var (
 // broadcastCommand handles the broadcast commands and acknowledgements; handled is false
 // when the message is none of them.
 func (e *Engine) broadcastCommand(ctx context.Context, t *turn, text string, active bool) (bool, error) {
-	if _, _, ok := broadcastStart(text); ok {
+	if _, rest, ok := broadcastStart(text); ok && (!active || rest != "") {
+		// "紧急" alone in the middle of a conversation answers its question (a repair's
+		// urgency); with words after it, it is a broadcast.
 		if !t.known || !t.person.IsOffice() {
 			t.say("broadcast.staff_only", nil)
 			return true, nil
