@@ -66,8 +66,8 @@ var broadcastKinds = []struct {
 	kind  string
 	words []string
 }{
-	{"water", []string{"停水", "供水", "水管"}},
-	{"power", []string{"停电", "断电", "供电"}},
+	{"water", []string{"停水", "供水", "水管", "没水", "断水", "没有水"}},
+	{"power", []string{"停电", "断电", "供电", "没电", "没有电"}},
 	{"elevator", []string{"电梯", "困人", "被困"}},
 	{"gas", []string{"燃气", "煤气", "天然气"}},
 	{"fire", []string{"火情", "着火", "火灾", "冒烟", "失火"}},

@@ -195,6 +195,10 @@ func (e *Engine) raiseAlarm(ctx context.Context, t *turn, d danger, text string)
 	if community.ID != "" {
 		duty = community.DutyPhone
 	}
+	if community.ID != "" {
+		// A power cut the office announced is told first; the alarm is raised all the same.
+		e.knownOutage(ctx, t, community.ID, text)
+	}
 	tk, first, err := e.fileAlarm(ctx, t, d, community, text, false)
 	data := map[string]any{"Duty": duty, "No": tk.No, "Again": !first, "Failed": err != nil}
 	reply := t.here(t.render("danger.reply."+d.kind, data), nil)
