@@ -64,6 +64,9 @@ const (
 	BcastConfirmed = "confirmed"
 	BcastApproved  = "approved"
 	BcastSent      = "sent"
+	// BcastDelivered is a chat's message accepted by its platform; Note is "group" or
+	// "private".
+	BcastDelivered = "delivered"
 	BcastWithdrawn = "withdrawn"
 	BcastAck       = "ack"
 	BcastUpdate    = "update"

@@ -342,9 +342,14 @@ func (e *Engine) statusData(ctx context.Context, lang string, b guanjia.Broadcas
 			others++
 		}
 	}
+	reach := e.reach(lang, b.Audience, b.Emergency, errp)
+	for i := range reach {
+		n := st.delivered[reach[i].Channel]
+		reach[i].GroupsReached, reach[i].PrivatesReached = n[0], n[1]
+	}
 	data := map[string]any{"No": b.No, "Emergency": b.Emergency, "Kind": e.render(lang, "broadcast.kind."+b.Kind, nil, errp),
 		"Scope": e.scopeLabel(lang, b.Buildings, errp), "Sent": st.sent, "Closed": st.closed, "Withdrawn": st.withdrawn,
-		"SentAt": st.sentAt.In(e.location()).Format("15:04"), "Channels": e.reach(lang, b.Audience, b.Emergency, errp),
+		"SentAt": st.sentAt.In(e.location()).Format("15:04"), "Channels": reach,
 		"Counts": counts, "Others": others, "RollCall": roll, "Pending": b.NeedsApproval && !st.approved,
 		"At":      e.afterQuiet(b.At).In(e.location()).Format("01-02 15:04"),
 		"Minutes": int(e.Now().Sub(st.sentAt).Minutes())}

@@ -78,6 +78,8 @@ type channelReach struct {
 	GroupList string
 	Privates  int
 	Time      string
+	// GroupsReached and PrivatesReached are the chats the platform accepted the message for.
+	GroupsReached, PrivatesReached int
 }
 
 func (e *Engine) reach(lang string, aud []guanjia.Recipient, emergency bool, errp *error) []channelReach {
@@ -289,6 +291,9 @@ func (e *Engine) deliveries(b guanjia.Broadcast, key, note string, errp *error) 
 		if b.Emergency && key != "broadcast.all_clear" {
 			rep.Choices = ackChoices(e, lang, b.No, errp)
 		}
+		if key == "broadcast.resident" {
+			rep.Tag = deliveryTag + b.ID
+		}
 		out = append(out, rep)
 	}
 	return out
@@ -341,13 +346,38 @@ func (e *Engine) DueBroadcast(ctx context.Context, community, no string) ([]bot.
 	return t.out, nil
 }
 
+// deliveryTag marks a broadcast's messages, "bcast:<community>/<no>", so that the outbound
+// queue tells when each reached its chat.
+const deliveryTag = "bcast:"
+
+// BroadcastDelivered records that a broadcast's message reached its chat (bot/outbox's
+// Delivered hook). A chat counts once, however often it is told.
+func (e *Engine) BroadcastDelivered(ctx context.Context, r bot.Reply) {
+	id, ok := strings.CutPrefix(r.Tag, deliveryTag)
+	community, no, ok2 := strings.Cut(id, "/")
+	if !ok || !ok2 || e.Broadcasts == nil {
+		return
+	}
+	kind := "private"
+	if r.Group {
+		kind = "group"
+	}
+	ev := guanjia.BroadcastEvent{ID: guanjia.BroadcastEventID(community, no, guanjia.BcastDelivered, r.Channel+":"+r.ChatID),
+		Community: community, No: no, Action: guanjia.BcastDelivered, At: e.Now(), Channel: r.Channel, Note: kind}
+	if _, err := e.Broadcasts.AddBroadcastEvent(ctx, ev); err != nil {
+		e.Log.Warn("record broadcast delivery", "broadcast", no, "channel", r.Channel, "err", err)
+	}
+}
+
 // bcastState is what a broadcast's events say about it.
 type bcastState struct {
 	sent, withdrawn, approved, closed bool
 	sentAt                            time.Time
-	acks                              map[string]guanjia.BroadcastEvent
-	checked                           map[string]guanjia.BroadcastEvent
-	events                            []guanjia.BroadcastEvent
+	// delivered counts the chats reached per channel: groups, private chats.
+	delivered map[string][2]int
+	acks      map[string]guanjia.BroadcastEvent
+	checked   map[string]guanjia.BroadcastEvent
+	events    []guanjia.BroadcastEvent
 }
 
 func (e *Engine) state(ctx context.Context, b guanjia.Broadcast) (bcastState, error) {
@@ -355,7 +385,8 @@ func (e *Engine) state(ctx context.Context, b guanjia.Broadcast) (bcastState, er
 	if err != nil {
 		return bcastState{}, err
 	}
-	st := bcastState{acks: map[string]guanjia.BroadcastEvent{}, checked: map[string]guanjia.BroadcastEvent{}, events: evs}
+	st := bcastState{acks: map[string]guanjia.BroadcastEvent{}, checked: map[string]guanjia.BroadcastEvent{}, events: evs,
+		delivered: map[string][2]int{}}
 	for _, ev := range evs {
 		switch ev.Action {
 		case guanjia.BcastSent:
@@ -370,6 +401,14 @@ func (e *Engine) state(ctx context.Context, b guanjia.Broadcast) (bcastState, er
 			st.acks[ev.Household] = ev
 		case guanjia.BcastChecked:
 			st.checked[ev.Household] = ev
+		case guanjia.BcastDelivered:
+			n := st.delivered[ev.Channel]
+			if ev.Note == "group" {
+				n[0]++
+			} else {
+				n[1]++
+			}
+			st.delivered[ev.Channel] = n
 		}
 	}
 	return st, nil

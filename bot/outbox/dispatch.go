@@ -195,6 +195,9 @@ func (d *dispatcher) send(env guanjia.Envelope) {
 	stopRenew()
 	if err == nil {
 		o.opts.Metrics.Sent(name)
+		if r.Tag != "" && o.opts.Delivered != nil {
+			o.opts.Delivered(ctx, r)
+		}
 		d.settle(ctx, log, o.q.OutboxAck(ctx, name, env.ID), env.ID)
 		return
 	}

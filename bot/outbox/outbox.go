@@ -90,6 +90,9 @@ type Options struct {
 	Metrics *bot.Metrics
 	// Unreachable is told of a chat that can no longer be reached (bot removed, user blocked it).
 	Unreachable func(ctx context.Context, channel, chat, reason string)
+	// Delivered is told of each tagged message the platform accepted, before it is settled:
+	// after a crash in between it may be told twice.
+	Delivered func(ctx context.Context, r bot.Reply)
 	// Lease is how long a claimed message stays claimed if its sender dies (default
 	// DefaultLease); it is renewed while the send is under way. It bounds the time after a
 	// crash within which a message the platform accepted unacknowledged is sent again.

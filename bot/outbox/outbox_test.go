@@ -412,3 +412,26 @@ func TestEmergencyGapBetweenGroups(t *testing.T) {
 		t.Errorf("notices to two groups only %v apart, want the notice gap 900ms", gap)
 	}
 }
+
+// A tagged message the platform accepted is reported, once, with its tag, before it is
+// settled; untagged messages are not.
+func TestDeliveredHook(t *testing.T) {
+	q, _ := queue(t)
+	ch := newFake("t")
+	var mu sync.Mutex
+	var got []string
+	o := running(t, q, ch, outbox.Limits{Concurrency: 2}, outbox.Options{Delivered: func(_ context.Context, r bot.Reply) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, r.Tag+"@"+r.ChatID)
+	}})
+	tagged := reply("t", "g1", "emergency", bot.LaneEmergency)
+	tagged.Tag = "bcast:sample/E20261126-0001"
+	done, _ := o.Enqueue(context.Background(), []bot.Reply{tagged, reply("t", "g2", "plain", bot.LaneReply)})
+	wait(t, done, 5*time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != "bcast:sample/E20261126-0001@g1" {
+		t.Errorf("delivered = %q, want the tagged message once", got)
+	}
+}

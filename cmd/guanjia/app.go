@@ -148,7 +148,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 			NoticeNoApproval: !cfg.Broadcast.SupervisorConfirm, StatusEvery: cfg.Broadcast.StatusEvery,
 			RollCallEscalate: cfg.Broadcast.RollCallEscalate},
 	})
-	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
+	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable,
+		Delivered: a.Engine.BroadcastDelivered})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)
 	if a.Scheduler, err = newScheduler(cfg, log, a.Store, a.Engine, a.Outbox, now); err != nil {
 		return nil, err

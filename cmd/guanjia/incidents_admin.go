@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,7 +67,11 @@ func runIncidents(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 		}
 		households[bl] = len(hs)
 	}
-	fmt.Fprint(stdout, incidentTimeline(b, evs, households, loc, *md))
+	residents, err := st.PeopleByRole(ctx, c.ID, guanjia.RoleResident)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, incidentTimeline(b, evs, households, residents, loc, *md))
 	return nil
 }
 
@@ -139,7 +144,7 @@ func scopeZH(buildings []int) string {
 
 // incidentTimeline is a broadcast's story: raised, confirmed, sent per channel,
 // acknowledgements over time, roll-call outcomes, updates, the all-clear.
-func incidentTimeline(b guanjia.Broadcast, evs []guanjia.BroadcastEvent, households map[int]int, loc *time.Location, md bool) string {
+func incidentTimeline(b guanjia.Broadcast, evs []guanjia.BroadcastEvent, households map[int]int, residents []guanjia.Person, loc *time.Location, md bool) string {
 	var out strings.Builder
 	line := func(at time.Time, format string, args ...any) {
 		text := fmt.Sprintf(format, args...)
@@ -174,10 +179,50 @@ func incidentTimeline(b guanjia.Broadcast, evs []guanjia.BroadcastEvent, househo
 		channels = append(channels, ch)
 	}
 	sort.Strings(channels)
+	// Events of one moment in the order they happen: confirmed, sent, then delivered.
+	order := map[string]int{guanjia.BcastConfirmed: 0, guanjia.BcastApproved: 1, guanjia.BcastSent: 2, guanjia.BcastDelivered: 3}
+	rank := func(a string) int {
+		if r, ok := order[a]; ok {
+			return r
+		}
+		return 4
+	}
+	evs = slices.Clone(evs)
+	sort.SliceStable(evs, func(i, j int) bool {
+		if !evs[i].At.Equal(evs[j].At) {
+			return evs[i].At.Before(evs[j].At)
+		}
+		return rank(evs[i].Action) < rank(evs[j].Action)
+	})
 	acked := map[int]int{}
 	total := 0
+	lastDelivery := map[string]string{}
+	for _, ev := range evs {
+		if ev.Action == guanjia.BcastDelivered {
+			lastDelivery[ev.Channel] = ev.ID
+		}
+	}
+	delivered := map[string][2]int{}
 	for _, ev := range evs {
 		switch ev.Action {
+		case guanjia.BcastDelivered:
+			n := delivered[ev.Channel]
+			if ev.Note == "group" {
+				n[0]++
+			} else {
+				n[1]++
+			}
+			delivered[ev.Channel] = n
+			want := perChannel[ev.Channel]
+			first, last := n[0]+n[1] == 1, lastDelivery[ev.Channel] == ev.ID
+			switch {
+			case first && last:
+				line(ev.At, "%s：送达（群 %d/%d、私聊 %d/%d）", ev.Channel, n[0], want[0], n[1], want[1])
+			case first:
+				line(ev.At, "%s：首条送达", ev.Channel)
+			case last:
+				line(ev.At, "%s：最后一条送达（群 %d/%d、私聊 %d/%d）", ev.Channel, n[0], want[0], n[1], want[1])
+			}
 		case guanjia.BcastConfirmed:
 			line(ev.At, "%s 确认发送", ev.ActorName)
 		case guanjia.BcastApproved:
@@ -222,10 +267,31 @@ func incidentTimeline(b guanjia.Broadcast, evs []guanjia.BroadcastEvent, househo
 		for _, bl := range scope {
 			parts = append(parts, fmt.Sprintf("%d号楼 %d/%d", bl, acked[bl], households[bl]))
 		}
+		// The roll call's outcome: each care-tagged resident in scope, by acknowledgement or check.
+		var roll []string
+		for _, p := range residents {
+			bl, err := guanjia.ParseHouseholdCode(p.Household)
+			if err != nil || len(p.CareTags) == 0 || !b.Covers(bl) {
+				continue
+			}
+			outcome := "未确认"
+			for _, ev := range evs {
+				switch {
+				case ev.Action == guanjia.BcastAck && ev.Household == p.Household:
+					outcome = "本户已回复（" + ev.At.In(loc).Format("15:04") + "）"
+				case ev.Action == guanjia.BcastChecked && ev.Household == p.Household && outcome == "未确认":
+					outcome = ev.ActorName + " 确认安全（" + ev.At.In(loc).Format("15:04") + "）"
+				}
+			}
+			roll = append(roll, p.Name+" "+p.Household+" "+outcome)
+		}
+		prefix := "  "
 		if md {
-			fmt.Fprintf(&out, "\n确认户数：%s\n", strings.Join(parts, "，"))
-		} else {
-			fmt.Fprintf(&out, "  确认户数：%s\n", strings.Join(parts, "，"))
+			prefix = "\n"
+		}
+		fmt.Fprintf(&out, "%s确认户数：%s\n", prefix, strings.Join(parts, "，"))
+		if len(roll) > 0 {
+			fmt.Fprintf(&out, "%s点名结果：%s\n", map[bool]string{true: "", false: "  "}[md], strings.Join(roll, "；"))
 		}
 	}
 	return out.String()
