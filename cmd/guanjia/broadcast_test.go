@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot/outbox"
+	"github.com/guanjia/guanjia/bot/telegram/tgfake"
 	"github.com/guanjia/guanjia/flows"
 	"github.com/guanjia/guanjia/storage/mongostore"
 )
@@ -102,5 +105,31 @@ func TestEstimateDelivery(t *testing.T) {
 	}
 	if d := estimateDelivery(outbox.ConsoleLimits(), 3, 3, true); d != 0 {
 		t.Errorf("console: %v, want 0", d)
+	}
+}
+
+// On Telegram: 王管家 raises an emergency in the staff group with buttons; it reaches the
+// building group with 我已知晓 / 我安全; 张三 presses one in the group, again in private, and the
+// status counts his household once.
+func TestTelegramEmergencyAcknowledgedByButton(t *testing.T) {
+	w := newTGWorld(t)
+	w.setUp()
+	preview := w.say(w.staff, w.wang, "紧急 3号楼 电梯困人，请勿使用电梯", "紧急通知预览")
+	w.press(w.staff, w.wang, preview, "确认提交", "已发出")
+	group := w.waitText(w.building.ID, "电梯困人")
+	if !slices.Equal(group.Labels(), []string{"我已知晓", "我安全"}) {
+		t.Fatalf("group message buttons %v", group.Labels())
+	}
+	w.press(w.building, w.zhang, group, "我已知晓", "收到，谢谢您告知")
+	pm := tgfake.Private(w.zhang)
+	private := w.waitText(pm.ID, "电梯困人")
+	w.press(pm, w.zhang, private, "我安全", "已经记下了")
+	no := regexp.MustCompile(`E\d{8}-\d{4}`).FindString(group.Text)
+	status := w.say(tgfake.Private(w.wang), w.wang, "详情 "+no, "已确认户数")
+	if !strings.Contains(status.Text, "3号楼 1/1") {
+		t.Errorf("status does not count 张三's household once: %q", status.Text)
+	}
+	if n := len(w.fake.Unanswered()); n > 0 {
+		t.Errorf("%d button presses left unanswered", n)
 	}
 }
