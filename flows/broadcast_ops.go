@@ -36,6 +36,11 @@ func (e *Engine) broadcastCommand(ctx context.Context, t *turn, text string, act
 			t.say("broadcast.staff_only", nil)
 			return true, nil
 		}
+		if t.residentsRead() {
+			// Drafts, previews and the roll call are the office's business.
+			t.say("broadcast.not_here", nil)
+			return true, nil
+		}
 		return true, e.flows[flowBroadcast].start(ctx, t)
 	}
 	if m := bcastCommand.FindStringSubmatch(text); m != nil {
