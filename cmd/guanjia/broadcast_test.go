@@ -133,3 +133,28 @@ func TestTelegramEmergencyAcknowledgedByButton(t *testing.T) {
 		t.Errorf("%d button presses left unanswered", n)
 	}
 }
+
+// The broadcast settings come from the environment, and bad ones stop start-up with a plain
+// reason.
+func TestBroadcastConfig(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{"WECHAT_EMERGENCY_GAP": "5s", "BROADCAST_QUIET_HOURS": "23:00-07:30",
+		"BROADCAST_SUPERVISOR_CONFIRM": "false", "BROADCAST_ROLLCALL_ESCALATE": "20m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WeChat.EmergencyGap != 5*time.Second || cfg.Broadcast.QuietHours != "23:00-07:30" || cfg.Broadcast.SupervisorConfirm ||
+		cfg.Broadcast.RollCallEscalate != 20*time.Minute || cfg.Broadcast.StatusEvery != 10*time.Minute {
+		t.Errorf("config = %+v, wechat %+v", cfg.Broadcast, cfg.WeChat)
+	}
+	if l := cfg.WeChat.limits(); l.EmergencyGap != 5*time.Second || l.BroadcastGap != 20*time.Second {
+		t.Errorf("WeChat limits %+v", l)
+	}
+	d := defaults()
+	if d.WeChat.EmergencyGap != 3*time.Second || d.Broadcast.QuietHours != "22:00-08:00" || !d.Broadcast.SupervisorConfirm {
+		t.Errorf("defaults: %+v, %+v", d.Broadcast, d.WeChat)
+	}
+	_, err = loadConfig(env(map[string]string{"BROADCAST_QUIET_HOURS": "night", "WECHAT_EMERGENCY_GAP": "-1s"}))
+	if err == nil || !strings.Contains(err.Error(), "BROADCAST_QUIET_HOURS") || !strings.Contains(err.Error(), "WECHAT_EMERGENCY_GAP") {
+		t.Errorf("bad settings: %v", err)
+	}
+}
