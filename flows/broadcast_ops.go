@@ -43,7 +43,12 @@ func (e *Engine) broadcastCommand(ctx context.Context, t *turn, text string, act
 		}
 		return true, e.flows[flowBroadcast].start(ctx, t)
 	}
-	if m := bcastCommand.FindStringSubmatch(text); m != nil {
+	m := bcastCommand.FindStringSubmatch(text)
+	if m == nil && !active {
+		// A button on a broadcast card (批准 N…) carries the whole command.
+		m = bcastCommand.FindStringSubmatch(t.msg.Choice)
+	}
+	if m != nil {
 		if !t.known || !t.person.IsOffice() {
 			return false, nil
 		}
