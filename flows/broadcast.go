@@ -26,8 +26,8 @@ type Broadcasts interface {
 	// CreateBroadcast numbers b and saves it; a submission saved before makes b that one.
 	CreateBroadcast(ctx context.Context, b *guanjia.Broadcast) error
 	Broadcast(ctx context.Context, community, no string) (guanjia.Broadcast, error)
-	// Broadcasts lists a community's broadcasts, newest first.
-	Broadcasts(ctx context.Context, community string) ([]guanjia.Broadcast, error)
+	// Broadcasts lists a community's broadcasts created since a time (zero: all), newest first.
+	Broadcasts(ctx context.Context, community string, since time.Time) ([]guanjia.Broadcast, error)
 	// AddBroadcastEvent inserts an event, reporting false when its ID was inserted before.
 	AddBroadcastEvent(ctx context.Context, ev guanjia.BroadcastEvent) (bool, error)
 	BroadcastEvents(ctx context.Context, community, no string) ([]guanjia.BroadcastEvent, error)
@@ -348,14 +348,14 @@ func (e *Engine) sendAt(s *guanjia.Session) time.Time {
 func (e *Engine) draft(t *turn, s *guanjia.Session) guanjia.Broadcast {
 	text := s.Data["text"]
 	if text == "" || text == "bcast-default" {
-		text = t.render("broadcast.default."+kindOr2(s.Data["kind"]), map[string]any{"Scope": e.scopeLabel(t.lang, scopeBuildings(s.Data["scope"]), &t.err)})
+		text = t.render("broadcast.default."+broadcastKind(s.Data["kind"]), map[string]any{"Scope": e.scopeLabel(t.lang, scopeBuildings(s.Data["scope"]), &t.err)})
 	}
 	return guanjia.Broadcast{Community: s.Data["community"], Emergency: s.Data["emergency"] != "",
-		Kind: kindOr2(s.Data["kind"]), Buildings: scopeBuildings(s.Data["scope"]), Text: text,
+		Kind: broadcastKind(s.Data["kind"]), Buildings: scopeBuildings(s.Data["scope"]), Text: text,
 		At: e.sendAt(s), By: t.person.ID, ByName: t.person.Name}
 }
 
-func kindOr2(k string) string {
+func broadcastKind(k string) string {
 	if k == "" {
 		return "other"
 	}

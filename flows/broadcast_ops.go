@@ -132,9 +132,14 @@ func (e *Engine) acknowledge(ctx context.Context, t *turn, no string, safe bool)
 	return true, nil
 }
 
-// openEmergencies are a community's emergencies sent and not yet over, newest first.
+// openFor is how far back open emergencies are looked for: an acknowledgement ("收到", "1")
+// must not read every broadcast ever made.
+const openFor = 7 * 24 * time.Hour
+
+// openEmergencies are a community's emergencies of the last week sent and not yet over,
+// newest first.
 func (e *Engine) openEmergencies(ctx context.Context, community string) ([]guanjia.Broadcast, error) {
-	all, err := e.Broadcasts.Broadcasts(ctx, community)
+	all, err := e.Broadcasts.Broadcasts(ctx, community, e.Now().Add(-openFor))
 	if err != nil {
 		return nil, err
 	}
@@ -520,9 +525,6 @@ func (e *Engine) EscalateRollCall(ctx context.Context, community, no string) ([]
 	}
 	return t.out, t.err
 }
-
-// NextRound is when the round after now is due.
-func (e *Engine) NextRound() time.Time { return e.Now().Add(e.Config.StatusEvery) }
 
 // isBroadcastCommand reports whether text is one of the broadcast commands of staff.
 func isBroadcastCommand(text string) bool {

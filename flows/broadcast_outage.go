@@ -41,7 +41,7 @@ func (e *Engine) knownOutage(ctx context.Context, t *turn, community, text strin
 	if building == 0 {
 		return
 	}
-	all, err := e.Broadcasts.Broadcasts(ctx, community)
+	all, err := e.Broadcasts.Broadcasts(ctx, community, e.Now().Add(-openFor))
 	if err != nil {
 		e.Log.Warn("known outage: broadcasts", "community", community, "err", err)
 		return

@@ -76,7 +76,7 @@ func runIncidents(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 }
 
 func listIncidents(ctx context.Context, st *mongostore.Store, c guanjia.Community, loc *time.Location, stdout io.Writer) error {
-	all, err := st.Broadcasts(ctx, c.ID)
+	all, err := st.Broadcasts(ctx, c.ID, time.Time{})
 	if err != nil {
 		return err
 	}

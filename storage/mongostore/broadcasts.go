@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -60,11 +61,15 @@ func (s *Store) Broadcast(ctx context.Context, community, no string) (guanjia.Br
 	return b, nil
 }
 
-// Broadcasts lists a community's broadcasts (every community's for ""), newest first.
-func (s *Store) Broadcasts(ctx context.Context, community string) ([]guanjia.Broadcast, error) {
+// Broadcasts lists a community's broadcasts (every community's for "") created since a time
+// (zero: all), newest first.
+func (s *Store) Broadcasts(ctx context.Context, community string, since time.Time) ([]guanjia.Broadcast, error) {
 	filter := bson.D{}
 	if community != "" {
-		filter = bson.D{{Key: "community", Value: community}}
+		filter = append(filter, bson.E{Key: "community", Value: community})
+	}
+	if !since.IsZero() {
+		filter = append(filter, bson.E{Key: "created", Value: bson.D{{Key: "$gte", Value: since.UTC()}}})
 	}
 	cur, err := s.broadcasts().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created", Value: -1}, {Key: "_id", Value: -1}}))
 	if err != nil {
