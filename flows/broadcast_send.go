@@ -130,6 +130,8 @@ func (e *Engine) previewData(t *turn, s *guanjia.Session) map[string]any {
 	data := map[string]any{"Emergency": b.Emergency, "Unknown": s.Data["unknown"],
 		"Kind": t.label("broadcast.kind." + b.Kind), "Scope": e.scopeLabel(t.lang, b.Buildings, &t.err),
 		"Default": b.Text, "Buildings": "", "Quiet": ""}
+	// The form's data has no context of its own: these are quick lookups of the records the
+	// turn already reads.
 	if c, err := e.Directory.Community(context.Background(), s.Data["community"]); err == nil {
 		data["Buildings"] = joinInts(c.Buildings)
 	}
