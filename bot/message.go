@@ -82,6 +82,9 @@ type Reply struct {
 	// Photo is a file reference to send along, if any.
 	Photo string
 	Lane  Lane
+	// Tag names what the message belongs to (a broadcast), for Outbox's Delivered hook;
+	// channels ignore it.
+	Tag string `json:",omitempty"`
 }
 
 // Handler turns an inbound message into the replies it causes. It reports its own errors

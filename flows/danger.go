@@ -179,6 +179,10 @@ func (t *turn) mayRaiseAlarm(text string) bool {
 	if _, isCmd := parseStaffCommand(text); isCmd && t.known && t.person.IsStaff() {
 		return false
 	}
+	if t.known && t.person.IsOffice() && isBroadcastCommand(text) {
+		// "紧急 3号楼 电梯困人" from a steward is the emergency broadcast, not an alarm.
+		return false
+	}
 	return true
 }
 
@@ -190,6 +194,10 @@ func (e *Engine) raiseAlarm(ctx context.Context, t *turn, d danger, text string)
 	duty := ""
 	if community.ID != "" {
 		duty = community.DutyPhone
+	}
+	if community.ID != "" {
+		// A power cut the office announced is told first; the alarm is raised all the same.
+		e.knownOutage(ctx, t, community.ID, text)
 	}
 	tk, first, err := e.fileAlarm(ctx, t, d, community, text, false)
 	data := map[string]any{"Duty": duty, "No": tk.No, "Again": !first, "Failed": err != nil}

@@ -30,6 +30,16 @@ type Config struct {
 	ComplaintReply time.Duration
 	// CodeTTL is how long a binding code a steward issues in chat stays valid.
 	CodeTTL time.Duration
+	// QuietHours hold announcements (not emergencies), "22:00-08:00" by default; "off": none.
+	QuietHours string
+	// NoticeNoApproval lets an announcement to a whole community go out on its steward's
+	// confirm alone, without a supervisor's.
+	NoticeNoApproval bool
+	// StatusEvery is how often the office hears an open emergency's status (10 minutes).
+	StatusEvery time.Duration
+	// RollCallEscalate is how long a roll-call resident may go unchecked before the
+	// supervisors are told (15 minutes).
+	RollCallEscalate time.Duration
 }
 
 // Deps are what the engine works with.
@@ -43,6 +53,11 @@ type Deps struct {
 	FAQs      FAQs
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
+	// Broadcasts keeps announcements and emergencies; Timers sends them at their time (set
+	// after New, once the scheduler exists); Pacing estimates delivery for the preview.
+	Broadcasts Broadcasts
+	Timers     Timers
+	Pacing     Pacing
 	// Intents tells what free text asks for; nil uses the built-in examples.
 	Intents *nlu.Model
 	// Linkers are the channels that can send a person from a group to a private chat.
@@ -63,6 +78,8 @@ type Deps struct {
 type Engine struct {
 	Deps
 	flows map[string]flow
+	// quiet are the quiet hours, minutes of the day from and to; equal: none.
+	quiet [2]int
 }
 
 // flow is one conversation kind.
@@ -93,6 +110,12 @@ func New(d Deps) *Engine {
 	if d.Config.CodeTTL <= 0 {
 		d.Config.CodeTTL = 72 * time.Hour
 	}
+	if d.Config.StatusEvery <= 0 {
+		d.Config.StatusEvery = 10 * time.Minute
+	}
+	if d.Config.RollCallEscalate <= 0 {
+		d.Config.RollCallEscalate = 15 * time.Minute
+	}
 	d.Sessions = turnSessions{d.Sessions}
 	e := &Engine{Deps: d}
 	e.flows = map[string]flow{
@@ -101,7 +124,9 @@ func New(d Deps) *Engine {
 		flowComplaint: &complaintFlow{e},
 		flowInquiry:   &inquiryFlow{e},
 		flowIntent:    &intentFlow{e},
+		flowBroadcast: e.broadcastForm(),
 	}
+	e.quiet, _ = ParseQuietHours(d.Config.QuietHours)
 	return e
 }
 
@@ -200,7 +225,7 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		t.ask("common.menu", nil, menuOptions)
 		return nil
 	}
-	if d, ok := dangerIn(text); ok && t.mayRaiseAlarm(text) {
+	if d, ok := dangerIn(text); ok && t.mayRaiseAlarm(text) && !(active && sess.Flow == flowBroadcast) {
 		// Danger comes before anything else; an unfinished conversation is kept and its
 		// question asked again after the advice.
 		e.raiseAlarm(ctx, t, d, text)
@@ -219,6 +244,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		return err
 	}
 	if handled, err := e.feeCommand(ctx, t, text); handled || err != nil {
+		return err
+	}
+	if handled, err := e.broadcastCommand(ctx, t, text, active); handled || err != nil {
 		return err
 	}
 	cmd, isCmd := parseStaffCommand(text)

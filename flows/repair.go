@@ -65,6 +65,7 @@ func (f *repairFlow) start(ctx context.Context, t *turn) error {
 		return nil
 	}
 	s.Data["community"] = community
+	f.e.knownOutage(ctx, t, community, t.text())
 	return f.askAddress(ctx, t, &s)
 }
 

@@ -195,6 +195,9 @@ func (d *dispatcher) send(env guanjia.Envelope) {
 	stopRenew()
 	if err == nil {
 		o.opts.Metrics.Sent(name)
+		if r.Tag != "" && o.opts.Delivered != nil {
+			o.opts.Delivered(ctx, r)
+		}
 		d.settle(ctx, log, o.q.OutboxAck(ctx, name, env.ID), env.ID)
 		return
 	}
@@ -275,8 +278,14 @@ func (d *dispatcher) settle(_ context.Context, log interface{ Error(string, ...a
 // the whole channel, which whole reports).
 func (d *dispatcher) space(ctx context.Context, env guanjia.Envelope) (wait time.Duration, whole bool, err error) {
 	name := d.ch.Name()
-	if d.limits.BroadcastGap > 0 && env.Group && env.Rank != bot.LaneReply.Rank() {
-		w, err := d.o.q.OutboxSpacing(ctx, name, "broadcast", env.Chat, d.limits.BroadcastGap)
+	gap, key := d.limits.BroadcastGap, "broadcast"
+	if env.Rank == bot.LaneEmergency.Rank() && d.limits.EmergencyGap > 0 {
+		// An emergency has a shorter gap of its own: residents must hear of a fire in
+		// minutes, not in the hour 20 s a group would take for 200 groups.
+		gap, key = d.limits.EmergencyGap, "emergency"
+	}
+	if gap > 0 && env.Group && env.Rank != bot.LaneReply.Rank() {
+		w, err := d.o.q.OutboxSpacing(ctx, name, key, env.Chat, gap)
 		if err != nil || w > 0 {
 			return w, false, err
 		}

@@ -56,15 +56,18 @@ type Limits struct {
 	// Gap keeps consecutive sends apart by at least Gap plus a random part of GapJitter,
 	// the slow, uneven pace a personal WeChat account needs not to be flagged.
 	Gap, GapJitter time.Duration
-	// BroadcastGap keeps two broadcasts (notices, emergencies) to different groups apart.
+	// BroadcastGap keeps two broadcasts (notices) to different groups apart.
 	BroadcastGap time.Duration
+	// EmergencyGap keeps two emergency messages to different groups apart instead of
+	// BroadcastGap (0: BroadcastGap applies to them too).
+	EmergencyGap time.Duration
 }
 
-// WeChatLimits pace a personal WeChat account: one message at a time, 2–5 s apart, and
-// 20 s between broadcasts to different groups.
+// WeChatLimits pace a personal WeChat account: one message at a time, 2–5 s apart, 20 s
+// between notices to different groups and 3 s between emergency messages to different groups.
 func WeChatLimits() Limits {
 	return Limits{Concurrency: 1, Gap: 2 * time.Second, GapJitter: 3 * time.Second,
-		BroadcastGap: 20 * time.Second, MaxText: 2000}
+		BroadcastGap: 20 * time.Second, EmergencyGap: 3 * time.Second, MaxText: 2000}
 }
 
 // TelegramLimits are Telegram's published limits: about 1 message a second per chat (short
@@ -87,6 +90,9 @@ type Options struct {
 	Metrics *bot.Metrics
 	// Unreachable is told of a chat that can no longer be reached (bot removed, user blocked it).
 	Unreachable func(ctx context.Context, channel, chat, reason string)
+	// Delivered is told of each tagged message the platform accepted, before it is settled:
+	// after a crash in between it may be told twice.
+	Delivered func(ctx context.Context, r bot.Reply)
 	// Lease is how long a claimed message stays claimed if its sender dies (default
 	// DefaultLease); it is renewed while the send is under way. It bounds the time after a
 	// crash within which a message the platform accepted unacknowledged is sent again.

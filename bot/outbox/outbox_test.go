@@ -364,3 +364,74 @@ func TestGapsBetweenSendsAndBroadcasts(t *testing.T) {
 		}
 	}
 }
+
+// An emergency to many groups keeps its own, shorter gap between groups; notices keep theirs.
+func TestEmergencyGapBetweenGroups(t *testing.T) {
+	q, _ := queue(t)
+	ch := newFake("t")
+	l := outbox.Limits{Concurrency: 1, BroadcastGap: 900 * time.Millisecond, EmergencyGap: 150 * time.Millisecond}
+	o := running(t, q, ch, l, outbox.Options{})
+	var replies []bot.Reply
+	for _, g := range []string{"g1", "g2", "g3", "g4"} {
+		r := reply("t", g, "emergency", bot.LaneEmergency)
+		r.Group = true
+		replies = append(replies, r)
+	}
+	start := time.Now()
+	done, _ := o.Enqueue(context.Background(), replies)
+	wait(t, done, 10*time.Second)
+	took := time.Since(start)
+	ch.mu.Lock()
+	sent := append([]sent(nil), ch.sent...)
+	ch.mu.Unlock()
+	if len(sent) != 4 {
+		t.Fatalf("sent %d, want 4", len(sent))
+	}
+	for i := 1; i < len(sent); i++ {
+		if gap := sent[i].at.Sub(sent[i-1].at); gap < 140*time.Millisecond {
+			t.Errorf("emergency %d only %v after the one before (gap 150ms)", i, gap)
+		}
+	}
+	if took > 2*time.Second {
+		t.Errorf("4 emergency messages took %v: the notice gap (900ms) held them back", took)
+	}
+	var notices []bot.Reply
+	for _, g := range []string{"g5", "g6"} {
+		r := reply("t", g, "notice", bot.LaneNotice)
+		r.Group = true
+		notices = append(notices, r)
+	}
+	done, _ = o.Enqueue(context.Background(), notices)
+	wait(t, done, 10*time.Second)
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if n := len(ch.sent); n != 6 {
+		t.Fatalf("sent %d, want 6", n)
+	}
+	if gap := ch.sent[5].at.Sub(ch.sent[4].at); gap < 890*time.Millisecond {
+		t.Errorf("notices to two groups only %v apart, want the notice gap 900ms", gap)
+	}
+}
+
+// A tagged message the platform accepted is reported, once, with its tag, before it is
+// settled; untagged messages are not.
+func TestDeliveredHook(t *testing.T) {
+	q, _ := queue(t)
+	ch := newFake("t")
+	var mu sync.Mutex
+	var got []string
+	o := running(t, q, ch, outbox.Limits{Concurrency: 2}, outbox.Options{Delivered: func(_ context.Context, r bot.Reply) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, r.Tag+"@"+r.ChatID)
+	}})
+	tagged := reply("t", "g1", "emergency", bot.LaneEmergency)
+	tagged.Tag = "bcast:sample/E20261126-0001"
+	done, _ := o.Enqueue(context.Background(), []bot.Reply{tagged, reply("t", "g2", "plain", bot.LaneReply)})
+	wait(t, done, 5*time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != "bcast:sample/E20261126-0001@g1" {
+		t.Errorf("delivered = %q, want the tagged message once", got)
+	}
+}

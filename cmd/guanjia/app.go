@@ -42,6 +42,8 @@ type App struct {
 
 	channels []bot.Channel
 	coverage coverageWatch
+	// pacing is every attached channel's limits, for the broadcast preview's estimates.
+	pacing pacing
 }
 
 // role says what a process does with the data folder's embedded stores.
@@ -333,17 +335,21 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 	a.Engine = flows.New(flows.Deps{
 		Intents:   intents,
 		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Attempts: a.State,
-		Fees: a.Store, FAQs: a.Store, Alarms: a.State,
+		Fees: a.Store, FAQs: a.Store, Alarms: a.State, Broadcasts: a.Store, Pacing: &a.pacing,
 		Templates: a.Templates,
 		Linkers:   map[string]bot.Linker{}, AccountBinders: map[string]bot.AccountBinder{}, Metrics: a.Metrics, Now: now, Log: log,
 		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location(),
-			ComplaintReply: cfg.ComplaintReply, CodeTTL: cfg.CodeTTL},
+			ComplaintReply: cfg.ComplaintReply, CodeTTL: cfg.CodeTTL, QuietHours: cfg.Broadcast.QuietHours,
+			NoticeNoApproval: !cfg.Broadcast.SupervisorConfirm, StatusEvery: cfg.Broadcast.StatusEvery,
+			RollCallEscalate: cfg.Broadcast.RollCallEscalate},
 	})
-	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
+	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable,
+		Delivered: a.Engine.BroadcastDelivered})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)
 	if a.Scheduler, err = newScheduler(cfg, log, a.Store, a.Engine, a.Outbox, now); err != nil {
 		return nil, err
 	}
+	a.Engine.Timers = a.Scheduler
 	return a, nil
 }
 
@@ -361,6 +367,7 @@ func (a *App) unreachable(ctx context.Context, channel, chat, reason string) {
 func (a *App) Attach(ch bot.Channel, limits outbox.Limits) {
 	a.Mux.Add(ch)
 	a.Outbox.Register(ch, limits)
+	a.pacing.set(ch.Name(), limits)
 	if l, ok := ch.(bot.Linker); ok {
 		a.Engine.Linkers[ch.Name()] = l
 	}

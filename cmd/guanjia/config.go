@@ -64,6 +64,8 @@ type Config struct {
 	Jobs JobsConfig `yaml:",inline"`
 	// WeCom configures the WeCom group robots (WECOM_ROBOT_<NAME>); they run when any is set.
 	WeCom WeComConfig `yaml:"wecom"`
+	// Broadcast configures announcements and emergencies (broadcast_config.go).
+	Broadcast BroadcastConfig `yaml:"broadcast"`
 }
 
 // TelegramConfig is the Telegram channel's part of Config.
@@ -114,6 +116,11 @@ var envVars = []struct {
 	{"WECHAT_GAP", func(c *Config, v string) error { return setDuration(&c.WeChat.Gap, v) }},
 	{"WECHAT_GAP_JITTER", func(c *Config, v string) error { return setDuration(&c.WeChat.GapJitter, v) }},
 	{"WECHAT_BROADCAST_GAP", func(c *Config, v string) error { return setDuration(&c.WeChat.BroadcastGap, v) }},
+	{"WECHAT_EMERGENCY_GAP", func(c *Config, v string) error { return setDuration(&c.WeChat.EmergencyGap, v) }},
+	{"BROADCAST_QUIET_HOURS", func(c *Config, v string) error { c.Broadcast.QuietHours = v; return nil }},
+	{"BROADCAST_SUPERVISOR_CONFIRM", func(c *Config, v string) error { return setBool(&c.Broadcast.SupervisorConfirm, v) }},
+	{"BROADCAST_STATUS_EVERY", func(c *Config, v string) error { return setDuration(&c.Broadcast.StatusEvery, v) }},
+	{"BROADCAST_ROLLCALL_ESCALATE", func(c *Config, v string) error { return setDuration(&c.Broadcast.RollCallEscalate, v) }},
 	{"WECHAT_SERVER_URL", func(c *Config, v string) error { c.WeChat.ServerURL = v; return nil }},
 	{"WECHAT_BRAKE_AFTER_SCAN", func(c *Config, v string) error { return setDuration(&c.WeChat.BrakeAfterScan, v) }},
 }
@@ -160,6 +167,7 @@ func defaults() Config {
 		DataDir: "data", RedisFsync: "everysec", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
 		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(),
+		Broadcast: broadcastDefaults(),
 	}
 }
 
@@ -224,6 +232,7 @@ func (c Config) validate() error {
 	problems = append(problems, c.WeChat.problems()...)
 	problems = append(problems, c.Jobs.problems()...)
 	problems = append(problems, c.WeCom.problems()...)
+	problems = append(problems, c.Broadcast.problems()...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "GUANJIA_LOG_FORMAT 只能是 text 或 json（must be text or json）")
 	}
@@ -309,7 +318,7 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Broadcast.String()
 }
 
 // secretParams are the words that make a URL query parameter secret: MongoDB's password,

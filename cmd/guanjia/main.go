@@ -82,6 +82,10 @@ const usage = `usage:
   guanjia jobs run <name> [-at <time>]
                                run a job now, or as of a time ("2026-12-01 09:00"); once per slot
   guanjia jobs timers          the one-off timers waiting to fire
+  guanjia incidents [-community C]
+                               emergencies (E…) and announcements (N…), newest first
+  guanjia incidents show <no> [-md]
+                               one's timeline: confirmed, sent per channel, acknowledgements, roll call, all-clear
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
   guanjia wecom list|bind <robot> <community>|unbind <robot>|test <robot>
                                WeCom group robots (WECOM_ROBOT_<NAME>) as a community's staff group
@@ -150,6 +154,7 @@ var adminCommands = map[string]adminFunc{
 	"wecom":     politely("wecom", runWeCom),
 	"channels":  politely("channels", runChannels),
 	"intents":   politely("intents", runIntents),
+	"incidents": politely("incidents", runIncidents),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the

@@ -44,7 +44,11 @@ var schedules = []jobLine{
 // timerKinds are the kinds of one-off timers guanjia fires, each with its handler: a feature
 // that acts at a time of its own (an announcement at 18:00, a reminder in 10 minutes) adds
 // its kind here and sets timers with Scheduler.AddTimer.
-var timerKinds = []timerLine{}
+var timerKinds = []timerLine{
+	{Kind: flows.TimerBroadcast, MaxLate: 0, Fire: (*jobEnv).sendBroadcast},
+	{Kind: flows.TimerEmergencyRound, MaxLate: 0, Fire: (*jobEnv).emergencyRound},
+	{Kind: flows.TimerRollCallEscalate, MaxLate: 0, Fire: (*jobEnv).escalateRollCall},
+}
 
 // timerLine is one kind of timer: how late it may still fire, and what firing does.
 type timerLine struct {

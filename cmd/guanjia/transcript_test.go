@@ -195,6 +195,8 @@ func runScript(t *testing.T, script string) string {
 			if err := admin(ctx, cfg, slog.New(slog.DiscardHandler), args[1:], &out); err != nil {
 				fmt.Fprintf(&out, "guanjia: %v\n", err)
 			}
+			// What the command queued (a job speaking first) is shown before the next line.
+			waitOutbox(t, app)
 		case strings.HasPrefix(line, "#"):
 		default:
 			if strings.Contains(line, "{code}") {
@@ -211,9 +213,29 @@ func runScript(t *testing.T, script string) string {
 			}
 		}
 	}
-	// Codes are random: the transcript shows where they were, not what they were.
-	return maskCodes(out.String())
+	// Codes are random: the transcript shows where they were, not what they were. So are the
+	// host and process of a job run by hand.
+	return instanceName.ReplaceAllString(maskCodes(out.String()), "手动")
 }
+
+// waitOutbox waits until the console's outbound queue is empty: messages queued by another
+// process are picked up by the running queue's poll.
+func waitOutbox(t *testing.T, app *testApp) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		n, err := app.Outbox.Depth(context.Background(), console.Name)
+		if err != nil {
+			t.Fatalf("outbox depth: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("the outbound queue did not empty within 10s")
+}
+
+// instanceName finds the host/pid a job run by hand names.
+var instanceName = regexp.MustCompile(`手动，[^）]+`)
 
 // bindCode finds a binding code as the bot shows it; a script uses the last one as {code}.
 var bindCode = regexp.MustCompile(`绑定码：(\d{6})`)

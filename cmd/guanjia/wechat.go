@@ -32,6 +32,8 @@ type WeChatConfig struct {
 	Gap          time.Duration `yaml:"gap"`
 	GapJitter    time.Duration `yaml:"gap_jitter"`
 	BroadcastGap time.Duration `yaml:"broadcast_gap"`
+	// EmergencyGap keeps two emergency messages to different groups apart instead.
+	EmergencyGap time.Duration `yaml:"emergency_gap"`
 	// ServerURL, when set, receives every request meant for web WeChat: a relay, or a test
 	// server standing in for WeChat.
 	ServerURL string `yaml:"server_url"`
@@ -42,14 +44,14 @@ type WeChatConfig struct {
 
 func weChatDefaults() WeChatConfig {
 	l := outbox.WeChatLimits()
-	return WeChatConfig{Gap: l.Gap, GapJitter: l.GapJitter, BroadcastGap: l.BroadcastGap,
+	return WeChatConfig{Gap: l.Gap, GapJitter: l.GapJitter, BroadcastGap: l.BroadcastGap, EmergencyGap: l.EmergencyGap,
 		BrakeAfterScan: wechat.DefaultBrakeAfterScan}
 }
 
 func (w WeChatConfig) problems() []string {
 	var problems []string
-	if w.Gap < 0 || w.GapJitter < 0 || w.BroadcastGap < 0 {
-		problems = append(problems, "WECHAT_GAP, WECHAT_GAP_JITTER and WECHAT_BROADCAST_GAP must not be negative")
+	if w.Gap < 0 || w.GapJitter < 0 || w.BroadcastGap < 0 || w.EmergencyGap < 0 {
+		problems = append(problems, "WECHAT_GAP, WECHAT_GAP_JITTER, WECHAT_BROADCAST_GAP and WECHAT_EMERGENCY_GAP must not be negative")
 	}
 	if w.BrakeAfterScan < 0 {
 		problems = append(problems, "WECHAT_BRAKE_AFTER_SCAN must not be negative")
@@ -76,8 +78,8 @@ func (w WeChatConfig) transport() (http.RoundTripper, error) {
 
 // String is the WeChat part of Config.Redacted; nothing in it is secret.
 func (w WeChatConfig) String() string {
-	return fmt.Sprintf("wechat:\n  enabled: %t\n  gap: %s\n  gap_jitter: %s\n  broadcast_gap: %s\n  server_url: %s\n  brake_after_scan: %s\n",
-		w.Enabled, w.Gap, w.GapJitter, w.BroadcastGap, serverURL(w.ServerURL), w.BrakeAfterScan)
+	return fmt.Sprintf("wechat:\n  enabled: %t\n  gap: %s\n  gap_jitter: %s\n  broadcast_gap: %s\n  emergency_gap: %s\n  server_url: %s\n  brake_after_scan: %s\n",
+		w.Enabled, w.Gap, w.GapJitter, w.BroadcastGap, w.EmergencyGap, serverURL(w.ServerURL), w.BrakeAfterScan)
 }
 
 // serverURL shows WECHAT_SERVER_URL with any password hidden.
@@ -95,7 +97,7 @@ func serverURL(s string) string {
 // limits are WeChat's pacing with the configured gaps.
 func (w WeChatConfig) limits() outbox.Limits {
 	l := outbox.WeChatLimits()
-	l.Gap, l.GapJitter, l.BroadcastGap = w.Gap, w.GapJitter, w.BroadcastGap
+	l.Gap, l.GapJitter, l.BroadcastGap, l.EmergencyGap = w.Gap, w.GapJitter, w.BroadcastGap, w.EmergencyGap
 	return l
 }
 

@@ -125,7 +125,7 @@ func (s *Store) Close(ctx context.Context) error {
 // collections are every collection the store uses.
 var collections = []string{"communities", "households", "people", "identities", "chats", "tickets",
 	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "ticket_submissions", "household_ledgers", "bills", "readings", "payments", "faqs",
-	"job_runs", "job_last", "timers", "timer_runs", "timer_outcomes"}
+	"job_runs", "job_last", "timers", "timer_runs", "timer_outcomes", "broadcasts", "broadcast_events"}
 
 // ensureCollections creates the collections that do not exist yet. The embedded FerretDB
 // learns of collections when it starts, so an admin command in another process (guanjia
