@@ -30,6 +30,12 @@ type Config struct {
 	ComplaintReply time.Duration
 	// CodeTTL is how long a binding code a steward issues in chat stays valid.
 	CodeTTL time.Duration
+	// DueTimes are the due times of tickets' stages (zero fields: SPEC 5's defaults; the
+	// reply time is ComplaintReply).
+	DueTimes guanjia.DueTimes
+	// HazardDepartments routes hazards found on patrol by kind (found_fire_lane → 安全部);
+	// kinds missing use the built-in table.
+	HazardDepartments map[string]string
 }
 
 // Deps are what the engine works with.
@@ -41,6 +47,8 @@ type Deps struct {
 	Attempts  Attempts
 	Fees      Fees
 	FAQs      FAQs
+	// Workday keeps handovers, patrols and priorities; nil turns the steward's day off.
+	Workday Workday
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
 	// Intents tells what free text asks for; nil uses the built-in examples.
@@ -93,6 +101,7 @@ func New(d Deps) *Engine {
 	if d.Config.CodeTTL <= 0 {
 		d.Config.CodeTTL = 72 * time.Hour
 	}
+	d.Config.DueTimes = dueDefaults(d.Config.DueTimes, d.Config.ComplaintReply)
 	d.Sessions = turnSessions{d.Sessions}
 	e := &Engine{Deps: d}
 	e.flows = map[string]flow{
@@ -102,6 +111,7 @@ func New(d Deps) *Engine {
 		flowInquiry:   &inquiryFlow{e},
 		flowIntent:    &intentFlow{e},
 	}
+	e.addStewardFlows()
 	return e
 }
 
@@ -219,6 +229,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		return err
 	}
 	if handled, err := e.feeCommand(ctx, t, text); handled || err != nil {
+		return err
+	}
+	if handled, err := e.stewardCommand(ctx, t, text, active); handled || err != nil {
 		return err
 	}
 	cmd, isCmd := parseStaffCommand(text)
