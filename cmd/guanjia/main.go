@@ -71,6 +71,9 @@ const usage = `usage:
   guanjia channels [-json]     which chats and channels reach each community and building now
   guanjia config               print the effective configuration (secrets hidden)
   guanjia intents eval|try     how well the intent examples teach; what a message is taken for
+  guanjia staff [姓名 -buildings 1,2,3 -shift 08:30]   stewards, the buildings they look after, shift starts
+  guanjia patrols [show P…]    patrols: points checked and missed, hazards found
+  guanjia handovers [show J…]  handovers between stewards, with both confirmations
 `
 
 // pinnedClock, when set, is the clock of every run: tests of the admin commands on fixed
@@ -131,6 +134,9 @@ var adminCommands = map[string]adminFunc{
 	"wecom":     politely("wecom", runWeCom),
 	"channels":  politely("channels", runChannels),
 	"intents":   politely("intents", runIntents),
+	"staff":     politely("staff", runStaff),
+	"patrols":   politely("patrols", runPatrols),
+	"handovers": politely("handovers", runHandovers),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the
