@@ -110,16 +110,35 @@ func (e *Engine) stewardsOf(ctx context.Context, community string, building int)
 	if err != nil {
 		return nil, err
 	}
-	var mine []guanjia.Person
+	var mine, now []guanjia.Person
 	for _, p := range all {
 		if building == 0 || len(p.Buildings) == 0 || slices.Contains(p.Buildings, building) {
 			mine = append(mine, p)
 		}
 	}
 	if len(mine) == 0 {
-		return all, nil
+		mine = all
 	}
-	return mine, nil
+	for _, p := range mine {
+		if e.onShift(p, e.Now()) {
+			now = append(now, p)
+		}
+	}
+	if len(now) == 0 {
+		return mine, nil
+	}
+	return now, nil
+}
+
+// onShift reports whether a steward is on shift at t: the twelve hours from their shift start.
+func (e *Engine) onShift(p guanjia.Person, t time.Time) bool {
+	start, err := guanjia.ParseShiftStart(p.ShiftStart)
+	if err != nil {
+		return true
+	}
+	local := t.In(e.location())
+	m := local.Hour()*60 + local.Minute()
+	return ((m-start)%1440+1440)%1440 < int(shiftLength/time.Minute)
 }
 
 // stewards are a community's stewards in shift order.
@@ -315,4 +334,11 @@ func callBackOpen(tk guanjia.Ticket) bool {
 		}
 	}
 	return open && tk.Status == guanjia.StatusResolved
+}
+
+// someoneOnShift reports whether one of the stewards who look after a building is on shift.
+func (e *Engine) someoneOnShift(stewards []guanjia.Person, building int) bool {
+	return slices.ContainsFunc(stewards, func(p guanjia.Person) bool {
+		return (building == 0 || len(p.Buildings) == 0 || slices.Contains(p.Buildings, building)) && e.onShift(p, e.Now())
+	})
 }

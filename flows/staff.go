@@ -415,6 +415,11 @@ func detailsData(e *Engine, lang string, tk guanjia.Ticket, private bool, errp *
 	d["Household"], d["CallBack"] = tk.Household, tk.CallBack
 	d["Phone"] = "" // only whoever handles a call-back complaint sees it, in private
 	d["Due"] = tk.DueAt.In(e.location()).Format("01-02 15:04")
+	d["Stage"], d["Overdue"], d["Department"] = "", false, tk.Department
+	if stage := guanjia.StageOf(tk); stage != guanjia.StageNone && !tk.DueAt.IsZero() {
+		d["Stage"] = e.render(lang, "stage."+string(stage), nil, errp)
+		d["Overdue"] = e.Now != nil && guanjia.Overdue(tk, e.Now())
+	}
 	var lines []string
 	for _, ev := range tk.Timeline {
 		line := fmt.Sprintf("%s %s %s", ev.At.In(e.location()).Format("01-02 15:04"), ev.ActorName,
@@ -484,8 +489,7 @@ func CategoryKey(tk guanjia.Ticket) string {
 func (e *Engine) refuseChange(t *turn, cmd staffCommand, tk guanjia.Ticket) bool {
 	data := map[string]any{"No": tk.No, "Status": t.label("status." + string(tk.Status)), "Action": t.label("verb." + cmd.verb)}
 	switch {
-	case cmd.verb == verbResolve && (tk.Status == guanjia.StatusSubmitted || tk.Status == guanjia.StatusReopened) &&
-		(tk.Kind == guanjia.KindRepair || tk.Kind == guanjia.KindHazard):
+	case cmd.verb == verbResolve && !t.person.IsOffice() && (tk.Status == guanjia.StatusSubmitted || tk.Status == guanjia.StatusReopened):
 		t.say("staff.resolve_untaken", data)
 	case cmd.verb == verbResolve && !t.person.IsOffice() && tk.Assignee != t.person.ID:
 		t.say("staff.resolve_not_yours", data)

@@ -176,15 +176,23 @@ func runScript(t *testing.T, script string) string {
 			}
 			clk.Advance(d)
 		case strings.HasPrefix(line, "!job "):
-			// "!job sla 2026-11-26 09:20": a job run as of a time, and what it sent delivered.
+			// "!job sla 2026-11-26 09:20" (or "!job sla now"): a job run as of a time, and what
+			// it sent delivered.
 			f := strings.SplitN(strings.TrimPrefix(line, "!job "), " ", 2)
-			when, err := parseWhen(f[1], cfg.location())
+			when, err := clk.Now(), error(nil)
+			if f[1] != "now" {
+				when, err = parseWhen(f[1], cfg.location())
+			}
 			if err != nil {
 				t.Fatalf("bad directive %q: %v", line, err)
 			}
-			run, _, err := app.Scheduler.RunAt(ctx, f[0], when)
+			run, ran, err := app.Scheduler.RunAt(ctx, f[0], when)
 			if err != nil {
 				t.Fatalf("%s: %v", line, err)
+			}
+			if !ran {
+				fmt.Fprintf(&out, "(job %s: ran already for this time)\n", f[0])
+				continue
 			}
 			fmt.Fprintf(&out, "(job %s: %s %v)\n", f[0], run.Status, run.Counts)
 			waitDelivered(t, app)
