@@ -328,8 +328,12 @@ func (e *Engine) hazardForm() *form {
 		{name: "kind", prompt: "hazard.ask_kind", options: hazardOptions, skip: func(s *guanjia.Session) bool { return s.Data["kind"] != "" }},
 	}
 	f.data = func(t *turn, s *guanjia.Session) map[string]any {
+		kind := ""
+		if s.Data["kind"] != "" {
+			kind = t.label("hazard.cat." + s.Data["kind"])
+		}
 		return map[string]any{"Place": s.Data["place"], "Description": s.Data["description"],
-			"Kind": t.label("hazard.cat." + s.Data["kind"]), "Department": e.department(s.Data["kind"]), "Photo": s.Data["photo"] != ""}
+			"Kind": kind, "Department": e.department(s.Data["kind"]), "Photo": s.Data["photo"] != ""}
 	}
 	f.submit = func(ctx context.Context, t *turn, s *guanjia.Session) error { return e.fileHazard(ctx, t, s) }
 	return f

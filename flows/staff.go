@@ -313,12 +313,24 @@ func (e *Engine) tellReporter(ctx context.Context, t *turn, tk guanjia.Ticket, a
 			return err
 		}
 	}
+	if tk.Reporter == t.person.ID && action != guanjia.ActResolve {
+		// Staff who filed it themselves did this step themselves: nothing to tell them.
+		return nil
+	}
 	r, err := e.reporterOf(ctx, tk)
 	if err != nil {
 		return err
 	}
 	data := map[string]any{"No": tk.No, "Actor": t.person.Name, "Worker": tk.AssigneeName,
-		"What": e.render(r.lang, kindKey(tk), nil, &t.err)}
+		"What": e.render(r.lang, kindKey(tk), nil, &t.err), "For": ""}
+	if tk.Household != "" && tk.Reporter != "" {
+		// A steward who filed it for a resident is told whose it is, not "your repair".
+		if p, err := e.Directory.Person(ctx, tk.Reporter); err == nil && p.IsStaff() {
+			data["For"] = tk.Address
+		} else if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+			return fmt.Errorf("flows: reporter: %w", err)
+		}
+	}
 	var key string
 	switch action {
 	case guanjia.ActAccept:
