@@ -318,7 +318,16 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 
 // sayHelp shows what the bot can do, with the staff commands this person may use.
 func (e *Engine) sayHelp(t *turn) {
-	t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice()})
+	shift := t.person.ShiftStart
+	if shift == "" {
+		shift = guanjia.DefaultShiftStart
+	}
+	buildings := ""
+	if t.known && t.person.Has(guanjia.RoleSteward) {
+		buildings = buildingsText(t.person)
+	}
+	t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice(),
+		"Buildings": buildings, "Shift": shift})
 }
 
 // remindFollowUp asks the pending follow-up question again.

@@ -68,7 +68,7 @@ func runStaff(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 		}
 		for _, b := range blds {
 			if !slices.Contains(c.Buildings, b) {
-				return tell(nil, "%s没有 %d 号楼（楼栋：%v）。没有改动。", c.Name, b, c.Buildings)
+				return tell(nil, "%s没有 %d 号楼（楼栋：%s）。没有改动。", c.Name, b, strings.Trim(strings.ReplaceAll(fmt.Sprint(c.Buildings), " ", "、"), "[]"))
 			}
 		}
 		if blds != nil {
@@ -85,6 +85,11 @@ func runStaff(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 	if err != nil {
 		return err
 	}
+	slices.SortStableFunc(list, func(a, b guanjia.Person) int {
+		x, _ := guanjia.ParseShiftStart(a.ShiftStart)
+		y, _ := guanjia.ParseShiftStart(b.ShiftStart)
+		return x - y
+	})
 	fmt.Fprintf(stdout, "%s的管家：\n", c.Name)
 	for _, p := range list {
 		shift := p.ShiftStart
@@ -93,7 +98,7 @@ func runStaff(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 		}
 		b := "全部楼栋"
 		if len(p.Buildings) > 0 {
-			b = fmt.Sprint(p.Buildings) + " 号楼"
+			b = strings.Trim(strings.ReplaceAll(fmt.Sprint(p.Buildings), " ", "、"), "[]") + " 号楼"
 		}
 		fmt.Fprintf(stdout, "  %s：%s，%s 上班\n", p.Name, b, shift)
 	}

@@ -194,8 +194,8 @@ func runScript(t *testing.T, script string) string {
 				fmt.Fprintf(&out, "(job %s: ran already for this time)\n", f[0])
 				continue
 			}
-			fmt.Fprintf(&out, "(job %s: %s %v)\n", f[0], run.Status, run.Counts)
 			waitDelivered(t, app)
+			fmt.Fprintf(&out, "(job %s: %s %v)\n", f[0], run.Status, run.Counts)
 		case line == "!restart":
 			if err := app.Close(); err != nil {
 				t.Fatalf("close: %v", err)
