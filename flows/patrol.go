@@ -302,8 +302,12 @@ func (e *Engine) hazardForm() *form {
 		}
 		if pl, ok := parsePlace(rest); ok && desc == "" && pl.rest != "" {
 			// "2号楼消防通道被私家车堵住": the building, and what is wrong there.
-			place = strings.TrimSpace(strings.TrimSuffix(asciiText(rest), pl.rest))
 			desc = pl.rest
+			if after, ok := strings.CutPrefix(desc, "层"); ok {
+				// "15层" is a floor, not a room: it belongs to the place.
+				desc = after
+			}
+			place = strings.TrimSpace(strings.TrimSuffix(asciiText(rest), desc))
 			s.Data["building"] = strconv.Itoa(pl.building)
 		} else if ok {
 			s.Data["building"] = strconv.Itoa(pl.building)

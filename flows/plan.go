@@ -28,6 +28,32 @@ var stewardWords = map[string]string{
 	"隐患": "hazard", "/hazard": "hazard",
 	"交班": "handover", "/handover": "handover",
 	"接班": "takeover", "/takeover": "takeover",
+	"巡检记录": "hazard", "巡查记录": "hazard",
+	"交接记录": "handovers", "交班记录": "handovers", "/handovers": "handovers",
+	"关照名单": "care", "/care": "care",
+}
+
+// stewardPhrases are how stewards ask for the day's lists in their own words.
+var stewardPhrases = []struct {
+	what  string
+	words []string
+}{
+	{"handovers", []string{"交接班记录", "交班记录", "交接记录"}},
+	{"care", []string{"特别关注的住户", "需要关注的住户", "重点关注的住户", "需要关照", "独居老人有哪些"}},
+	{"priority", []string{"设置今日重点"}},
+	{"plan", []string{"今天的计划", "今日的计划", "今天干什么", "今天有什么安排"}},
+}
+
+// stewardPhrase finds what a steward's own words ask for.
+func stewardPhrase(text string) string {
+	for _, p := range stewardPhrases {
+		for _, w := range p.words {
+			if strings.Contains(text, w) {
+				return p.what
+			}
+		}
+	}
+	return ""
 }
 
 // forms of the day, started by a word; the others answer at once, also in the middle of a form.
@@ -42,6 +68,9 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, activ
 		first, rest = r, strings.TrimSpace(first[len(r)+size:]+" "+rest)
 	}
 	what := stewardWords[stripBotName(strings.ToLower(first))]
+	if what == "" && !active {
+		what = stewardPhrase(text)
+	}
 	if what == "" || e.Workday == nil || !t.known || !t.person.IsStaff() || active && stewardForms[what] {
 		return false, nil
 	}
@@ -58,7 +87,14 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, activ
 	case "plan":
 		return true, e.sayPlan(ctx, t)
 	case "priority":
+		if p, ok := strings.CutPrefix(strings.TrimSpace(text), "设置今日重点"); ok {
+			rest = strings.TrimLeft(strings.TrimSpace(p), "：:，, ")
+		}
 		return true, e.addPriority(ctx, t, rest)
+	case "handovers":
+		return true, e.recentHandovers(ctx, t)
+	case "care":
+		return true, e.sayCare(ctx, t)
 	case "tasks":
 		return true, e.myTasks(ctx, t)
 	case "todo":
@@ -213,7 +249,7 @@ func (e *Engine) Plan(ctx context.Context, p guanjia.Person, at time.Time) (stri
 		}
 		break
 	}
-	var tickets, calls, care, mine []string
+	var tickets, calls, mine []string
 	for _, tk := range open {
 		tickets = append(tickets, e.ticketLine(lang, tk, at, &errp))
 	}
@@ -223,21 +259,9 @@ func (e *Engine) Plan(ctx context.Context, p guanjia.Person, at time.Time) (stri
 	for _, pr := range prios {
 		mine = append(mine, pr.Text)
 	}
-	residents, err := e.Directory.PeopleByRole(ctx, p.Community, guanjia.RoleResident)
+	care, err := e.careRegister(ctx, p, lang, &errp)
 	if err != nil {
-		return "", fmt.Errorf("flows: plan: care: %w", err)
-	}
-	for _, r := range residents {
-		b, err := guanjia.ParseHouseholdCode(r.Household)
-		if len(r.CareTags) == 0 || err != nil || !p.IsSupervisor() && len(p.Buildings) > 0 && !slices.Contains(p.Buildings, b) {
-			continue
-		}
-		var tags []string
-		for _, tag := range r.CareTags {
-			tags = append(tags, e.render(lang, "care."+string(tag), nil, &errp))
-		}
-		care = append(care, e.render(lang, "plan.care", map[string]any{"Name": r.Name, "Household": r.Household,
-			"Tags": strings.Join(tags, "、"), "Note": r.CareNote}, &errp))
+		return "", err
 	}
 	text := e.render(lang, "plan.text", map[string]any{"Name": p.Name, "Day": day, "Handover": handover, "Priorities": mine,
 		"Tickets": tickets, "CallBacks": calls, "Care": care, "Buildings": buildingsText(p)}, &errp)
@@ -398,4 +422,66 @@ func (e *Engine) personNamed(ctx context.Context, community, name string) (guanj
 		return p, false, fmt.Errorf("flows: find %s: %w", name, err)
 	}
 	return p, true, nil
+}
+
+// careRegister lists the residents of a steward's buildings who need care, with their notes:
+// private, for the steward's eyes only.
+func (e *Engine) careRegister(ctx context.Context, p guanjia.Person, lang string, errp *error) ([]string, error) {
+	residents, err := e.Directory.PeopleByRole(ctx, p.Community, guanjia.RoleResident)
+	if err != nil {
+		return nil, fmt.Errorf("flows: care register: %w", err)
+	}
+	var care []string
+	for _, r := range residents {
+		b, err := guanjia.ParseHouseholdCode(r.Household)
+		if len(r.CareTags) == 0 || err != nil || !p.IsSupervisor() && len(p.Buildings) > 0 && !slices.Contains(p.Buildings, b) {
+			continue
+		}
+		var tags []string
+		for _, tag := range r.CareTags {
+			tags = append(tags, e.render(lang, "care."+string(tag), nil, errp))
+		}
+		care = append(care, e.render(lang, "plan.care", map[string]any{"Name": r.Name, "Household": r.Household,
+			"Tags": strings.Join(tags, "、"), "Note": r.CareNote}, errp))
+	}
+	return care, nil
+}
+
+// sayCare shows the care register of the steward's buildings, in private only.
+func (e *Engine) sayCare(ctx context.Context, t *turn) error {
+	care, err := e.careRegister(ctx, t.person, t.lang, &t.err)
+	if err != nil {
+		return err
+	}
+	return e.sayPrivately(ctx, t, t.render("plan.care_list", map[string]any{"Care": care}))
+}
+
+// recentHandovers shows the latest handovers the steward gave or took, with both confirmations.
+func (e *Engine) recentHandovers(ctx context.Context, t *turn) error {
+	list, err := e.Workday.Handovers(ctx, t.person.Community, 20)
+	if err != nil {
+		return fmt.Errorf("flows: handovers: %w", err)
+	}
+	var lines []string
+	for _, h := range list {
+		if h.From != t.person.ID && h.To != t.person.ID && !t.person.IsSupervisor() {
+			continue
+		}
+		confirmed := ""
+		if h.Confirmed() {
+			confirmed = h.ConfirmedAt.In(e.location()).Format("01-02 15:04")
+		}
+		d := handoverData(h)
+		d["At"], d["Confirmed"] = h.At.In(e.location()).Format("01-02 15:04"), confirmed
+		lines = append(lines, t.render("handover.line", d))
+		if len(lines) == 3 {
+			break
+		}
+	}
+	if len(lines) == 0 {
+		t.say("handover.no_records", nil)
+		return nil
+	}
+	t.say("handover.records", map[string]any{"Lines": lines})
+	return nil
 }

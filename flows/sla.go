@@ -78,6 +78,14 @@ func (e *Engine) stageData(lang string, tk guanjia.Ticket, stage guanjia.Stage, 
 // steward who accepted it, else the stewards of its building.
 func (e *Engine) holders(ctx context.Context, tk guanjia.Ticket) ([]guanjia.Person, error) {
 	stage := guanjia.StageOf(tk)
+	if tk.Confidential {
+		// A complaint about staff is the supervisors' alone, reminders too.
+		list, err := e.Directory.PeopleByRole(ctx, tk.Community, guanjia.RoleSupervisor)
+		if err != nil {
+			return nil, fmt.Errorf("flows: holder of %s: %w", tk.No, err)
+		}
+		return list, nil
+	}
 	if stage == guanjia.StageResolve && tk.Assignee != "" {
 		p, err := e.Directory.Person(ctx, tk.Assignee)
 		if err == nil {
