@@ -1,0 +1,52 @@
+package flows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/guanjia/guanjia"
+)
+
+// The words of a hazard tell its kind; words that tell none leave it to be asked.
+func TestGuessHazard(t *testing.T) {
+	cases := map[string]string{
+		"消防通道被私家车堵住":  "found_fire_lane",
+		"楼道里有电动车在充电":  "found_ebike",
+		"15层消防门损坏":    "found_facility",
+		"楼下垃圾堆放没人清":   "found_garbage",
+		"顶楼有人违章搭建阳光房": "found_construction",
+		"电梯里贴满了小广告":   "found_ads",
+		"地下室有异味":      "",
+	}
+	for text, want := range cases {
+		got, ok := guessHazard(text)
+		if got != want || ok != (want != "") {
+			t.Errorf("guessHazard(%q) = %q, %v; want %q", text, got, ok, want)
+		}
+	}
+	for _, k := range hazardKinds {
+		if DefaultHazardDepartments[k.kind] == "" {
+			t.Errorf("hazard kind %s goes to no department", k.kind)
+		}
+	}
+}
+
+// A steward is on shift for twelve hours from their shift start, across midnight too.
+func TestOnShift(t *testing.T) {
+	loc := time.FixedZone("CST", 8*3600)
+	e := &Engine{Deps: Deps{Config: Config{Location: loc}}}
+	day, night := guanjia.Person{ShiftStart: "08:30"}, guanjia.Person{ShiftStart: "20:30"}
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 26, h, m, 0, 0, loc) }
+	cases := []struct {
+		t          time.Time
+		day, night bool
+	}{
+		{at(8, 29), false, true}, {at(8, 30), true, false}, {at(20, 29), true, false},
+		{at(20, 30), false, true}, {at(2, 0), false, true},
+	}
+	for _, c := range cases {
+		if e.onShift(day, c.t) != c.day || e.onShift(night, c.t) != c.night {
+			t.Errorf("%s: day %v night %v; want %v %v", c.t.Format("15:04"), e.onShift(day, c.t), e.onShift(night, c.t), c.day, c.night)
+		}
+	}
+}
