@@ -49,6 +49,9 @@ type Deps struct {
 	FAQs      FAQs
 	// Workday keeps handovers, patrols and priorities; nil turns the steward's day off.
 	Workday Workday
+	// PlanSections add parts of their own to stewards' plans (today's events, announcements,
+	// dunning tasks), each shown when it has lines.
+	PlanSections []PlanSection
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
 	// Intents tells what free text asks for; nil uses the built-in examples.

@@ -216,6 +216,16 @@ func clip(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
+// PlanSection is a part of a steward's plan that another feature keeps (today's events and
+// announcements, dunning tasks): a title and lines, in the steward's language; no lines, no part.
+type PlanSection func(ctx context.Context, steward guanjia.Person, at time.Time, lang string) (title string, lines []string, err error)
+
+// planPart is one part of a plan that a PlanSection gave.
+type planPart struct {
+	Title string
+	Lines []string
+}
+
 // Plan works out a steward's plan of the day as of at, in their language: the open items of the
 // last handover to them, their priorities, the open tickets of their buildings (overdue first),
 // the call-backs due, and the residents of their buildings who need care, with notes.
@@ -263,8 +273,18 @@ func (e *Engine) Plan(ctx context.Context, p guanjia.Person, at time.Time) (stri
 	if err != nil {
 		return "", err
 	}
+	var extra []planPart
+	for _, section := range e.PlanSections {
+		title, lines, err := section(ctx, p, at, lang)
+		if err != nil {
+			return "", fmt.Errorf("flows: plan: %w", err)
+		}
+		if len(lines) > 0 {
+			extra = append(extra, planPart{Title: title, Lines: lines})
+		}
+	}
 	text := e.render(lang, "plan.text", map[string]any{"Name": p.Name, "Day": day, "Handover": handover, "Priorities": mine,
-		"Tickets": tickets, "CallBacks": calls, "Care": care, "Buildings": buildingsText(p)}, &errp)
+		"Tickets": tickets, "CallBacks": calls, "Care": care, "Buildings": buildingsText(p), "Extra": extra}, &errp)
 	return text, errp
 }
 

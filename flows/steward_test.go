@@ -1,10 +1,13 @@
 package flows
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/templates"
 )
 
 // The words of a hazard tell its kind; words that tell none leave it to be asked.
@@ -49,4 +52,45 @@ func TestOnShift(t *testing.T) {
 			t.Errorf("%s: day %v night %v; want %v %v", c.t.Format("15:04"), e.onShift(day, c.t), e.onShift(night, c.t), c.day, c.night)
 		}
 	}
+}
+
+// Parts other features keep (today's events, dunning tasks) join the plan when they have lines.
+func TestPlanSections(t *testing.T) {
+	set, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Deps{Templates: set, Directory: emptyDirectory{}, Workday: emptyWorkday{},
+		PlanSections: []PlanSection{
+			func(context.Context, guanjia.Person, time.Time, string) (string, []string, error) {
+				return "今日活动", []string{"· 10:00 社区义诊（会所）"}, nil
+			},
+			func(context.Context, guanjia.Person, time.Time, string) (string, []string, error) {
+				return "催缴", nil, nil
+			},
+		}})
+	text, err := e.Plan(context.Background(), guanjia.Person{Name: "王管家", Community: "sample", Roles: []guanjia.Role{guanjia.RoleSteward}},
+		time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "【今日活动】\n· 10:00 社区义诊（会所）") || strings.Contains(text, "催缴") {
+		t.Errorf("plan:\n%s", text)
+	}
+}
+
+type emptyDirectory struct{ Directory }
+
+func (emptyDirectory) PeopleByRole(context.Context, string, guanjia.Role) ([]guanjia.Person, error) {
+	return nil, nil
+}
+
+type emptyWorkday struct{ Workday }
+
+func (emptyWorkday) WorkTickets(context.Context, string) ([]guanjia.Ticket, error) { return nil, nil }
+func (emptyWorkday) Priorities(context.Context, string, string) ([]guanjia.Priority, error) {
+	return nil, nil
+}
+func (emptyWorkday) Handovers(context.Context, string, int) ([]guanjia.Handover, error) {
+	return nil, nil
 }
