@@ -76,7 +76,7 @@ func (e *Engine) stageData(lang string, tk guanjia.Ticket, stage guanjia.Stage, 
 
 // holders are who a ticket's current stage waits on: the worker it is assigned to, else the
 // steward who accepted it, else the stewards of its building.
-func (e *Engine) holders(ctx context.Context, tk guanjia.Ticket) ([]guanjia.Person, error) {
+func (e *Engine) holders(ctx context.Context, tk guanjia.Ticket, at time.Time) ([]guanjia.Person, error) {
 	stage := guanjia.StageOf(tk)
 	if tk.Confidential {
 		// A complaint about staff is the supervisors' alone, reminders too.
@@ -108,12 +108,13 @@ func (e *Engine) holders(ctx context.Context, tk guanjia.Ticket) ([]guanjia.Pers
 			break
 		}
 	}
-	return e.stewardsOf(ctx, tk.Community, tk.Building)
+	return e.stewardsOf(ctx, tk.Community, tk.Building, at)
 }
 
 // stewardsOf are the stewards who look after a building (all the community's when the
-// building is not known or nobody looks after it), in shift order.
-func (e *Engine) stewardsOf(ctx context.Context, community string, building int) ([]guanjia.Person, error) {
+// building is not known or nobody looks after it) and are on shift at at (all of them when none
+// is), in shift order.
+func (e *Engine) stewardsOf(ctx context.Context, community string, building int, at time.Time) ([]guanjia.Person, error) {
 	all, err := e.stewards(ctx, community)
 	if err != nil {
 		return nil, err
@@ -128,7 +129,7 @@ func (e *Engine) stewardsOf(ctx context.Context, community string, building int)
 		mine = all
 	}
 	for _, p := range mine {
-		if e.onShift(p, e.Now()) {
+		if e.onShift(p, at) {
 			now = append(now, p)
 		}
 	}
@@ -224,7 +225,7 @@ func (e *Engine) sweepTicket(ctx context.Context, tk guanjia.Ticket, at time.Tim
 		if at.Before(due.Add(-lead)) {
 			return nil, nil
 		}
-		people, err := e.holders(ctx, tk)
+		people, err := e.holders(ctx, tk, at)
 		if err != nil {
 			return nil, err
 		}
@@ -258,7 +259,7 @@ func (e *Engine) sweepTicket(ctx context.Context, tk guanjia.Ticket, at time.Tim
 	} else if at.Sub(lastEscalation(tk, due)) > time.Hour {
 		return nil, nil
 	}
-	holders, err := e.holders(ctx, tk)
+	holders, err := e.holders(ctx, tk, at)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +316,7 @@ func (e *Engine) callBackDue(ctx context.Context, tk guanjia.Ticket, at time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("flows: sla: call-back %s: %w", tk.No, err)
 	}
-	people, err := e.stewardsOf(ctx, tk.Community, tk.Building)
+	people, err := e.stewardsOf(ctx, tk.Community, tk.Building, at)
 	if err != nil {
 		return nil, err
 	}
