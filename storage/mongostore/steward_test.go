@@ -3,6 +3,8 @@ package mongostore
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,5 +85,40 @@ func TestHandoverConfirmations(t *testing.T) {
 	got, err := st.Handover(ctx, "sample", h.No)
 	if err != nil || !got.At.Equal(at) || !got.ConfirmedAt.Equal(at.Add(10*time.Minute)) || got.Items[0].ConfirmedAt.IsZero() {
 		t.Fatalf("handover = %+v, %v", got, err)
+	}
+}
+
+// Stewards' buildings and shift starts come from a staff import too; a file with a bad row
+// changes nothing, and a resident is never made staff by name.
+func TestImportStaff(t *testing.T) {
+	st := openTestStore(t, ferretURI)
+	ctx := context.Background()
+	if err := st.SeedAt(ctx, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	bad := "name,roles,buildings,shift_start\n周管家,管家,\"1,9\",7:30\n李奶奶,steward,1,08:00\n"
+	_, err := st.ImportStaff(ctx, SampleCommunity, strings.NewReader(bad))
+	var ie *ImportError
+	if !errors.As(err, &ie) || len(ie.Rows) != 2 || !strings.Contains(ie.Rows[0].Reason, "9") || !strings.Contains(ie.Rows[1].Reason, "shift_start") {
+		t.Fatalf("bad file: %v", err)
+	}
+	if _, err := st.PersonByName(ctx, SampleCommunity, "周管家"); !errors.Is(err, guanjia.ErrNotFound) {
+		t.Fatalf("a bad file imported 周管家: %v", err)
+	}
+	good := "name,roles,phone,buildings,shift_start\n王管家,管家,13600000001,\"1,2\",08:00\n周管家,steward,,3,14:30\n"
+	if n, err := st.ImportStaff(ctx, SampleCommunity, strings.NewReader(good)); err != nil || n != 2 {
+		t.Fatalf("import: %d, %v", n, err)
+	}
+	wang, err := st.Person(ctx, "p-wang")
+	if err != nil || !slices.Equal(wang.Buildings, []int{1, 2}) || wang.ShiftStart != "08:00" || !wang.Has(guanjia.RoleSteward) {
+		t.Fatalf("王管家 = %+v, %v", wang, err)
+	}
+	zhou, err := st.PersonByName(ctx, SampleCommunity, "周管家")
+	if err != nil || !slices.Equal(zhou.Buildings, []int{3}) || zhou.ShiftStart != "14:30" {
+		t.Fatalf("周管家 = %+v, %v", zhou, err)
+	}
+	grandma, err := st.Person(ctx, "p-linainai")
+	if err != nil || grandma.IsStaff() {
+		t.Fatalf("李奶奶 = %+v, %v", grandma, err)
 	}
 }
