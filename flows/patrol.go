@@ -330,6 +330,16 @@ func (e *Engine) hazardForm() *form {
 				return text, "", nil
 			}},
 		{name: "kind", prompt: "hazard.ask_kind", options: hazardOptions, skip: func(s *guanjia.Session) bool { return s.Data["kind"] != "" }},
+		{name: "photo", prompt: "hazard.ask_photo", skip: func(s *guanjia.Session) bool { return s.Data["photo"] != "" },
+			parse: func(_ context.Context, t *turn, _ *guanjia.Session, text string) (string, string, error) {
+				switch {
+				case t.msg.Photo != "":
+					return t.msg.Photo, "", nil
+				case isOneOf(text, skipWords):
+					return noPhoto, "", nil
+				}
+				return "", "hazard.photo_or_skip", nil
+			}},
 	}
 	f.data = func(t *turn, s *guanjia.Session) map[string]any {
 		kind := ""
@@ -337,10 +347,21 @@ func (e *Engine) hazardForm() *form {
 			kind = t.label("hazard.cat." + s.Data["kind"])
 		}
 		return map[string]any{"Place": s.Data["place"], "Description": s.Data["description"],
-			"Kind": kind, "Department": e.department(s.Data["kind"]), "Photo": s.Data["photo"] != ""}
+			"Kind": kind, "Department": e.department(s.Data["kind"]), "Photo": hazardPhoto(s) != ""}
 	}
 	f.submit = func(ctx context.Context, t *turn, s *guanjia.Session) error { return e.fileHazard(ctx, t, s) }
 	return f
+}
+
+// noPhoto is the answer "no photo" to the hazard's photo question.
+const noPhoto = "-"
+
+// hazardPhoto is the photo sent with a hazard, if any.
+func hazardPhoto(s *guanjia.Session) string {
+	if p := s.Data["photo"]; p != noPhoto {
+		return p
+	}
+	return ""
 }
 
 // fileHazard files the hazard ticket, shows the staff group its card and notes it on the patrol.
@@ -354,8 +375,8 @@ func (e *Engine) fileHazard(ctx context.Context, t *turn, s *guanjia.Session) er
 		Category: s.Data["kind"], Description: s.Data["description"], Department: e.department(s.Data["kind"]),
 		Urgency: guanjia.UrgencyNormal, CreatedAt: now, UpdatedAt: now,
 		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}}}
-	if s.Data["photo"] != "" {
-		tk.Photos = []string{s.Data["photo"]}
+	if p := hazardPhoto(s); p != "" {
+		tk.Photos = []string{p}
 	}
 	if s.Data["kind"] == "found_fire_lane" {
 		tk.Urgency = guanjia.UrgencyUrgent
