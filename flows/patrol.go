@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -28,6 +29,9 @@ var defaultRoutes = []guanjia.Route{
 	{Name: "健身设施", Points: []string{"器械完好", "地面防滑", "警示牌"}},
 	{Name: "消防设施", Points: []string{"灭火器", "消火栓", "疏散指示", "消防通道"}},
 }
+
+// DefaultRoutes are the patrol routes of a community that has none of its own.
+func DefaultRoutes() []guanjia.Route { return slices.Clone(defaultRoutes) }
 
 // hazardKinds are the kinds of hazard found on patrol, as ticket categories under their own
 // prefix (an alarm's categories start with "danger:"), with words that tell them.

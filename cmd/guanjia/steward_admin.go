@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/flows"
@@ -107,14 +110,15 @@ func runStaff(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 
 // runPatrols lists a community's patrols, or shows one: guanjia patrols [show P…].
 func runPatrols(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	const use = "guanjia patrols [-community C] [show 巡查号]"
+	const use = "guanjia patrols [-community C] [show 巡查号 | routes [路线.yaml]]"
 	fs := flag.NewFlagSet("patrols", flag.ContinueOnError)
 	community := fs.String("community", mongostore.SampleCommunity, "community id or name")
 	pos, err := parseArgs(fs, use, args, stdout)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 && (pos[0] != "show" || len(pos) != 2) {
+	routes := len(pos) > 0 && pos[0] == "routes"
+	if len(pos) > 0 && !routes && (pos[0] != "show" || len(pos) != 2) || routes && len(pos) > 2 {
 		return usageError(fmt.Sprintf("不认识「%s」。", strings.Join(pos, " ")), use)
 	}
 	st, fdb, err := openStore(ctx, cfg, log)
@@ -125,6 +129,13 @@ func runPatrols(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	c, err := findCommunity(ctx, st, *community)
 	if err != nil {
 		return err
+	}
+	if routes {
+		file := ""
+		if len(pos) == 2 {
+			file = pos[1]
+		}
+		return patrolRoutes(ctx, st, c, file, stdout)
 	}
 	loc := cfg.location()
 	var list []guanjia.Patrol
@@ -234,4 +245,62 @@ func noneIfEmpty(s string) string {
 		return "无"
 	}
 	return s
+}
+
+// patrolRoutes shows a community's patrol routes, or replaces them with those of a YAML file:
+// a list of {name, points}. A file with any mistake changes nothing.
+func patrolRoutes(ctx context.Context, st *mongostore.Store, c guanjia.Community, file string, stdout io.Writer) error {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return tell(err, "读不了路线文件「%s」：%v", file, err)
+		}
+		var list []guanjia.Route
+		if err := yaml.Unmarshal(b, &list); err != nil {
+			return tell(err, "路线文件「%s」不是路线列表：每条写 name（路线名）和 points（检查点列表）。%v", file, err)
+		}
+		var bad []string
+		seen := map[string]bool{}
+		for i, r := range list {
+			r.Name = strings.TrimSpace(r.Name)
+			switch {
+			case r.Name == "":
+				bad = append(bad, fmt.Sprintf("第 %d 条路线没有名字 name", i+1))
+			case seen[r.Name]:
+				bad = append(bad, fmt.Sprintf("路线「%s」重复", r.Name))
+			case len(r.Points) == 0 || len(r.Points) > 30:
+				bad = append(bad, fmt.Sprintf("路线「%s」要有 1 到 30 个检查点 points", r.Name))
+			case slices.Contains(r.Points, ""):
+				bad = append(bad, fmt.Sprintf("路线「%s」有空的检查点", r.Name))
+			}
+			seen[r.Name] = true
+			list[i] = r
+		}
+		if len(list) == 0 {
+			bad = append(bad, "文件里没有路线")
+		}
+		if len(bad) > 0 {
+			return tell(nil, "路线文件「%s」有问题，没有改动：%s。", file, strings.Join(bad, "；"))
+		}
+		if err := st.PutRoutes(ctx, c.ID, list); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "已导入 %d 条巡查路线到 %s（%s）。\n", len(list), c.Name, c.ID)
+	}
+	list, err := st.Routes(ctx, c.ID)
+	own := err == nil
+	if errors.Is(err, guanjia.ErrNotFound) {
+		list = flows.DefaultRoutes()
+	} else if err != nil {
+		return err
+	}
+	if !own {
+		fmt.Fprintf(stdout, "%s用默认的巡查路线（guanjia patrols routes <路线.yaml> 可换成自己的）：\n", c.Name)
+	} else {
+		fmt.Fprintf(stdout, "%s的巡查路线：\n", c.Name)
+	}
+	for _, r := range list {
+		fmt.Fprintf(stdout, "  %s：%s\n", r.Name, strings.Join(r.Points, "、"))
+	}
+	return nil
 }
