@@ -313,5 +313,5 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.slaString()
 }

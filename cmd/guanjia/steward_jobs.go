@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/guanjia/guanjia"
@@ -73,4 +76,24 @@ func (c Config) slaProblems() []string {
 		}
 	}
 	return out
+}
+
+// slaString prints the due times and hazard departments for guanjia config.
+func (c Config) slaString() string {
+	d := c.SLA
+	var b strings.Builder
+	fmt.Fprintf(&b, "sla:\n  accept: %s\n  accept_urgent: %s\n  resolve: %s\n  resolve_urgent: %s\n  remind_before: %s\n  handover: %s\n",
+		d.Accept, d.AcceptUrgent, d.Resolve, d.ResolveUrgent, d.RemindBefore, d.Handover)
+	for _, cat := range slices.Sorted(maps.Keys(d.ResolveByCategory)) {
+		fmt.Fprintf(&b, "  resolve_by_category.%s: %s\n", cat, d.ResolveByCategory[cat])
+	}
+	b.WriteString("hazard_departments:\n")
+	for _, kind := range slices.Sorted(maps.Keys(flows.DefaultHazardDepartments)) {
+		dept := flows.DefaultHazardDepartments[kind]
+		if v, ok := c.HazardDepartments[kind]; ok && v != "" {
+			dept = v
+		}
+		fmt.Fprintf(&b, "  %s: %s\n", kind, dept)
+	}
+	return b.String()
 }
