@@ -226,6 +226,9 @@ type planPart struct {
 	Lines []string
 }
 
+// planTickets is how many tickets a plan lists, the most pressing first.
+const planTickets = 10
+
 // Plan works out a steward's plan of the day as of at, in their language: the open items of the
 // last handover to them, their priorities, the open tickets of their buildings (overdue first),
 // the call-backs due, and the residents of their buildings who need care, with notes.
@@ -260,7 +263,12 @@ func (e *Engine) Plan(ctx context.Context, p guanjia.Person, at time.Time) (stri
 		break
 	}
 	var tickets, calls, mine []string
-	for _, tk := range open {
+	for i, tk := range open {
+		if i == planTickets {
+			// Short enough to read on a phone: the rest are one 待办 away.
+			tickets = append(tickets, e.render(lang, "plan.more", map[string]any{"More": len(open) - i}, &errp))
+			break
+		}
 		tickets = append(tickets, e.ticketLine(lang, tk, at, &errp))
 	}
 	for _, tk := range callBacks {
@@ -284,7 +292,7 @@ func (e *Engine) Plan(ctx context.Context, p guanjia.Person, at time.Time) (stri
 		}
 	}
 	text := e.render(lang, "plan.text", map[string]any{"Name": p.Name, "Day": day, "Handover": handover, "Priorities": mine,
-		"Tickets": tickets, "CallBacks": calls, "Care": care, "Buildings": buildingsText(p), "Extra": extra}, &errp)
+		"Tickets": tickets, "Open": len(open), "CallBacks": calls, "Care": care, "Buildings": buildingsText(p), "Extra": extra}, &errp)
 	return text, errp
 }
 

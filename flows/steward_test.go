@@ -94,3 +94,36 @@ func (emptyWorkday) Priorities(context.Context, string, string) ([]guanjia.Prior
 func (emptyWorkday) Handovers(context.Context, string, int) ([]guanjia.Handover, error) {
 	return nil, nil
 }
+
+// A plan lists the ten most pressing tickets, overdue first, and says how many more there are.
+func TestPlanShortOnAPhone(t *testing.T) {
+	set, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)
+	var list []guanjia.Ticket
+	for i := range 12 {
+		list = append(list, guanjia.Ticket{No: guanjia.TicketNo(guanjia.KindRepair, now, i+1), Kind: guanjia.KindRepair,
+			Community: "sample", Status: guanjia.StatusSubmitted, Category: "water_electric", Building: 1,
+			DueAt: now.Add(time.Duration(i-1) * time.Hour)})
+	}
+	e := New(Deps{Templates: set, Directory: emptyDirectory{}, Workday: ticketsWorkday{list: list}})
+	text, err := e.Plan(context.Background(), guanjia.Person{Name: "王管家", Community: "sample", Buildings: []int{1},
+		Roles: []guanjia.Role{guanjia.RoleSteward}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.Index(text, "R20261127-0001")
+	if !strings.Contains(text, "12 件") || !strings.Contains(text, "还有 2 件") || first < 0 ||
+		!strings.Contains(text[:first], "⚠️超时") || strings.Contains(text, "R20261127-0012") {
+		t.Errorf("plan:\n%s", text)
+	}
+}
+
+type ticketsWorkday struct {
+	emptyWorkday
+	list []guanjia.Ticket
+}
+
+func (w ticketsWorkday) WorkTickets(context.Context, string) ([]guanjia.Ticket, error) { return w.list, nil }
