@@ -126,4 +126,6 @@ type ticketsWorkday struct {
 	list []guanjia.Ticket
 }
 
-func (w ticketsWorkday) WorkTickets(context.Context, string) ([]guanjia.Ticket, error) { return w.list, nil }
+func (w ticketsWorkday) WorkTickets(context.Context, string) ([]guanjia.Ticket, error) {
+	return w.list, nil
+}
