@@ -89,8 +89,11 @@ type Person struct {
 	// Household is the code of the resident's household, empty for staff and unbound residents.
 	Household string `bson:"household,omitempty" json:"household,omitempty"`
 	// Buildings are the buildings a steward looks after.
-	Buildings []int     `bson:"buildings,omitempty" json:"buildings,omitempty"`
-	CareTags  []CareTag `bson:"care_tags,omitempty" json:"care_tags,omitempty"`
+	Buildings []int `bson:"buildings,omitempty" json:"buildings,omitempty"`
+	// ShiftStart is when a steward's shift starts, "08:30" (empty: DefaultShiftStart); the
+	// morning plan comes then, and stewards follow each other on shift in its order.
+	ShiftStart string    `bson:"shift_start,omitempty" json:"shift_start,omitempty"`
+	CareTags   []CareTag `bson:"care_tags,omitempty" json:"care_tags,omitempty"`
 	// CareNote is private, like Phone.
 	CareNote string `bson:"care_note,omitempty" json:"care_note,omitempty"`
 	// Lang is the preferred language, "zh" (default) or "en".

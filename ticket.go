@@ -62,6 +62,14 @@ const (
 	ActRate     Action = "rate"
 	ActComment  Action = "comment"
 	ActReply    Action = "reply"
+	// ActEscalate: a due time passed; the supervisors were told.
+	ActEscalate Action = "escalate"
+	// ActNote: a note for staff only; residents never see it.
+	ActNote Action = "note"
+	// ActCallBackDue: the resident did not answer the follow-up; someone is to call them.
+	ActCallBackDue Action = "callback_due"
+	// ActCallBack: the call-back was made, with its outcome.
+	ActCallBack Action = "callback"
 )
 
 // Event is one entry of a ticket's timeline: who did what, when.
@@ -74,6 +82,10 @@ type Event struct {
 	// Supervisors marks a note only supervisors may read: what a resident said about a staff
 	// member, kept on the ticket of a repair that staff groups follow.
 	Supervisors bool `bson:"supervisors,omitempty" json:"supervisors,omitempty"`
+	// Staff marks a note for staff only (备注): residents never read it.
+	Staff bool `bson:"staff,omitempty" json:"staff,omitempty"`
+	// Due is the due time an escalation was about.
+	Due time.Time `bson:"due,omitempty" json:"due,omitempty"`
 }
 
 // Origin is where a ticket was reported, so that the reporter can be told of its progress.
@@ -119,6 +131,8 @@ type Ticket struct {
 	CallBack  bool      `bson:"call_back,omitempty" json:"call_back,omitempty"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`
 	UpdatedAt time.Time `bson:"updated_at" json:"updated_at"`
+	// Department is who a hazard found on patrol is routed to (安全部, 工程部 …).
+	Department string `bson:"department,omitempty" json:"department,omitempty"`
 	// DueAt is when the current stage must be done (SLA).
 	DueAt    time.Time `bson:"due_at,omitempty" json:"due_at,omitempty"`
 	Timeline []Event   `bson:"timeline" json:"timeline"`

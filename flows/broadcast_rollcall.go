@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/guanjia/guanjia"
@@ -101,10 +100,6 @@ func (e *Engine) rollCallTasks(ctx context.Context, t *turn, b guanjia.Broadcast
 	if err != nil {
 		return err
 	}
-	stewards, err := e.Directory.PeopleByRole(ctx, b.Community, guanjia.RoleSteward)
-	if err != nil {
-		return fmt.Errorf("flows: roll call: stewards: %w", err)
-	}
 	var sups []guanjia.Person
 	if escalate {
 		if sups, err = e.Directory.PeopleByRole(ctx, b.Community, guanjia.RoleSupervisor); err != nil {
@@ -115,11 +110,10 @@ func (e *Engine) rollCallTasks(ctx context.Context, t *turn, b guanjia.Broadcast
 		if r.Checked {
 			continue
 		}
-		var to []guanjia.Person
-		for _, s := range stewards {
-			if slices.Contains(s.Buildings, r.Building) {
-				to = append(to, s)
-			}
+		// Her building's steward on shift checks on her.
+		to, err := e.stewardsOf(ctx, b.Community, r.Building, e.Now())
+		if err != nil {
+			return fmt.Errorf("flows: roll call: stewards: %w", err)
 		}
 		if escalate || len(to) == 0 {
 			to = append(to, sups...)

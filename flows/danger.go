@@ -424,6 +424,10 @@ func (e *Engine) alarmRecipients(ctx context.Context, tk guanjia.Ticket) ([]guan
 			if role == guanjia.RoleSteward && tk.Building > 0 && len(p.Buildings) > 0 && !slices.Contains(p.Buildings, tk.Building) {
 				continue
 			}
+			if role == guanjia.RoleSteward && !e.onShift(p, e.Now()) && e.someoneOnShift(people, tk.Building) {
+				// Off shift while a steward of the building is on it: the one on shift goes.
+				continue
+			}
 			seen[p.ID] = true
 			list = append(list, p)
 		}

@@ -40,6 +40,12 @@ type Config struct {
 	// RollCallEscalate is how long a roll-call resident may go unchecked before the
 	// supervisors are told (15 minutes).
 	RollCallEscalate time.Duration
+	// DueTimes are the due times of tickets' stages (zero fields: SPEC 5's defaults; the
+	// reply time is ComplaintReply).
+	DueTimes guanjia.DueTimes
+	// HazardDepartments routes hazards found on patrol by kind (found_fire_lane → 安全部);
+	// kinds missing use the built-in table.
+	HazardDepartments map[string]string
 }
 
 // Deps are what the engine works with.
@@ -51,6 +57,11 @@ type Deps struct {
 	Attempts  Attempts
 	Fees      Fees
 	FAQs      FAQs
+	// Workday keeps handovers, patrols and priorities; nil turns the steward's day off.
+	Workday Workday
+	// PlanSections add parts of their own to stewards' plans (today's events, announcements,
+	// dunning tasks), each shown when it has lines.
+	PlanSections []PlanSection
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
 	// Broadcasts keeps announcements and emergencies; Timers sends them at their time (set
@@ -116,6 +127,7 @@ func New(d Deps) *Engine {
 	if d.Config.RollCallEscalate <= 0 {
 		d.Config.RollCallEscalate = 15 * time.Minute
 	}
+	d.Config.DueTimes = dueDefaults(d.Config.DueTimes, d.Config.ComplaintReply)
 	d.Sessions = turnSessions{d.Sessions}
 	e := &Engine{Deps: d}
 	e.flows = map[string]flow{
@@ -127,6 +139,7 @@ func New(d Deps) *Engine {
 		flowBroadcast: e.broadcastForm(),
 	}
 	e.quiet, _ = ParseQuietHours(d.Config.QuietHours)
+	e.addStewardFlows()
 	return e
 }
 
@@ -249,6 +262,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 	if handled, err := e.broadcastCommand(ctx, t, text, active); handled || err != nil {
 		return err
 	}
+	if handled, err := e.stewardCommand(ctx, t, text, active); handled || err != nil {
+		return err
+	}
 	cmd, isCmd := parseStaffCommand(text)
 	if label, ok := quotedChoice(t.msg.Quote, text); ok {
 		// "1" quoting a ticket card is the card's first option, on the quoted ticket.
@@ -333,7 +349,16 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 
 // sayHelp shows what the bot can do, with the staff commands this person may use.
 func (e *Engine) sayHelp(t *turn) {
-	t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice()})
+	shift := t.person.ShiftStart
+	if shift == "" {
+		shift = guanjia.DefaultShiftStart
+	}
+	buildings := ""
+	if t.known && t.person.Has(guanjia.RoleSteward) {
+		buildings = buildingsText(t.person)
+	}
+	t.say("common.help", map[string]any{"Staff": t.known && t.person.IsStaff(), "Office": t.known && t.person.IsOffice(),
+		"Buildings": buildings, "Shift": shift})
 }
 
 // remindFollowUp asks the pending follow-up question again.

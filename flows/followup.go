@@ -146,7 +146,12 @@ func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Sessio
 	}
 	ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: note, Supervisors: aboutStaff}
 	tk, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
-		return tk.Apply(guanjia.ActReopen, ev)
+		stage := guanjia.StageOf(*tk)
+		if err := tk.Apply(guanjia.ActReopen, ev); err != nil {
+			return err
+		}
+		f.e.restage(tk, stage, ev.At)
+		return nil
 	})
 	if err != nil && !errors.Is(err, guanjia.ErrConflict) {
 		return fmt.Errorf("flows: follow-up reopen: %w", err)

@@ -28,6 +28,9 @@ type field struct {
 	parse func(ctx context.Context, t *turn, s *guanjia.Session, text string) (value, reason string, err error)
 	// skip reports that the step needs no question (its answer is known already).
 	skip func(s *guanjia.Session) bool
+	// again, when set, asks the same field once more while it reports true after an answer:
+	// one question per item of a list (a reason for each item left open at a handover).
+	again func(s *guanjia.Session) bool
 }
 
 // form is a conversation made of fields, a summary and a confirm.
@@ -138,6 +141,10 @@ func (f *form) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
 			return f.e.save(ctx, s)
 		}
 		s.Data[fd.name] = value
+		if fd.again != nil && fd.again(s) {
+			f.ask(t, s, fd, "")
+			return f.e.save(ctx, s)
+		}
 		return f.next(ctx, t, s, i+1)
 	}
 	return fmt.Errorf("flows: %s: unknown step %q", f.name, s.Step)

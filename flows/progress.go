@@ -84,7 +84,7 @@ func (e *Engine) tellMyTickets(ctx context.Context, t *turn) error {
 		if !tk.Open() && tk.Status != guanjia.StatusResolved {
 			continue
 		}
-		last := tk.Timeline[len(tk.Timeline)-1]
+		last := residentsLast(tk)
 		line := fmt.Sprintf("%s %s：%s（%s %s）", t.label(kindKey(tk)), tk.No,
 			t.label("status."+string(tk.Status)), last.At.In(e.location()).Format("01-02 15:04"),
 			t.label("action."+string(last.Action)))
@@ -156,4 +156,18 @@ func (e *Engine) progressInPrivate(ctx context.Context, t *turn, no string) erro
 	t.out = append(t.out, private.out...)
 	t.say("progress.sent_private", nil)
 	return nil
+}
+
+// residentsLast is the latest step of a ticket a resident may read: staff notes, escalations
+// and call-back tasks are the office's own.
+func residentsLast(tk guanjia.Ticket) guanjia.Event {
+	for i := len(tk.Timeline) - 1; i > 0; i-- {
+		switch ev := tk.Timeline[i]; {
+		case ev.Staff, ev.Action == guanjia.ActEscalate, ev.Action == guanjia.ActNote,
+			ev.Action == guanjia.ActCallBackDue, ev.Action == guanjia.ActCallBack:
+		default:
+			return ev
+		}
+	}
+	return tk.Timeline[0]
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
@@ -311,9 +310,9 @@ func (f *repairFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) er
 		Household:  s.Data["household"], Address: s.Data["address"], Building: building,
 		Category: s.Data["category"], Description: s.Data["description"], Photos: photosOf(s),
 		Urgency: guanjia.Urgency(s.Data["urgency"]), CreatedAt: now, UpdatedAt: now,
-		DueAt:    now.Add(acceptWithin(guanjia.Urgency(s.Data["urgency"]))),
 		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},
 	}
+	tk.DueAt = now.Add(f.e.Config.DueTimes.For(tk, guanjia.StageAccept))
 	if err := f.e.Tickets.CreateTicket(ctx, &tk); err != nil {
 		return fmt.Errorf("flows: repair: submit: %w", err)
 	}
@@ -335,12 +334,4 @@ func (f *repairFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) er
 			},
 		}
 	})
-}
-
-// acceptWithin is the default SLA for accepting a repair.
-func acceptWithin(u guanjia.Urgency) time.Duration {
-	if u == guanjia.UrgencyUrgent {
-		return 5 * time.Minute
-	}
-	return 15 * time.Minute
 }

@@ -16,7 +16,7 @@ import (
 var verbAction = map[string]guanjia.Action{
 	verbAccept: guanjia.ActAccept, verbAssign: guanjia.ActAssign, verbProgress: guanjia.ActProgress,
 	verbResolve: guanjia.ActResolve, verbClose: guanjia.ActClose, verbReopen: guanjia.ActReopen,
-	verbReply: guanjia.ActReply,
+	verbReply: guanjia.ActReply, verbNote: guanjia.ActNote, verbCallBack: guanjia.ActCallBack,
 }
 
 // staffCommand runs a steward's instruction on a ticket of their community (SPEC 4.5).
@@ -36,7 +36,8 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		return nil
 	}
 	no, ok := guanjia.ParseTicketNo(cmd.no)
-	if !ok || (cmd.verb == verbAssign || cmd.verb == verbProgress || cmd.verb == verbReply) && cmd.rest == "" {
+	needsText := cmd.verb == verbAssign || cmd.verb == verbProgress || cmd.verb == verbReply || cmd.verb == verbNote || cmd.verb == verbCallBack
+	if !ok || needsText && cmd.rest == "" {
 		example := no
 		if !ok {
 			example = e.Now().In(e.location()).Format("R20060102") + "-0001"
@@ -89,12 +90,31 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 	if cmd.verb == verbFalseAlarm {
 		return e.falseAlarm(ctx, t, current, cmd.rest)
 	}
+	if refused := e.refuseChange(t, cmd, current); refused {
+		return nil
+	}
 	action := verbAction[cmd.verb]
-	ev := guanjia.Event{At: e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: cmd.rest}
+	ev := guanjia.Event{At: e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: cmd.rest,
+		Staff: action == guanjia.ActNote || action == guanjia.ActCallBack}
+	var late struct {
+		stage guanjia.Stage
+		due   time.Time
+	}
 	tk, err := e.changeTicket(ctx, t.person.Community, no, func(tk *guanjia.Ticket) error {
 		if action == guanjia.ActAssign {
 			tk.Assignee, tk.AssigneeName = worker.ID, worker.Name
 		}
+		stage, due := guanjia.StageOf(*tk), tk.DueAt
+		defer func() {
+			e.restage(tk, stage, ev.At)
+			late.stage = guanjia.StageNone
+			if guanjia.StageOf(*tk) != stage && stage != guanjia.StageNone && !due.IsZero() && ev.At.After(due) && !escalated(*tk, due) {
+				// Done late, before the sweep saw it: on the timeline and told all the same.
+				tk.Timeline = append(tk.Timeline, guanjia.Event{At: ev.At, Action: guanjia.ActEscalate, Actor: "system",
+					ActorName: t.label("sla.actor"), Due: due, Note: t.label("stage." + string(stage))})
+				late.stage, late.due = stage, due
+			}
+		}()
 		if err := tk.Apply(action, ev); err != nil {
 			return err
 		}
@@ -119,6 +139,11 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		return fmt.Errorf("flows: %s %s: %w", cmd.verb, no, err)
 	}
 	e.Log.Info("ticket updated", "ticket", tk.No, "action", action, "actor", t.person.ID)
+	if late.stage != guanjia.StageNone {
+		if err := e.lateDone(ctx, t, tk, late.stage, late.due); err != nil {
+			return err
+		}
+	}
 	t.say("staff.done."+cmd.verb, map[string]any{"No": no, "Worker": tk.AssigneeName,
 		"Status": t.label("status." + string(tk.Status))})
 	if action == guanjia.ActAccept && tk.CallBack {
@@ -288,12 +313,24 @@ func (e *Engine) tellReporter(ctx context.Context, t *turn, tk guanjia.Ticket, a
 			return err
 		}
 	}
+	if tk.Reporter == t.person.ID && action != guanjia.ActResolve {
+		// Staff who filed it themselves did this step themselves: nothing to tell them.
+		return nil
+	}
 	r, err := e.reporterOf(ctx, tk)
 	if err != nil {
 		return err
 	}
 	data := map[string]any{"No": tk.No, "Actor": t.person.Name, "Worker": tk.AssigneeName,
-		"What": e.render(r.lang, kindKey(tk), nil, &t.err)}
+		"What": e.render(r.lang, kindKey(tk), nil, &t.err), "For": ""}
+	if tk.Household != "" && tk.Reporter != "" {
+		// A steward who filed it for a resident is told whose it is, not "your repair".
+		if p, err := e.Directory.Person(ctx, tk.Reporter); err == nil && p.IsStaff() {
+			data["For"] = tk.Address
+		} else if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+			return fmt.Errorf("flows: reporter: %w", err)
+		}
+	}
 	var key string
 	switch action {
 	case guanjia.ActAccept:
@@ -390,6 +427,11 @@ func detailsData(e *Engine, lang string, tk guanjia.Ticket, private bool, errp *
 	d["Household"], d["CallBack"] = tk.Household, tk.CallBack
 	d["Phone"] = "" // only whoever handles a call-back complaint sees it, in private
 	d["Due"] = tk.DueAt.In(e.location()).Format("01-02 15:04")
+	d["Stage"], d["Overdue"], d["Department"] = "", false, tk.Department
+	if stage := guanjia.StageOf(tk); stage != guanjia.StageNone && !tk.DueAt.IsZero() {
+		d["Stage"] = e.render(lang, "stage."+string(stage), nil, errp)
+		d["Overdue"] = e.Now != nil && guanjia.Overdue(tk, e.Now())
+	}
 	var lines []string
 	for _, ev := range tk.Timeline {
 		line := fmt.Sprintf("%s %s %s", ev.At.In(e.location()).Format("01-02 15:04"), ev.ActorName,
@@ -451,4 +493,24 @@ func CategoryKey(tk guanjia.Ticket) string {
 		return "hazard.cat." + tk.Category
 	}
 	return "repair.cat." + tk.Category
+}
+
+// refuseChange checks what a change comes from beyond the status table, and says why it is
+// refused: a job is completed by whoever holds it, once someone took it on; a complaint is
+// not completed before the resident got a reply; a call-back is recorded where one is due.
+func (e *Engine) refuseChange(t *turn, cmd staffCommand, tk guanjia.Ticket) bool {
+	data := map[string]any{"No": tk.No, "Status": t.label("status." + string(tk.Status)), "Action": t.label("verb." + cmd.verb)}
+	switch {
+	case cmd.verb == verbResolve && !t.person.IsOffice() && (tk.Status == guanjia.StatusSubmitted || tk.Status == guanjia.StatusReopened):
+		t.say("staff.resolve_untaken", data)
+	case cmd.verb == verbResolve && !t.person.IsOffice() && tk.Assignee != t.person.ID:
+		t.say("staff.resolve_not_yours", data)
+	case (cmd.verb == verbResolve || cmd.verb == verbClose) && tk.Kind == guanjia.KindComplaint && tk.Open() && cmdNote(tk, guanjia.ActReply) == "":
+		t.say("staff.complaint_unanswered", data)
+	case cmd.verb == verbCallBack && !callBackOpen(tk):
+		t.say("staff.no_callback", data)
+	default:
+		return false
+	}
+	return true
 }

@@ -169,6 +169,9 @@ const (
 	verbReply    = "reply"
 	// verbFalseAlarm closes an alarm that turned out to be false.
 	verbFalseAlarm = "false_alarm"
+	// verbNote adds a note for staff only; verbCallBack records a call-back's outcome.
+	verbNote     = "note"
+	verbCallBack = "callback"
 )
 
 // staffVerbs is the one table of staff command words.
@@ -181,6 +184,8 @@ var staffVerbs = map[string]string{
 	"重开": verbReopen, "reopen": verbReopen, "/reopen": verbReopen,
 	"详情": verbDetails, "details": verbDetails, "/details": verbDetails,
 	"回复": verbReply, "reply": verbReply, "/reply": verbReply,
+	"备注": verbNote, "note": verbNote, "/note": verbNote,
+	"回访": verbCallBack, "callback": verbCallBack, "/callback": verbCallBack,
 	"误报": verbFalseAlarm, "/falsealarm": verbFalseAlarm, "falsealarm": verbFalseAlarm,
 }
 

@@ -66,6 +66,10 @@ type Config struct {
 	WeCom WeComConfig `yaml:"wecom"`
 	// Broadcast configures announcements and emergencies (broadcast_config.go).
 	Broadcast BroadcastConfig `yaml:"broadcast"`
+	// SLA are the due times of tickets' stages (the reply time is ComplaintReply).
+	SLA guanjia.DueTimes `yaml:"sla"`
+	// HazardDepartments routes hazards found on patrol by kind (found_fire_lane: 安全部).
+	HazardDepartments map[string]string `yaml:"hazard_departments"`
 }
 
 // TelegramConfig is the Telegram channel's part of Config.
@@ -102,6 +106,12 @@ var envVars = []struct {
 	{"GUANJIA_HTTP_ADDR", func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
 	{"GUANJIA_CODE_TTL", func(c *Config, v string) error { return setDuration(&c.CodeTTL, v) }},
 	{"GUANJIA_COMPLAINT_REPLY", func(c *Config, v string) error { return setDuration(&c.ComplaintReply, v) }},
+	{"GUANJIA_SLA_ACCEPT", func(c *Config, v string) error { return setDuration(&c.SLA.Accept, v) }},
+	{"GUANJIA_SLA_ACCEPT_URGENT", func(c *Config, v string) error { return setDuration(&c.SLA.AcceptUrgent, v) }},
+	{"GUANJIA_SLA_RESOLVE", func(c *Config, v string) error { return setDuration(&c.SLA.Resolve, v) }},
+	{"GUANJIA_SLA_RESOLVE_URGENT", func(c *Config, v string) error { return setDuration(&c.SLA.ResolveUrgent, v) }},
+	{"GUANJIA_SLA_REMIND_BEFORE", func(c *Config, v string) error { return setDuration(&c.SLA.RemindBefore, v) }},
+	{"GUANJIA_HANDOVER_CONFIRM", func(c *Config, v string) error { return setDuration(&c.SLA.Handover, v) }},
 	{"GUANJIA_INTENTS", func(c *Config, v string) error { c.IntentsDir = v; return nil }},
 	{"TELEGRAM_BOT_TOKEN", func(c *Config, v string) error { c.Telegram.Token = v; return nil }},
 	{"TELEGRAM_API_URL", func(c *Config, v string) error { c.Telegram.APIURL = v; return nil }},
@@ -168,6 +178,7 @@ func defaults() Config {
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
 		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(),
 		Broadcast: broadcastDefaults(),
+		SLA:       guanjia.DefaultDueTimes(),
 	}
 }
 
@@ -233,6 +244,7 @@ func (c Config) validate() error {
 	problems = append(problems, c.Jobs.problems()...)
 	problems = append(problems, c.WeCom.problems()...)
 	problems = append(problems, c.Broadcast.problems()...)
+	problems = append(problems, c.slaProblems()...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "GUANJIA_LOG_FORMAT 只能是 text 或 json（must be text or json）")
 	}
@@ -318,7 +330,7 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Broadcast.String()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Broadcast.String() + c.slaString()
 }
 
 // secretParams are the words that make a URL query parameter secret: MongoDB's password,

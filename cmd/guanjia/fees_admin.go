@@ -85,11 +85,11 @@ func importProblems(file string, err error) error {
 }
 
 // importKinds are what can be imported, as the command takes them, with their Chinese names.
-var importKinds = [][2]string{{"households", "房屋"}, {"residents", "住户"}, {"readings", "抄表读数"}, {"payments", "缴费记录"}}
+var importKinds = [][2]string{{"households", "房屋"}, {"residents", "住户"}, {"readings", "抄表读数"}, {"payments", "缴费记录"}, {"staff", "工作人员"}}
 
 // runImport imports households, residents, meter readings or payments from a CSV file.
 func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	const use = "guanjia import households|residents|readings|payments <文件.csv> [-community C] [-add-buildings 4,5]"
+	const use = "guanjia import households|residents|readings|payments|staff <文件.csv> [-community C] [-add-buildings 4,5]"
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	community := fs.String("community", mongostore.SampleCommunity, "community id or name")
 	addBuildings := fs.String("add-buildings", "", "new buildings of the community, for households import")
@@ -115,7 +115,7 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 	defer closeStore(st, fdb)
 	importFile := map[string]func(context.Context, string, io.Reader) (int, error){
 		"households": st.ImportHouseholds, "residents": st.ImportResidents,
-		"readings": st.ImportReadings, "payments": st.ImportPayments,
+		"readings": st.ImportReadings, "payments": st.ImportPayments, "staff": st.ImportStaff,
 	}[kind]
 	c, err := findCommunity(ctx, st, *community)
 	if err != nil {

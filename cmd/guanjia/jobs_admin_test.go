@@ -50,9 +50,30 @@ cleanup  30 4 * * *  6 小时    2026-11-26 04:30:00（手动）  完成，job_r
   timers：触发到期的一次性定时（定时公告、稍后提醒、期限），每个只触发一次；失败的稍后重试
   cleanup：删除超过保留期（job_history）的任务运行记录和已了结定时的记录
 `
-	if got := runCmd(t, getenv, "", "jobs"); got != want {
-		t.Errorf("guanjia jobs printed:\n%s\nwant:\n%s", got, want)
+	// The columns are as wide as the longest entry of the whole table, which grows with it:
+	// compare the lines with their spacing squeezed, and every job has its line.
+	got := runCmd(t, getenv, "", "jobs")
+	squeezed := squeeze(got)
+	for _, line := range strings.Split(squeeze(want), "\n") {
+		if !strings.Contains(squeezed, line) {
+			t.Errorf("guanjia jobs printed:\n%s\nlacking: %s", got, line)
+		}
 	}
+	for _, l := range schedules {
+		if !strings.Contains(squeezed, "\n"+l.Name+" "+l.Spec+" ") {
+			t.Errorf("guanjia jobs shows no line of %s:\n%s", l.Name, got)
+		}
+	}
+}
+
+// squeeze makes each run of spaces in each line one space.
+func squeeze(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lead := l[:len(l)-len(strings.TrimLeft(l, " "))]
+		lines[i] = lead + strings.Join(strings.Fields(l), " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // TestJobsTimersList lists the timers waiting, with a failed one's retry.
@@ -92,8 +113,8 @@ func TestJobsMistakes(t *testing.T) {
 		args  []string
 		wants []string
 	}{
-		{[]string{"jobs", "run"}, []string{"jobs run 要写一个任务名，如 guanjia jobs run cleanup。任务有：timers、cleanup。", "用法（usage）：guanjia jobs"}},
-		{[]string{"jobs", "run", "nope"}, []string{"没有任务「nope」。任务有：timers、cleanup。"}},
+		{[]string{"jobs", "run"}, []string{"jobs run 要写一个任务名，如 guanjia jobs run cleanup。任务有：" + jobNames() + "。", "用法（usage）：guanjia jobs"}},
+		{[]string{"jobs", "run", "nope"}, []string{"没有任务「nope」。任务有：" + jobNames() + "。"}},
 		{[]string{"jobs", "run", "cleanup", "-at", "tomorrow"}, []string{"时间「tomorrow」不对：请写成 2026-12-01 09:00（办公时区 Asia/Shanghai）"}},
 		{[]string{"jobs", "-at", "2026-12-01"}, []string{"-at 只用于 jobs run。"}},
 		{[]string{"jobs", "list"}, []string{"不认识「list」。"}},
@@ -144,7 +165,7 @@ func TestScheduleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = loadConfig(env(map[string]string{"GUANJIA_CONFIG": path}))
-	if err == nil || !strings.Contains(err.Error(), `schedules: no job "fee-notices" (jobs: timers, cleanup)`) {
+	if err == nil || !strings.Contains(err.Error(), `schedules: no job "fee-notices" (jobs: timers, cleanup, `) {
 		t.Errorf("an unknown job: %v", err)
 	}
 }

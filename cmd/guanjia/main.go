@@ -63,7 +63,7 @@ const usage = `usage:
   guanjia tickets show <no>    one ticket with its timeline
   guanjia code <person>        print a one-time binding code for a person (name or id)
   guanjia seed                 load the sample community 示例花园
-  guanjia import households|residents|readings|payments <file.csv> [-community C] [-add-buildings 4,5]
+  guanjia import households|residents|readings|payments|staff <file.csv> [-community C] [-add-buildings 4,5]
                                import a CSV file with a header row; a file with a bad row imports nothing
   guanjia faq import <file.yaml> [-community C]
                                import FAQ entries, replacing those with the same id
@@ -92,6 +92,9 @@ const usage = `usage:
   guanjia channels [-json]     which chats and channels reach each community and building now
   guanjia config               print the effective configuration (secrets hidden)
   guanjia intents eval|try     how well the intent examples teach; what a message is taken for
+  guanjia staff [姓名 -buildings 1,2,3 -shift 08:30]   stewards, the buildings they look after, shift starts
+  guanjia patrols [show P…|routes [f.yaml]]  patrols: points checked and missed, hazards found; routes
+  guanjia handovers [show J…]  handovers between stewards, with both confirmations
 `
 
 // pinnedClock, when set, is the clock of every run: tests of the admin commands on fixed
@@ -155,6 +158,9 @@ var adminCommands = map[string]adminFunc{
 	"channels":  politely("channels", runChannels),
 	"intents":   politely("intents", runIntents),
 	"incidents": politely("incidents", runIncidents),
+	"staff":     politely("staff", runStaff),
+	"patrols":   politely("patrols", runPatrols),
+	"handovers": politely("handovers", runHandovers),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the

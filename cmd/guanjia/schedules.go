@@ -39,6 +39,10 @@ var schedules = []jobLine{
 		About: "触发到期的一次性定时（定时公告、稍后提醒、期限），每个只触发一次；失败的稍后重试"},
 	{Name: "cleanup", Spec: "30 4 * * *", MaxLate: 6 * time.Hour, Run: (*jobEnv).cleanup,
 		About: "删除超过保留期（job_history）的任务运行记录和已了结定时的记录"},
+	{Name: "sla", Spec: "@every 1m", MaxLate: 0, Run: (*jobEnv).sla,
+		About: "工单时限：到期前提醒经手人，超时私信主管并记入工单；回访 24 小时无回复转电话回访；交班未确认提醒接班人、再告知主管"},
+	{Name: "morning-plan", Spec: "*/5 * * * *", MaxLate: time.Hour, Run: (*jobEnv).morningPlan,
+		About: "岗前计划：每位管家上班时（默认 08:30，可按人设置）私信当天计划"},
 }
 
 // timerKinds are the kinds of one-off timers guanjia fires, each with its handler: a feature

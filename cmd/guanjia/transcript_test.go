@@ -181,6 +181,27 @@ func runScript(t *testing.T, script string) string {
 				t.Fatalf("bad directive %q", line)
 			}
 			clk.Advance(d)
+		case strings.HasPrefix(line, "!job "):
+			// "!job sla 2026-11-26 09:20" (or "!job sla now"): a job run as of a time, and what
+			// it sent delivered.
+			f := strings.SplitN(strings.TrimPrefix(line, "!job "), " ", 2)
+			when, err := clk.Now(), error(nil)
+			if f[1] != "now" {
+				when, err = parseWhen(f[1], cfg.location())
+			}
+			if err != nil {
+				t.Fatalf("bad directive %q: %v", line, err)
+			}
+			run, ran, err := app.Scheduler.RunAt(ctx, f[0], when)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			if !ran {
+				fmt.Fprintf(&out, "(job %s: ran already for this time)\n", f[0])
+				continue
+			}
+			waitDelivered(t, app)
+			fmt.Fprintf(&out, "(job %s: %s %v)\n", f[0], run.Status, run.Counts)
 		case line == "!restart":
 			if err := app.Close(); err != nil {
 				t.Fatalf("close: %v", err)
@@ -341,4 +362,21 @@ func TestResidentGroupLeaks(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("leaks = %q, want %q", got, want)
 	}
+}
+
+// waitDelivered waits until what a job queued has been shown on the console.
+func waitDelivered(t *testing.T, app *testApp) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := app.Outbox.Depth(context.Background(), "console")
+		if err == nil && n == 0 {
+			time.Sleep(150 * time.Millisecond)
+			if n, err = app.Outbox.Depth(context.Background(), "console"); err == nil && n == 0 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("a job's messages were not delivered in time")
 }

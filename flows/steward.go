@@ -1,0 +1,147 @@
+package flows
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/guanjia/guanjia"
+)
+
+// The steward's day in chat (SPEC 4.5–4.8): the plan at shift start and on demand, the day's
+// own priorities, the lists of work, patrols and handovers.
+
+// Steward words: the first word of a message.
+var stewardWords = map[string]string{
+	"今日计划": "plan", "/plan": "plan", "plan": "plan", "今天计划": "plan",
+	"今日重点": "priority", "/priority": "priority",
+	"我的任务": "tasks", "/tasks": "tasks", "tasks": "tasks",
+	"待办": "todo", "/todo": "todo", "todo": "todo",
+	"逾期": "overdue", "/overdue": "overdue", "overdue": "overdue", "超时": "overdue",
+	"巡查": "patrol", "巡检": "patrol", "/patrol": "patrol",
+	"已查": "check", "/check": "check",
+	"巡查结束": "patrol_end", "巡检结束": "patrol_end", "结束巡查": "patrol_end", "/endpatrol": "patrol_end",
+	"隐患": "hazard", "/hazard": "hazard",
+	"交班": "handover", "/handover": "handover",
+	"接班": "takeover", "/takeover": "takeover",
+	"巡检记录": "hazard", "巡查记录": "hazard",
+	"交接记录": "handovers", "交班记录": "handovers", "/handovers": "handovers",
+	"关照名单": "care", "/care": "care",
+}
+
+// stewardPhrases are how stewards ask for the day's lists in their own words.
+var stewardPhrases = []struct {
+	what  string
+	words []string
+}{
+	{"handovers", []string{"交接班记录", "交班记录", "交接记录"}},
+	{"care", []string{"特别关注的住户", "需要关注的住户", "重点关注的住户", "需要关照", "独居老人有哪些"}},
+	{"priority", []string{"设置今日重点"}},
+	{"plan", []string{"今天的计划", "今日的计划", "今天干什么", "今天有什么安排"}},
+}
+
+// stewardPhrase finds what a steward's own words ask for.
+func stewardPhrase(text string) string {
+	for _, p := range stewardPhrases {
+		for _, w := range p.words {
+			if strings.Contains(text, w) {
+				return p.what
+			}
+		}
+	}
+	return ""
+}
+
+// forms of the day, started by a word; the others answer at once, also in the middle of a form.
+var stewardForms = map[string]bool{"patrol": true, "hazard": true, "handover": true}
+
+// stewardCommand runs the steward's day's words for staff; anyone else's words go on to be
+// understood as they are.
+func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, active bool) (bool, error) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	if r, size := firstRuneCut(first); size > 0 && stewardWords[first] == "" {
+		// "隐患：2号楼…" as well as "隐患 2号楼…"
+		first, rest = r, strings.TrimSpace(first[len(r)+size:]+" "+rest)
+	}
+	what := stewardWords[stripBotName(strings.ToLower(first))]
+	if what == "" && !active {
+		what = stewardPhrase(text)
+	}
+	if what == "" || e.Workday == nil || !t.known || !t.person.IsStaff() || active && stewardForms[what] {
+		return false, nil
+	}
+	rest = strings.TrimSpace(rest)
+	if t.residentsRead() {
+		t.say("staff.not_here", nil)
+		return true, nil
+	}
+	if !t.person.IsOffice() && what != "tasks" && what != "hazard" {
+		t.say("staff.office_only", map[string]any{"Command": first})
+		return true, nil
+	}
+	switch what {
+	case "plan":
+		return true, e.sayPlan(ctx, t)
+	case "priority":
+		if p, ok := strings.CutPrefix(strings.TrimSpace(text), "设置今日重点"); ok {
+			rest = strings.TrimLeft(strings.TrimSpace(p), "：:，, ")
+		}
+		return true, e.addPriority(ctx, t, rest)
+	case "handovers":
+		return true, e.recentHandovers(ctx, t)
+	case "care":
+		return true, e.sayCare(ctx, t)
+	case "tasks":
+		return true, e.myTasks(ctx, t)
+	case "todo":
+		return true, e.todo(ctx, t, false)
+	case "overdue":
+		return true, e.todo(ctx, t, true)
+	case "patrol":
+		return true, e.flows[flowPatrol].start(ctx, t)
+	case "check":
+		return true, e.checkPoints(ctx, t, rest)
+	case "patrol_end":
+		return true, e.endPatrol(ctx, t)
+	case "hazard":
+		return true, e.flows[flowHazard].start(ctx, t)
+	case "handover":
+		return true, e.flows[flowHandover].start(ctx, t)
+	case "takeover":
+		return true, e.takeOver(ctx, t, rest)
+	}
+	return false, nil
+}
+
+// firstRuneCut splits "隐患：…" at a full-width or ASCII colon or comma after a word.
+func firstRuneCut(s string) (string, int) {
+	for _, sep := range []string{"：", ":", "，", ","} {
+		if i := strings.Index(s, sep); i > 0 {
+			return s[:i], len(sep)
+		}
+	}
+	return "", 0
+}
+
+// addStewardFlows registers the day's forms.
+func (e *Engine) addStewardFlows() {
+	e.flows[flowPatrol] = e.patrolForm()
+	e.flows[flowHazard] = e.hazardForm()
+	e.flows[flowHandover] = e.handoverForm()
+}
+
+// dueDefaults fills the due times not configured with SPEC 5's defaults.
+func dueDefaults(d guanjia.DueTimes, reply time.Duration) guanjia.DueTimes {
+	def := guanjia.DefaultDueTimes()
+	if reply > 0 && d.Reply <= 0 {
+		d.Reply = reply
+	}
+	for _, f := range []struct{ v, def *time.Duration }{{&d.Accept, &def.Accept}, {&d.AcceptUrgent, &def.AcceptUrgent},
+		{&d.Resolve, &def.Resolve}, {&d.ResolveUrgent, &def.ResolveUrgent}, {&d.Reply, &def.Reply},
+		{&d.RemindBefore, &def.RemindBefore}, {&d.Handover, &def.Handover}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	return d
+}
