@@ -30,6 +30,8 @@ type Config struct {
 	ComplaintReply time.Duration
 	// CodeTTL is how long a binding code a steward issues in chat stays valid.
 	CodeTTL time.Duration
+	// Events tunes the jobs of community events.
+	Events EventsConfig
 }
 
 // Deps are what the engine works with.
@@ -41,6 +43,8 @@ type Deps struct {
 	Attempts  Attempts
 	Fees      Fees
 	FAQs      FAQs
+	// Activities keeps events and surveys; nil leaves their commands to the rest.
+	Activities Activities
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
 	// Intents tells what free text asks for; nil uses the built-in examples.
@@ -94,6 +98,7 @@ func New(d Deps) *Engine {
 		d.Config.CodeTTL = 72 * time.Hour
 	}
 	d.Sessions = turnSessions{d.Sessions}
+	d.Config.Events = d.Config.Events.withDefaults()
 	e := &Engine{Deps: d}
 	e.flows = map[string]flow{
 		flowRepair:    &repairFlow{e},
@@ -101,6 +106,9 @@ func New(d Deps) *Engine {
 		flowComplaint: &complaintFlow{e},
 		flowInquiry:   &inquiryFlow{e},
 		flowIntent:    &intentFlow{e},
+		flowEvent:     e.eventForm(),
+		flowSurvey:    e.surveyForm(),
+		flowFeedback:  &feedbackFlow{e},
 	}
 	return e
 }
@@ -221,6 +229,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 	if handled, err := e.feeCommand(ctx, t, text); handled || err != nil {
 		return err
 	}
+	if handled, err := e.eventCommand(ctx, t, text, sess); handled || err != nil {
+		return err
+	}
 	cmd, isCmd := parseStaffCommand(text)
 	if label, ok := quotedChoice(t.msg.Quote, text); ok {
 		// "1" quoting a ticket card is the card's first option, on the quoted ticket.
@@ -331,7 +342,7 @@ func (e *Engine) location() *time.Location {
 }
 
 func (e *Engine) idleFor(flow string) time.Duration {
-	if flow == flowFollowUp {
+	if flow == flowFollowUp || flow == flowFeedback {
 		return e.Config.FollowUpWait
 	}
 	return e.Config.SessionIdle

@@ -138,11 +138,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 	a.Engine = flows.New(flows.Deps{
 		Intents:   intents,
 		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Attempts: a.State,
-		Fees: a.Store, FAQs: a.Store, Alarms: a.State,
+		Fees: a.Store, FAQs: a.Store, Alarms: a.State, Activities: a.Store,
 		Templates: a.Templates,
 		Linkers:   map[string]bot.Linker{}, AccountBinders: map[string]bot.AccountBinder{}, Metrics: a.Metrics, Now: now, Log: log,
 		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location(),
-			ComplaintReply: cfg.ComplaintReply, CodeTTL: cfg.CodeTTL},
+			ComplaintReply: cfg.ComplaintReply, CodeTTL: cfg.CodeTTL, Events: cfg.Events.flows()},
 	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)

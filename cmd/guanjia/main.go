@@ -65,6 +65,11 @@ const usage = `usage:
   guanjia jobs run <name> [-at <time>]
                                run a job now, or as of a time ("2026-12-01 09:00"); once per slot
   guanjia jobs timers          the one-off timers waiting to fire
+  guanjia events [-community C]  community events; guanjia events show <A…> [-md] one with its sign-ups and numbers
+  guanjia surveys create <file.yaml> [-community C]
+                               create a survey and send it to its audience (question, options, multiple, buildings, closes, private)
+  guanjia surveys show <S…> [-csv]
+                               a survey's counts; -csv one row per answer (home, options, time), no names
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
   guanjia wecom list|bind <robot> <community>|unbind <robot>|test <robot>
                                WeCom group robots (WECOM_ROBOT_<NAME>) as a community's staff group
@@ -131,6 +136,8 @@ var adminCommands = map[string]adminFunc{
 	"wecom":     politely("wecom", runWeCom),
 	"channels":  politely("channels", runChannels),
 	"intents":   politely("intents", runIntents),
+	"events":    politely("events", runEvents),
+	"surveys":   politely("surveys", runSurveys),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the

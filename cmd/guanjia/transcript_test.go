@@ -189,6 +189,7 @@ func runScript(t *testing.T, script string) string {
 			if err := admin(ctx, cfg, slog.New(slog.DiscardHandler), args[1:], &out); err != nil {
 				fmt.Fprintf(&out, "guanjia: %v\n", err)
 			}
+			app.drain(t) // what the command queued is shown before the next line
 		case strings.HasPrefix(line, "#"):
 		default:
 			if strings.Contains(line, "{code}") {
@@ -217,7 +218,9 @@ func maskCodes(s string) string {
 	for _, m := range bindCode.FindAllStringSubmatch(s, -1) {
 		s = strings.ReplaceAll(s, m[1], "<code>")
 	}
-	return s
+	// Jobs run by hand name the process that ran them (host/pid).
+	host, _ := os.Hostname()
+	return strings.ReplaceAll(s, fmt.Sprintf("%s/%d", host, os.Getpid()), "<instance>")
 }
 
 // TestTranscripts plays every testdata/*.txt script and compares the conversation with
