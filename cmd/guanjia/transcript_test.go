@@ -111,7 +111,7 @@ type testApp struct {
 }
 
 // openTestApp opens the app on cfg with the sample data loaded, a console writing to out.
-func openTestApp(t *testing.T, cfg Config, clk *clock, out io.Writer) *testApp {
+func openTestApp(t testing.TB, cfg Config, clk *clock, out io.Writer) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), clk.Now)

@@ -111,7 +111,7 @@ func (s *Store) JoinEvent(ctx context.Context, ev guanjia.Activity, su guanjia.S
 	} else if err != nil {
 		return su, fmt.Errorf("mongostore: sign up %s: %w", su.ID, err)
 	}
-	ok, freed, err := s.claimSeats(ctx, ev, su, hint)
+	ok, freed, _, err := s.claimSeats(ctx, ev, su, hint)
 	if err != nil {
 		return su, err
 	}
@@ -149,13 +149,14 @@ func (s *Store) confirmed(ctx context.Context, ev guanjia.Activity, household st
 
 // claimSeats tries to give su's home su.Heads seats. With a hint it takes the seats the hint
 // names while they exist; past the capacity it looks for seats given back, and only when no
-// home waits before this one. freed reports seats taken and given back again.
-func (s *Store) claimSeats(ctx context.Context, ev guanjia.Activity, su guanjia.SignUp, hint func(context.Context) (int64, error)) (ok, freed bool, err error) {
+// home waits before this one. freed reports seats taken and given back again; busy, that
+// another claim for the home is under way (a promotion), which tells the home itself.
+func (s *Store) claimSeats(ctx context.Context, ev guanjia.Activity, su guanjia.SignUp, hint func(context.Context) (int64, error)) (ok, freed, busy bool, err error) {
 	seats := s.Collection(collSeats)
 	if _, err := seats.InsertOne(ctx, bson.D{{Key: "_id", Value: confID(ev, su.Household)}, {Key: "household", Value: su.Household}}); mongo.IsDuplicateKeyError(err) {
-		return true, false, nil // claimed already (by a promotion)
+		return false, false, true, nil
 	} else if err != nil {
-		return false, false, fmt.Errorf("mongostore: claim seats of %s: %w", su.ID, err)
+		return false, false, false, fmt.Errorf("mongostore: claim seats of %s: %w", su.ID, err)
 	}
 	var held []string
 	release := func() error {
@@ -186,11 +187,11 @@ func (s *Store) claimSeats(ctx context.Context, ev guanjia.Activity, su guanjia.
 		if hint != nil {
 			n, err := hint(ctx)
 			if err != nil {
-				return false, false, errors.Join(err, release())
+				return false, false, false, errors.Join(err, release())
 			}
 			if n >= 1 && n <= int64(ev.Capacity) {
 				if got, err := take(int(n)); err != nil {
-					return false, false, errors.Join(err, release())
+					return false, false, false, errors.Join(err, release())
 				} else if got {
 					continue
 				}
@@ -200,26 +201,26 @@ func (s *Store) claimSeats(ctx context.Context, ev guanjia.Activity, su guanjia.
 		if !scanned {
 			scanned = true
 			if waiting, err := s.waitsBefore(ctx, ev, su); err != nil || waiting {
-				return false, len(held) > 0, errors.Join(err, release())
+				return false, len(held) > 0, false, errors.Join(err, release())
 			}
 		}
 		free, err := s.freeSeats(ctx, ev)
 		if err != nil {
-			return false, false, errors.Join(err, release())
+			return false, false, false, errors.Join(err, release())
 		}
 		got := false
 		for _, n := range free {
 			if got, err = take(n); err != nil {
-				return false, false, errors.Join(err, release())
+				return false, false, false, errors.Join(err, release())
 			} else if got {
 				break
 			}
 		}
 		if !got {
-			return false, len(held) > 0, release()
+			return false, len(held) > 0, false, release()
 		}
 	}
-	return true, false, nil
+	return true, false, false, nil
 }
 
 // freeSeats lists the seat numbers nobody holds.
@@ -352,9 +353,12 @@ func (s *Store) PromoteWaiting(ctx context.Context, ev guanjia.Activity) ([]guan
 		if len(free) < su.Heads {
 			break
 		}
-		ok, _, err := s.claimSeats(ctx, ev, su, func(context.Context) (int64, error) { return 0, nil })
+		ok, _, busy, err := s.claimSeats(ctx, ev, su, func(context.Context) (int64, error) { return 0, nil })
 		if err != nil {
 			return promoted, err
+		}
+		if busy {
+			continue // another cancellation is promoting this home
 		}
 		if !ok {
 			break
