@@ -606,7 +606,12 @@ func (e *Engine) audienceResidents(ctx context.Context, community string, buildi
 // up, "不去了，取消报名" cancels, "最近有什么社区活动" lists what is open.
 func (e *Engine) eventIntent(ctx context.Context, t *turn, text string) error {
 	asks := strings.ContainsAny(text, "吗？?") || strings.Contains(text, "什么") || strings.Contains(text, "哪")
+	organise := !asks && containsAny(text, "组织", "发起", "办个", "办一", "创建", "做个", "做一")
 	switch {
+	case organise && containsAny(text, "问卷", "投票", "调查", "征集"):
+		return e.startFlow(ctx, t, flowSurvey)
+	case organise:
+		return e.startFlow(ctx, t, flowEvent)
 	case strings.Contains(text, "我报名的") || strings.Contains(text, "我的报名"):
 		return e.mySignUps(ctx, t)
 	case asks:
@@ -621,4 +626,13 @@ func (e *Engine) eventIntent(ctx context.Context, t *turn, text string) error {
 		return e.join(ctx, t, n)
 	}
 	return e.listEvents(ctx, t)
+}
+
+func containsAny(text string, words ...string) bool {
+	for _, w := range words {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -322,7 +322,7 @@ func (e *Engine) recap(ctx context.Context, ev guanjia.Activity, list []guanjia.
 	}
 	return EventRecap{"No": ev.No, "Title": ev.Title, "Start": e.when(ev.Start), "Place": ev.Place, "Capacity": ev.Capacity,
 		"Invited": invited, "Homes": homes, "People": people, "Came": came, "CameP": cameP, "NoShow": noShow,
-		"Waiting": waiting, "Rated": rated, "Average": avg, "Comments": comments, "Cancelled": ev.Cancelled}, nil
+		"Waiting": waiting, "Rated": rated, "Checked": slices.ContainsFunc(list, func(su guanjia.SignUp) bool { return su.Attended }), "Average": avg, "Comments": comments, "Cancelled": ev.Cancelled}, nil
 }
 
 // feedbackFlow takes the answer to the feedback question: a rating 1–5, then a comment.
@@ -335,6 +335,10 @@ func (f *feedbackFlow) start(ctx context.Context, t *turn) error {
 
 func (f *feedbackFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
 	text := t.text()
+	if fields := strings.Fields(text); len(fields) > 0 && eventVerbs[strings.ToLower(stripBotName(fields[0]))] == "rate" {
+		// "评价 A… 4 很好" answers the question asked as well as the command would.
+		text = strings.TrimSpace(recordNoIn.ReplaceAllString(strings.TrimPrefix(text, fields[0]), ""))
+	}
 	if s.Step == "comment" {
 		comment, reason, _ := optionalText(200)(ctx, t, s, text)
 		if reason != "" {
