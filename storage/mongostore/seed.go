@@ -83,6 +83,8 @@ var sampleMeters = []struct {
 	{"2-2-502", guanjia.FeeElectricity, 100000, 9625},
 	{"1-1-101", guanjia.FeeWater, 20000, 450},
 	{"1-1-101", guanjia.FeeElectricity, 80000, 6040},
+	{"3-2-801", guanjia.FeeWater, 25000, 700},
+	{"3-2-801", guanjia.FeeElectricity, 90000, 8000},
 }
 
 // sampleReadings are the sample meters' readings of the month of t. They follow on from month
