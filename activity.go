@@ -32,6 +32,8 @@ type Activity struct {
 	Survey    string    `bson:"survey,omitempty" json:"survey,omitempty"`
 	CreatedBy string    `bson:"created_by" json:"created_by"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	// Submission names the confirmed form that made it: confirmed twice, it is made once.
+	Submission string `bson:"submission,omitempty" json:"-"`
 	// Cancelled says why the event was called off; empty while it stands.
 	Cancelled   string    `bson:"cancelled,omitempty" json:"cancelled,omitempty"`
 	CancelledAt time.Time `bson:"cancelled_at,omitempty" json:"cancelled_at,omitempty"`
@@ -108,6 +110,8 @@ type Survey struct {
 	Private   bool      `bson:"private" json:"private"`
 	CreatedBy string    `bson:"created_by" json:"created_by"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	// Submission names the confirmed form that made it: confirmed twice, it is made once.
+	Submission string `bson:"submission,omitempty" json:"-"`
 }
 
 // Survey limits.

@@ -106,7 +106,7 @@ func (e *Engine) eventForm() *form {
 		ev := guanjia.Activity{Community: s.Data["community"], Title: s.Data["title"], Place: s.Data["place"],
 			Description: s.Data["description"], Start: e.dataTime(s, "start"), Deadline: e.dataTime(s, "deadline"),
 			Capacity: capacity, Buildings: audienceOf(s.Data["audience"]), InviteAt: now, Survey: s.Data["survey"],
-			GroupRecap: s.Data["recap"] == "yes", CreatedBy: t.person.ID, CreatedAt: now}
+			GroupRecap: s.Data["recap"] == "yes", CreatedBy: t.person.ID, CreatedAt: now, Submission: s.Data[dataSubmission]}
 		if s.Data["invite"] != "invite:now" {
 			ev.InviteAt = e.dataTime(s, "invite")
 		}

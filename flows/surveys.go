@@ -70,7 +70,7 @@ func (e *Engine) surveyForm() *form {
 		now := e.Now()
 		sv := guanjia.Survey{Community: s.Data["community"], Question: s.Data["question"], Options: strings.Split(s.Data["options"], "\n"),
 			Multiple: s.Data["mode"] == "mode:multiple", Buildings: audienceOf(s.Data["audience"]), Closes: e.dataTime(s, "closes"),
-			Private: s.Data["private"] == "yes", CreatedBy: t.person.ID, CreatedAt: now}
+			Private: s.Data["private"] == "yes", CreatedBy: t.person.ID, CreatedAt: now, Submission: s.Data[dataSubmission]}
 		if err := sv.Validate(now); err != nil {
 			t.say("event.past", nil)
 			return f.next(ctx, t, s, 4)

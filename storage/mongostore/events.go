@@ -31,8 +31,19 @@ const (
 	collMarks   = "event_marks"
 )
 
-// CreateEvent numbers an event A… and saves it.
+// CreateEvent numbers an event A… and saves it; an event of the same submission made before
+// (the message confirming it handled again after a crash) is returned instead.
 func (s *Store) CreateEvent(ctx context.Context, ev *guanjia.Activity) error {
+	if ev.Submission != "" {
+		old, err := findOne[guanjia.Activity](ctx, s.Collection(collEvents), bson.D{{Key: "community", Value: ev.Community},
+			{Key: "submission", Value: ev.Submission}}, "event of submission")
+		if err == nil {
+			*ev = old
+			return nil
+		} else if !errors.Is(err, guanjia.ErrNotFound) {
+			return err
+		}
+	}
 	no, err := s.InsertNumbered(ctx, s.Collection(collEvents), ev.Community, "A", ev.CreatedAt, func(no string) any {
 		c := *ev
 		c.No, c.ID = no, guanjia.TicketID(ev.Community, no)

@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,8 +19,19 @@ const (
 	collAnswers = "survey_answers"
 )
 
-// CreateSurvey numbers a survey S… and saves it.
+// CreateSurvey numbers a survey S… and saves it; a survey of the same submission made before
+// is returned instead.
 func (s *Store) CreateSurvey(ctx context.Context, sv *guanjia.Survey) error {
+	if sv.Submission != "" {
+		old, err := findOne[guanjia.Survey](ctx, s.Collection(collSurveys), bson.D{{Key: "community", Value: sv.Community},
+			{Key: "submission", Value: sv.Submission}}, "survey of submission")
+		if err == nil {
+			*sv = old
+			return nil
+		} else if !errors.Is(err, guanjia.ErrNotFound) {
+			return err
+		}
+	}
 	no, err := s.InsertNumbered(ctx, s.Collection(collSurveys), sv.Community, "S", sv.CreatedAt, func(no string) any {
 		c := *sv
 		c.No, c.ID = no, guanjia.TicketID(sv.Community, no)
