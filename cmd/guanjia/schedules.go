@@ -37,10 +37,10 @@ type jobLine struct {
 var schedules = []jobLine{
 	{Name: "timers", Spec: "@every 30s", MaxLate: 0, Run: (*jobEnv).sweepTimers,
 		About: "触发到期的一次性定时（定时公告、稍后提醒、期限），每个只触发一次；失败的稍后重试"},
-	{Name: "events", Spec: "*/5 * * * *", MaxLate: 2 * time.Hour, Run: (*jobEnv).events,
-		About: "社区活动和问卷：定时邀请、截止前再邀请、活动前私信提醒、活动后请评价、给员工群发总结、问卷截止公布票数；每条只发一次"},
 	{Name: "cleanup", Spec: "30 4 * * *", MaxLate: 6 * time.Hour, Run: (*jobEnv).cleanup,
 		About: "删除超过保留期（job_history）的任务运行记录和已了结定时的记录"},
+	{Name: "events", Spec: "@every 5m", MaxLate: 2 * time.Hour, Run: (*jobEnv).events,
+		About: "社区活动和问卷：定时邀请、截止前再邀请、活动前私信提醒、活动后请评价、给员工群发总结、问卷截止公布票数；每条只发一次"},
 }
 
 // timerKinds are the kinds of one-off timers guanjia fires, each with its handler: a feature

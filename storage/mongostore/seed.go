@@ -33,7 +33,6 @@ func sampleHouseholds() []guanjia.Household {
 		{Community: SampleCommunity, Code: "3-1-1201", Building: 3, AreaCenti: 12050, ParkingSpaces: 1},
 		{Community: SampleCommunity, Code: "2-2-502", Building: 2, AreaCenti: 8930},
 		{Community: SampleCommunity, Code: "1-1-101", Building: 1, AreaCenti: 7600},
-		{Community: SampleCommunity, Code: "3-2-801", Building: 3, AreaCenti: 9800},
 	}
 }
 
@@ -42,7 +41,6 @@ func samplePeople() []guanjia.Person {
 	people := []guanjia.Person{
 		{ID: "p-zhangsan", Name: "张三", Roles: resident, Household: "3-1-1201", Phone: "13800001201"},
 		{ID: "p-lisi", Name: "李四", Roles: resident, Household: "2-2-502", Phone: "13900000502"},
-		{ID: "p-sun", Name: "孙阿姨", Roles: resident, Household: "3-2-801", Phone: "13500000801"},
 		{ID: "p-linainai", Name: "李奶奶", Roles: resident, Household: "1-1-101", Phone: "13700000101",
 			CareTags: []guanjia.CareTag{guanjia.CareElderlyAlone}, CareNote: "耳背，女儿电话 138****1234"},
 		{ID: "p-wang", Name: "王管家", Roles: []guanjia.Role{guanjia.RoleSteward}, Buildings: []int{1, 2, 3},
@@ -83,8 +81,6 @@ var sampleMeters = []struct {
 	{"2-2-502", guanjia.FeeElectricity, 100000, 9625},
 	{"1-1-101", guanjia.FeeWater, 20000, 450},
 	{"1-1-101", guanjia.FeeElectricity, 80000, 6040},
-	{"3-2-801", guanjia.FeeWater, 25000, 700},
-	{"3-2-801", guanjia.FeeElectricity, 90000, 8000},
 }
 
 // sampleReadings are the sample meters' readings of the month of t. They follow on from month
