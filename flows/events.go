@@ -63,6 +63,13 @@ func (e *Engine) eventCommand(ctx context.Context, t *turn, text string, sess gu
 		return false, nil
 	}
 	rest := strings.TrimSpace(strings.TrimPrefix(text, fields[0]))
+	if (verb == "create" || verb == "survey") && sess.Flow != "" && t.known && t.person.IsOffice() && !t.residentsRead() {
+		// A new form replaces the unfinished conversation: say so, as switching flows does.
+		if err := e.finish(ctx, t); err != nil {
+			return true, err
+		}
+		t.say("common.switched", map[string]any{"Flow": t.label("flow." + sess.Flow)})
+	}
 	switch verb {
 	case "create":
 		return true, e.startFlow(ctx, t, flowEvent)
