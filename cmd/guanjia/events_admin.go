@@ -202,7 +202,7 @@ func runEvents(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 		if *md {
 			fmt.Fprintf(stdout, "| %d | %s | %d | %s | %s | %s | %s |\n", i+1, su.Household, su.Heads, state, in, rating, strings.ReplaceAll(su.Comment, "|", "/"))
 		} else {
-			fmt.Fprintf(stdout, "  %d. %s  %d 人  %s  %s  %s  %s\n", i+1, su.Household, su.Heads, state, in, rating, su.Comment)
+			fmt.Fprintln(stdout, strings.TrimRight(fmt.Sprintf("  %d. %s  %d 人  %s  %s  %s  %s", i+1, su.Household, su.Heads, state, in, rating, su.Comment), " "))
 		}
 	}
 	return nil
