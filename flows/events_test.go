@@ -77,3 +77,30 @@ func TestActivityValidate(t *testing.T) {
 		}
 	}
 }
+
+// The reminder due is the latest whose time has come; one whose time passed before the event
+// was created is not sent, and none is sent once the event has started.
+func TestReminderDue(t *testing.T) {
+	e := &Engine{Deps: Deps{Config: Config{Events: EventsConfig{}.withDefaults()}}}
+	start := time.Date(2026, 11, 28, 19, 0, 0, 0, time.UTC)
+	ev := guanjia.Activity{Start: start, CreatedAt: start.Add(-72 * time.Hour)}
+	for _, c := range []struct {
+		before  time.Duration
+		created time.Duration
+		want    time.Duration
+		ok      bool
+	}{
+		{before: 30 * time.Hour, created: 72 * time.Hour},
+		{before: 23 * time.Hour, created: 72 * time.Hour, want: 24 * time.Hour, ok: true},
+		{before: 30 * time.Minute, created: 72 * time.Hour, want: time.Hour, ok: true},
+		{before: 30 * time.Minute, created: 2 * time.Hour, want: time.Hour, ok: true},
+		{before: 90 * time.Minute, created: 2 * time.Hour},
+		{before: -time.Minute, created: 72 * time.Hour},
+	} {
+		ev.CreatedAt = start.Add(-c.created)
+		got, ok := e.reminderDue(ev, start.Add(-c.before))
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s before, created %s before: %s, %v; want %s, %v", c.before, c.created, got, ok, c.want, c.ok)
+		}
+	}
+}
