@@ -258,7 +258,7 @@ func (e *Engine) join(ctx context.Context, t *turn, rest string) error {
 // eventCounterTTL is how long the arrival and seat counters of an event are kept in Redis.
 const eventCounterTTL = 120 * 24 * time.Hour
 
-// SeatHint is the next seat to try for an event: one atomic count in Redis.
+// seatHint is the next seat to try for an event: one atomic count in Redis.
 func (e *Engine) seatHint(ev guanjia.Activity) func(context.Context) (int64, error) {
 	return func(ctx context.Context) (int64, error) {
 		return e.Attempts.CountAttempt(ctx, "event-seat:"+ev.ID, eventCounterTTL)
@@ -446,7 +446,8 @@ func buildingsText(bs []int) string {
 	return strings.Join(parts, "、")
 }
 
-// staffOnly reports whether the office may see a roster here: privately or in a staff group.
+// staffHere reports whether the office may do this here: privately or in a staff group, where
+// residents do not read along.
 func (e *Engine) staffHere(t *turn) bool {
 	if !e.office(t) {
 		return false
