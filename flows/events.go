@@ -244,7 +244,7 @@ func (e *Engine) join(ctx context.Context, t *turn, rest string) error {
 		return fmt.Errorf("flows: sign up: %w", err)
 	}
 	su := guanjia.SignUp{Household: h.Code, Person: t.person.ID, Heads: n, At: e.Now(), Seq: seq}
-	su, err = e.Activities.JoinEvent(ctx, ev, su, e.seatHint(ev))
+	su, promoted, err := e.Activities.JoinEvent(ctx, ev, su, e.seatHint(ev))
 	if errors.Is(err, guanjia.ErrConflict) {
 		return e.tellSignUp(ctx, t, ev, su, "event.already")
 	}
@@ -252,6 +252,9 @@ func (e *Engine) join(ctx context.Context, t *turn, rest string) error {
 		return fmt.Errorf("flows: sign up: %w", err)
 	}
 	e.Log.Info("signed up", "event", ev.ID, "heads", n, "confirmed", su.Confirmed)
+	if err := e.tellPromoted(ctx, t, ev, promoted); err != nil {
+		return err
+	}
 	return e.tellSignUp(ctx, t, ev, su, "event.joined")
 }
 
@@ -326,13 +329,18 @@ func (e *Engine) leave(ctx context.Context, t *turn, rest string) error {
 
 // promote gives freed places to the homes waiting and tells them privately.
 func (e *Engine) promote(ctx context.Context, t *turn, ev guanjia.Activity) error {
-	if !ev.Open(e.Now()) && ev.Cancelled != "" {
+	if ev.Cancelled != "" {
 		return nil
 	}
 	promoted, err := e.Activities.PromoteWaiting(ctx, ev)
 	if err != nil {
 		return fmt.Errorf("flows: promote waitlist: %w", err)
 	}
+	return e.tellPromoted(ctx, t, ev, promoted)
+}
+
+// tellPromoted tells the homes given places from the waitlist, privately.
+func (e *Engine) tellPromoted(ctx context.Context, t *turn, ev guanjia.Activity, promoted []guanjia.SignUp) error {
 	for _, su := range promoted {
 		e.Log.Info("promoted from waitlist", "event", ev.ID, "heads", su.Heads)
 		if err := e.toResidents(ctx, t, su.Household, func(lang string) string {

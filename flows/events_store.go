@@ -17,9 +17,10 @@ type Activities interface {
 	Events(ctx context.Context, community string) ([]guanjia.Activity, error)
 	// CancelEvent calls an event off; guanjia.ErrConflict when it was already.
 	CancelEvent(ctx context.Context, community, no, reason string, at time.Time) error
-	// JoinEvent signs a home up, confirmed or waiting; guanjia.ErrConflict (with the
-	// existing sign-up) when it has signed up already. hint names the next seat to try.
-	JoinEvent(ctx context.Context, ev guanjia.Activity, su guanjia.SignUp, hint func(context.Context) (int64, error)) (guanjia.SignUp, error)
+	// JoinEvent signs a home up, confirmed or waiting, and returns the other homes it gave
+	// places to (seats it tried and gave back); guanjia.ErrConflict (with the existing
+	// sign-up) when it has signed up already. hint names the next seat to try.
+	JoinEvent(ctx context.Context, ev guanjia.Activity, su guanjia.SignUp, hint func(context.Context) (int64, error)) (guanjia.SignUp, []guanjia.SignUp, error)
 	// SignUps lists the sign-ups in order of arrival.
 	SignUps(ctx context.Context, ev guanjia.Activity) ([]guanjia.SignUp, error)
 	// LeaveEvent takes a home's sign-up back; guanjia.ErrNotFound when there is none.

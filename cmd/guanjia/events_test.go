@@ -54,7 +54,8 @@ func signUp(ctx context.Context, a *App, ev guanjia.Activity, household string, 
 	hint := func(ctx context.Context) (int64, error) {
 		return a.State.CountAttempt(ctx, "event-seat:"+ev.ID, time.Hour)
 	}
-	return a.Store.JoinEvent(ctx, ev, guanjia.SignUp{Household: household, Person: "p-" + household, Heads: 1, At: at, Seq: seq}, hint)
+	su, _, err := a.Store.JoinEvent(ctx, ev, guanjia.SignUp{Household: household, Person: "p-" + household, Heads: 1, At: at, Seq: seq}, hint)
+	return su, err
 }
 
 // 200 homes signing up for 50 places at the same moment, on real Redis and the embedded

@@ -108,36 +108,43 @@ func confID(ev guanjia.Activity, hh string) string { return ev.ID + "/conf/" + h
 
 // JoinEvent records a home's sign-up (su.Heads people) and gives it places when they are
 // left and no home waits before it; otherwise it waits, in order of arrival (su.At, su.Seq).
-// A home signed up already is ErrConflict, with its sign-up returned. hint names the next seat
+// The homes given places that this claim took and gave back are returned, to be told. A home
+// signed up already is ErrConflict, with its sign-up returned. hint names the next seat
 // to try, counting up from 1 in one atomic step (Redis INCR): without it every sign-up would
 // try seat 1 first. It is only a hint; the inserts decide.
-func (s *Store) JoinEvent(ctx context.Context, ev guanjia.Activity, su guanjia.SignUp, hint func(context.Context) (int64, error)) (guanjia.SignUp, error) {
+func (s *Store) JoinEvent(ctx context.Context, ev guanjia.Activity, su guanjia.SignUp, hint func(context.Context) (int64, error)) (guanjia.SignUp, []guanjia.SignUp, error) {
 	su.ID, su.Community, su.Event = guanjia.SignUpID(ev.Community, ev.No, su.Household), ev.Community, ev.No
 	if _, err := s.Collection(collSignUps).InsertOne(ctx, su); mongo.IsDuplicateKeyError(err) {
 		old, ferr := s.signUp(ctx, ev, su.Household)
 		if ferr != nil {
-			return su, ferr
+			return su, nil, ferr
 		}
-		return old, fmt.Errorf("mongostore: sign up %s: %w", su.ID, guanjia.ErrConflict)
+		return old, nil, fmt.Errorf("mongostore: sign up %s: %w", su.ID, guanjia.ErrConflict)
 	} else if err != nil {
-		return su, fmt.Errorf("mongostore: sign up %s: %w", su.ID, err)
+		return su, nil, fmt.Errorf("mongostore: sign up %s: %w", su.ID, err)
 	}
 	ok, freed, _, err := s.claimSeats(ctx, ev, su, hint)
 	if err != nil {
-		return su, err
+		return su, nil, err
 	}
 	su.Confirmed = ok
-	if freed {
-		// Seats taken back from a claim that fell short go to the first home waiting.
-		if _, err := s.PromoteWaiting(ctx, ev); err != nil {
-			return su, err
-		}
-		if ok, err = s.confirmed(ctx, ev, su.Household); err != nil {
-			return su, err
-		}
-		su.Confirmed = ok
+	if !freed {
+		return su, nil, nil
 	}
-	return su, nil
+	// Seats taken back from a claim that fell short go to the first homes waiting.
+	promoted, err := s.PromoteWaiting(ctx, ev)
+	if err != nil {
+		return su, nil, err
+	}
+	var others []guanjia.SignUp
+	for _, p := range promoted {
+		if p.Household == su.Household {
+			su.Confirmed = true
+		} else {
+			others = append(others, p)
+		}
+	}
+	return su, others, nil
 }
 
 func (s *Store) signUp(ctx context.Context, ev guanjia.Activity, household string) (guanjia.SignUp, error) {
@@ -346,38 +353,79 @@ func (s *Store) LeaveEvent(ctx context.Context, ev guanjia.Activity, household s
 }
 
 // PromoteWaiting gives places to the homes waiting, first come first served, until the
-// first that does not fit, and returns those promoted.
-func (s *Store) PromoteWaiting(ctx context.Context, ev guanjia.Activity) ([]guanjia.SignUp, error) {
-	list, err := s.SignUps(ctx, ev)
+// first that does not fit, and returns those promoted. Promotions of one event run one at a
+// time (a lock record), so that two cancellations at once never hand a place past the head of
+// the line.
+func (s *Store) PromoteWaiting(ctx context.Context, ev guanjia.Activity) (promoted []guanjia.SignUp, err error) {
+	unlock, err := s.lockPromotions(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
-	var promoted []guanjia.SignUp
-	for _, su := range list {
-		if su.Confirmed {
-			continue
+	defer func() { err = errors.Join(err, unlock()) }()
+	for tries := 0; tries < 200; {
+		list, err := s.SignUps(ctx, ev)
+		if err != nil {
+			return promoted, err
 		}
+		i := slices.IndexFunc(list, func(su guanjia.SignUp) bool { return !su.Confirmed })
+		if i < 0 {
+			return promoted, nil
+		}
+		head := list[i]
 		free, err := s.freeSeats(ctx, ev)
-		if err != nil {
+		if err != nil || len(free) < head.Heads {
 			return promoted, err
 		}
-		if len(free) < su.Heads {
-			break
-		}
-		ok, _, busy, err := s.claimSeats(ctx, ev, su, func(context.Context) (int64, error) { return 0, nil })
-		if err != nil {
+		ok, _, busy, err := s.claimSeats(ctx, ev, head, func(context.Context) (int64, error) { return 0, nil })
+		switch {
+		case err != nil:
 			return promoted, err
+		case busy:
+			// The home's own sign-up is claiming its places this moment: see how it ends.
+			tries++
+			time.Sleep(10 * time.Millisecond)
+		case !ok:
+			return promoted, nil
+		default:
+			head.Confirmed = true
+			promoted = append(promoted, head)
 		}
-		if busy {
-			continue // another cancellation is promoting this home
-		}
-		if !ok {
-			break
-		}
-		su.Confirmed = true
-		promoted = append(promoted, su)
 	}
 	return promoted, nil
+}
+
+// promotionLease is how long a promotion lock is honoured: one left by a crash lapses.
+const promotionLease = 30 * time.Second
+
+// lockPromotions takes the event's promotion lock, waiting for one held by another, and
+// returns what releases it.
+func (s *Store) lockPromotions(ctx context.Context, ev guanjia.Activity) (func() error, error) {
+	seats := s.Collection(collSeats)
+	id := ev.ID + "/promoting"
+	for range 1000 {
+		_, err := seats.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now()}})
+		if err == nil {
+			return func() error {
+				if _, err := seats.DeleteOne(context.WithoutCancel(ctx), byID(id)); err != nil {
+					return fmt.Errorf("mongostore: unlock promotions of %s (it lapses): %w", ev.ID, err)
+				}
+				return nil
+			}, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return nil, fmt.Errorf("mongostore: lock promotions of %s: %w", ev.ID, err)
+		}
+		stale := bson.D{{Key: "_id", Value: id}, {Key: "at", Value: bson.D{{Key: "$lt", Value: time.Now().Add(-promotionLease)}}}}
+		if _, err := seats.DeleteOne(ctx, stale); err != nil {
+			return nil, fmt.Errorf("mongostore: lock promotions of %s: %w", ev.ID, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("mongostore: lock promotions of %s: %w", ev.ID, guanjia.ErrConflict)
 }
 
 // Marks on a home's sign-up: came to the event, and what it said about it.

@@ -30,7 +30,7 @@ func TestEventSignUpRules(t *testing.T) {
 	hint := func(context.Context) (int64, error) { n++; return n, nil }
 	join := func(h string, heads int) guanjia.SignUp {
 		t.Helper()
-		su, err := st.JoinEvent(ctx, ev, guanjia.SignUp{Household: h, Heads: heads, At: now}, hint)
+		su, _, err := st.JoinEvent(ctx, ev, guanjia.SignUp{Household: h, Heads: heads, At: now}, hint)
 		if err != nil {
 			t.Fatalf("join %s: %v", h, err)
 		}
@@ -46,7 +46,7 @@ func TestEventSignUpRules(t *testing.T) {
 	if su := join("1-1-103", 1); su.Confirmed {
 		t.Fatal("a home of one went ahead of a home waiting before it")
 	}
-	if _, err := st.JoinEvent(ctx, ev, guanjia.SignUp{Household: "1-1-101", Heads: 1, At: now}, hint); !errors.Is(err, guanjia.ErrConflict) {
+	if _, _, err := st.JoinEvent(ctx, ev, guanjia.SignUp{Household: "1-1-101", Heads: 1, At: now}, hint); !errors.Is(err, guanjia.ErrConflict) {
 		t.Fatalf("signing up twice: %v, want ErrConflict", err)
 	}
 	if _, err := st.LeaveEvent(ctx, ev, "9-9-999"); !errors.Is(err, guanjia.ErrNotFound) {
