@@ -46,6 +46,8 @@ type Config struct {
 	// HazardDepartments routes hazards found on patrol by kind (found_fire_lane → 安全部);
 	// kinds missing use the built-in table.
 	HazardDepartments map[string]string
+	// Events tunes the jobs of community events.
+	Events EventsConfig
 }
 
 // Deps are what the engine works with.
@@ -62,6 +64,8 @@ type Deps struct {
 	// PlanSections add parts of their own to stewards' plans (today's events, announcements,
 	// dunning tasks), each shown when it has lines.
 	PlanSections []PlanSection
+	// Activities keeps events and surveys; nil leaves their commands to the rest.
+	Activities Activities
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
 	// Broadcasts keeps announcements and emergencies; Timers sends them at their time (set
@@ -129,6 +133,7 @@ func New(d Deps) *Engine {
 	}
 	d.Config.DueTimes = dueDefaults(d.Config.DueTimes, d.Config.ComplaintReply)
 	d.Sessions = turnSessions{d.Sessions}
+	d.Config.Events = d.Config.Events.withDefaults()
 	e := &Engine{Deps: d}
 	e.flows = map[string]flow{
 		flowRepair:    &repairFlow{e},
@@ -137,6 +142,9 @@ func New(d Deps) *Engine {
 		flowInquiry:   &inquiryFlow{e},
 		flowIntent:    &intentFlow{e},
 		flowBroadcast: e.broadcastForm(),
+		flowEvent:     e.eventForm(),
+		flowSurvey:    e.surveyForm(),
+		flowFeedback:  &feedbackFlow{e},
 	}
 	e.quiet, _ = ParseQuietHours(d.Config.QuietHours)
 	e.addStewardFlows()
@@ -265,6 +273,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 	if handled, err := e.stewardCommand(ctx, t, text, active); handled || err != nil {
 		return err
 	}
+	if handled, err := e.eventCommand(ctx, t, text, sess); handled || err != nil {
+		return err
+	}
 	cmd, isCmd := parseStaffCommand(text)
 	if label, ok := quotedChoice(t.msg.Quote, text); ok {
 		// "1" quoting a ticket card is the card's first option, on the quoted ticket.
@@ -384,7 +395,7 @@ func (e *Engine) location() *time.Location {
 }
 
 func (e *Engine) idleFor(flow string) time.Duration {
-	if flow == flowFollowUp {
+	if flow == flowFollowUp || flow == flowFeedback {
 		return e.Config.FollowUpWait
 	}
 	return e.Config.SessionIdle

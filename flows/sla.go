@@ -41,13 +41,6 @@ type Patrols interface {
 	Routes(ctx context.Context, community string) ([]guanjia.Route, error)
 }
 
-// Notice is something the office says first, sent once under its key however often the job
-// that works it out runs.
-type Notice struct {
-	Key     string
-	Replies []bot.Reply
-}
-
 // jobTurn is a turn with no inbound message, for what a job says.
 func (e *Engine) jobTurn() *turn { return &turn{e: e, lang: e.Templates.Lang("")} }
 

@@ -249,7 +249,10 @@ func (e *Engine) act(ctx context.Context, t *turn, name, text string) error {
 		}
 		return e.offerInquiry(ctx, t, text, "inquiry.offer")
 	case "event":
-		return e.offerInquiry(ctx, t, text, "intent.event")
+		if e.Activities == nil {
+			return e.offerInquiry(ctx, t, text, "intent.event")
+		}
+		return e.eventIntent(ctx, t, text)
 	case "chatter":
 		return e.offerMenu(ctx, t, text)
 	case "greeting":

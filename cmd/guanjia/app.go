@@ -335,14 +335,15 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 	a.Engine = flows.New(flows.Deps{
 		Intents:   intents,
 		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Attempts: a.State,
-		Fees: a.Store, FAQs: a.Store, Alarms: a.State, Broadcasts: a.Store, Pacing: &a.pacing, Workday: a.Store,
+		Fees: a.Store, FAQs: a.Store, Alarms: a.State, Broadcasts: a.Store, Pacing: &a.pacing, Workday: a.Store, Activities: a.Store,
 		Templates: a.Templates,
 		Linkers:   map[string]bot.Linker{}, AccountBinders: map[string]bot.AccountBinder{}, Metrics: a.Metrics, Now: now, Log: log,
 		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location(),
 			ComplaintReply: cfg.ComplaintReply, CodeTTL: cfg.CodeTTL, QuietHours: cfg.Broadcast.QuietHours,
 			NoticeNoApproval: !cfg.Broadcast.SupervisorConfirm, StatusEvery: cfg.Broadcast.StatusEvery,
 			RollCallEscalate: cfg.Broadcast.RollCallEscalate,
-			DueTimes:         cfg.dueTimes(), HazardDepartments: cfg.HazardDepartments},
+			DueTimes:         cfg.dueTimes(), HazardDepartments: cfg.HazardDepartments,
+			Events: cfg.Events.flows()},
 	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable,
 		Delivered: a.Engine.BroadcastDelivered})

@@ -62,6 +62,8 @@ type Config struct {
 	WeChat WeChatConfig `yaml:"wechat"`
 	// Jobs configures the scheduled jobs (schedules.go).
 	Jobs JobsConfig `yaml:",inline"`
+	// Events tunes the reminders, feedback and recap of community events (events_admin.go).
+	Events EventsConfig `yaml:"events"`
 	// WeCom configures the WeCom group robots (WECOM_ROBOT_<NAME>); they run when any is set.
 	WeCom WeComConfig `yaml:"wecom"`
 	// Broadcast configures announcements and emergencies (broadcast_config.go).
@@ -176,7 +178,7 @@ func defaults() Config {
 	return Config{
 		DataDir: "data", RedisFsync: "everysec", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
-		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(),
+		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(), Events: eventsDefaults(),
 		Broadcast: broadcastDefaults(),
 		SLA:       guanjia.DefaultDueTimes(),
 	}
@@ -200,6 +202,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 				return c, fmt.Errorf("配置有误（config）：%s 的值%w。", ev.name, err)
 			}
 		}
+	}
+	if err := c.Events.fromEnv(getenv); err != nil {
+		return c, err
 	}
 	if err := c.Jobs.fromEnv(getenv); err != nil {
 		return c, err
@@ -242,6 +247,7 @@ func (c Config) validate() error {
 	}
 	problems = append(problems, c.WeChat.problems()...)
 	problems = append(problems, c.Jobs.problems()...)
+	problems = append(problems, c.Events.problems()...)
 	problems = append(problems, c.WeCom.problems()...)
 	problems = append(problems, c.Broadcast.problems()...)
 	problems = append(problems, c.slaProblems()...)
@@ -330,7 +336,7 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Broadcast.String() + c.slaString()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Broadcast.String() + c.slaString() + c.Events.String()
 }
 
 // secretParams are the words that make a URL query parameter secret: MongoDB's password,

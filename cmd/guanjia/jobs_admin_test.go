@@ -45,10 +45,12 @@ func TestJobsList(t *testing.T) {
 	want := `任务     计划        最迟补跑  上次运行                     结果                            下次运行
 timers   @every 30s  不限      从未运行                     —                               2026-11-26 09:00:30
 cleanup  30 4 * * *  6 小时    2026-11-26 04:30:00（手动）  完成，job_runs 0，timer_runs 0  2026-11-27 04:30:00
+events   @every 5m   2 小时    从未运行                     —                               2026-11-26 09:05:00
 
 时区 Asia/Shanghai。每个任务在每个时刻只运行一次，无论几个 guanjia 在运行。
   timers：触发到期的一次性定时（定时公告、稍后提醒、期限），每个只触发一次；失败的稍后重试
   cleanup：删除超过保留期（job_history）的任务运行记录和已了结定时的记录
+  events：社区活动和问卷：定时邀请、截止前再邀请、活动前私信提醒、活动后请评价、给员工群发总结、问卷截止公布票数；每条只发一次
 `
 	// The columns are as wide as the longest entry of the whole table, which grows with it:
 	// compare the lines with their spacing squeezed, and every job has its line.

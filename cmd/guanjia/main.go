@@ -86,6 +86,11 @@ const usage = `usage:
                                emergencies (E…) and announcements (N…), newest first
   guanjia incidents show <no> [-md]
                                one's timeline: confirmed, sent per channel, acknowledgements, roll call, all-clear
+  guanjia events [-community C]  community events; guanjia events show <A…> [-md] one with its sign-ups and numbers
+  guanjia surveys create <file.yaml> [-community C]
+                               create a survey and send it to its audience (question, options, multiple, buildings, closes, private)
+  guanjia surveys show <S…> [-csv]
+                               a survey's counts; -csv one row per answer (home, options, time), no names
   guanjia wechat login         log the WeChat account in (QR code) and keep the login in Redis
   guanjia wecom list|bind <robot> <community>|unbind <robot>|test <robot>
                                WeCom group robots (WECOM_ROBOT_<NAME>) as a community's staff group
@@ -161,6 +166,8 @@ var adminCommands = map[string]adminFunc{
 	"staff":     politely("staff", runStaff),
 	"patrols":   politely("patrols", runPatrols),
 	"handovers": politely("handovers", runHandovers),
+	"events":    politely("events", runEvents),
+	"surveys":   politely("surveys", runSurveys),
 }
 
 // politely runs an admin command and decides what the office sees when it fails: the

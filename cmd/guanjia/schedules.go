@@ -43,6 +43,8 @@ var schedules = []jobLine{
 		About: "工单时限：到期前提醒经手人，超时私信主管并记入工单；回访 24 小时无回复转电话回访；交班未确认提醒接班人、再告知主管"},
 	{Name: "morning-plan", Spec: "*/5 * * * *", MaxLate: time.Hour, Run: (*jobEnv).morningPlan,
 		About: "岗前计划：每位管家上班时（默认 08:30，可按人设置）私信当天计划"},
+	{Name: "events", Spec: "@every 5m", MaxLate: 2 * time.Hour, Run: (*jobEnv).events,
+		About: "社区活动和问卷：定时邀请、截止前再邀请、活动前私信提醒、活动后请评价、给员工群发总结、问卷截止公布票数；每条只发一次"},
 }
 
 // timerKinds are the kinds of one-off timers guanjia fires, each with its handler: a feature

@@ -117,7 +117,7 @@ type testApp struct {
 }
 
 // openTestApp opens the app on cfg with the sample data loaded, a console writing to out.
-func openTestApp(t *testing.T, cfg Config, clk *clock, out io.Writer) *testApp {
+func openTestApp(t testing.TB, cfg Config, clk *clock, out io.Writer) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), clk.Now)
@@ -266,7 +266,9 @@ func maskCodes(s string) string {
 	for _, m := range bindCode.FindAllStringSubmatch(s, -1) {
 		s = strings.ReplaceAll(s, m[1], "<code>")
 	}
-	return s
+	// Jobs run by hand name the process that ran them (host/pid).
+	host, _ := os.Hostname()
+	return strings.ReplaceAll(s, fmt.Sprintf("%s/%d", host, os.Getpid()), "<instance>")
 }
 
 // TestTranscripts plays every testdata/*.txt script and compares the conversation with
