@@ -135,6 +135,7 @@ func New(d Deps) *Engine {
 	d.Sessions = turnSessions{d.Sessions}
 	d.Config.Events = d.Config.Events.withDefaults()
 	e := &Engine{Deps: d}
+	e.PlanSections = append(e.builtInPlanSections(), e.PlanSections...)
 	e.flows = map[string]flow{
 		flowRepair:    &repairFlow{e},
 		flowFollowUp:  &followUpFlow{e},
