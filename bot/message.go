@@ -82,6 +82,9 @@ type Reply struct {
 	// Photo is a file reference to send along, if any.
 	Photo string
 	Lane  Lane
+	// Unless names a condition that makes the message pointless (a reminder of a bill paid
+	// meanwhile); the outbox asks Options.Stale just before sending it and drops it then.
+	Unless string `json:",omitempty"`
 }
 
 // Handler turns an inbound message into the replies it causes. It reports its own errors

@@ -30,6 +30,9 @@ type Config struct {
 	ComplaintReply time.Duration
 	// CodeTTL is how long a binding code a steward issues in chat stays valid.
 	CodeTTL time.Duration
+	// DunningSteps are the communities' own ladders (days after the due date); the others use
+	// guanjia.DefaultDunningSteps.
+	DunningSteps map[string][]int
 }
 
 // Deps are what the engine works with.
@@ -41,6 +44,8 @@ type Deps struct {
 	Attempts  Attempts
 	Fees      Fees
 	FAQs      FAQs
+	// Dunning keeps the fee notices' and reminders' records; nil leaves the dunning commands out.
+	Dunning Dunning
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
 	// Intents tells what free text asks for; nil uses the built-in examples.
@@ -219,6 +224,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		return err
 	}
 	if handled, err := e.feeCommand(ctx, t, text); handled || err != nil {
+		return err
+	}
+	if handled, err := e.dunningCommand(ctx, t, text, sess.Flow != ""); handled || err != nil {
 		return err
 	}
 	cmd, isCmd := parseStaffCommand(text)

@@ -87,6 +87,9 @@ type Options struct {
 	Metrics *bot.Metrics
 	// Unreachable is told of a chat that can no longer be reached (bot removed, user blocked it).
 	Unreachable func(ctx context.Context, channel, chat, reason string)
+	// Stale reports whether a message queued with Reply.Unless is pointless now; asked just
+	// before sending it. nil sends every message.
+	Stale func(ctx context.Context, unless string) (bool, error)
 	// Lease is how long a claimed message stays claimed if its sender dies (default
 	// DefaultLease); it is renewed while the send is under way. It bounds the time after a
 	// crash within which a message the platform accepted unacknowledged is sent again.

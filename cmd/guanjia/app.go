@@ -138,13 +138,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, now func() time.Tim
 	a.Engine = flows.New(flows.Deps{
 		Intents:   intents,
 		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Attempts: a.State,
-		Fees: a.Store, FAQs: a.Store, Alarms: a.State,
+		Fees: a.Store, FAQs: a.Store, Alarms: a.State, Dunning: a.Store,
 		Templates: a.Templates,
 		Linkers:   map[string]bot.Linker{}, AccountBinders: map[string]bot.AccountBinder{}, Metrics: a.Metrics, Now: now, Log: log,
 		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location(),
-			ComplaintReply: cfg.ComplaintReply, CodeTTL: cfg.CodeTTL},
+			ComplaintReply: cfg.ComplaintReply, CodeTTL: cfg.CodeTTL, DunningSteps: cfg.Fees.steps(communityIDs(ctx, a.Store))},
 	})
-	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable})
+	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable, Stale: a.Engine.ReminderStale})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)
 	if a.Scheduler, err = newScheduler(cfg, log, a.Store, a.Engine, a.Outbox, now); err != nil {
 		return nil, err

@@ -56,6 +56,8 @@ type Config struct {
 	WeChat WeChatConfig `yaml:"wechat"`
 	// Jobs configures the scheduled jobs (schedules.go).
 	Jobs JobsConfig `yaml:",inline"`
+	// Fees configures the fee notices and the dunning ladder (fee_jobs.go).
+	Fees FeesConfig `yaml:"fees"`
 	// WeCom configures the WeCom group robots (WECOM_ROBOT_<NAME>); they run when any is set.
 	WeCom WeComConfig `yaml:"wecom"`
 }
@@ -151,7 +153,7 @@ func defaults() Config {
 	return Config{
 		DataDir: "data", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
-		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(),
+		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(), Fees: feesDefaults(),
 	}
 }
 
@@ -174,6 +176,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	c.Fees.fromEnv(getenv)
 	if err := c.Jobs.fromEnv(getenv); err != nil {
 		return c, err
 	}
@@ -212,6 +215,7 @@ func (c Config) validate() error {
 	}
 	problems = append(problems, c.WeChat.problems()...)
 	problems = append(problems, c.Jobs.problems()...)
+	problems = append(problems, c.Fees.problems()...)
 	problems = append(problems, c.WeCom.problems()...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		problems = append(problems, "GUANJIA_LOG_FORMAT must be text or json")
@@ -301,5 +305,5 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Fees.String()
 }

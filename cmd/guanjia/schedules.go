@@ -39,12 +39,20 @@ var schedules = []jobLine{
 		About: "触发到期的一次性定时（定时公告、稍后提醒、期限），每个只触发一次；失败的稍后重试"},
 	{Name: "cleanup", Spec: "30 4 * * *", MaxLate: 6 * time.Hour, Run: (*jobEnv).cleanup,
 		About: "删除超过保留期（job_history）的任务运行记录和已了结定时的记录"},
+	{Name: "bills-generate", Spec: "0 * * * *", MaxLate: time.Hour, Run: (*jobEnv).generateBills,
+		About: "按各小区的出账日和时间（bill_schedule，默认不设）生成当月账单；已有的账单不变"},
+	{Name: "fee-notice", Spec: "0 10 * * *", MaxLate: 12 * time.Hour, Run: (*jobEnv).feeNotice,
+		About: "把最新一期账单私信通知每户已绑定住户（每户每月一次，每户每天最多一条费用消息）；无人可通知的房号告诉楼栋管家"},
+	{Name: "dunning", Spec: "30 10 * * *", MaxLate: 12 * time.Hour, Run: (*jobEnv).dunning,
+		About: "催缴阶梯（到期日、+7、+15、+30 天）：私信提醒欠费住户，最后一步给楼栋管家电话/上门任务；已缴、暂停、承诺期内的不提醒"},
 }
 
 // timerKinds are the kinds of one-off timers guanjia fires, each with its handler: a feature
 // that acts at a time of its own (an announcement at 18:00, a reminder in 10 minutes) adds
 // its kind here and sets timers with Scheduler.AddTimer.
-var timerKinds = []timerLine{}
+var timerKinds = []timerLine{
+	{Kind: timerHeld, MaxLate: 12 * time.Hour, Fire: fireHeld},
+}
 
 // timerLine is one kind of timer: how late it may still fire, and what firing does.
 type timerLine struct {

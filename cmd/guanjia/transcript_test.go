@@ -142,6 +142,26 @@ func (ta *testApp) say(t *testing.T, lines ...string) {
 	}
 }
 
+// drain waits until the outbound queue of the console is empty: what a job run beside the app
+// queued has been shown.
+func (ta *testApp) drain(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := ta.Outbox.Depth(context.Background(), ta.con.Name())
+		if err != nil {
+			t.Fatalf("outbox depth: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbound queue still holds %d messages", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func (ta *testApp) Close() error {
 	ta.stopOut()
 	<-ta.outDone
@@ -189,6 +209,8 @@ func runScript(t *testing.T, script string) string {
 			if err := admin(ctx, cfg, slog.New(slog.DiscardHandler), args[1:], &out); err != nil {
 				fmt.Fprintf(&out, "guanjia: %v\n", err)
 			}
+			// What a job queued is shown before the next line: the running app sends it.
+			app.drain(t)
 		case strings.HasPrefix(line, "#"):
 		default:
 			if strings.Contains(line, "{code}") {
@@ -205,9 +227,13 @@ func runScript(t *testing.T, script string) string {
 			}
 		}
 	}
-	// Codes are random: the transcript shows where they were, not what they were.
-	return maskCodes(out.String())
+	// Codes are random: the transcript shows where they were, not what they were. So is the
+	// host and process that ran a job.
+	return jobInstance.ReplaceAllString(maskCodes(out.String()), "$1，<instance>）")
 }
+
+// jobInstance finds the process named in a job run's description.
+var jobInstance = regexp.MustCompile(`(手动|按计划|启动时补跑)，[^）\n]+）`)
 
 // bindCode finds a binding code as the bot shows it; a script uses the last one as {code}.
 var bindCode = regexp.MustCompile(`绑定码：(\d{6})`)

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/flows"
+)
+
+// maxNoticeAge is how many months back a month's notices still go out: a notice is news of a
+// new bill, not a reminder (that is the ladder's).
+const maxNoticeAge = 1
+
+// feeNotice sends every household of every community the notice of its latest month's bill,
+// once per household and month, privately to each resident who can be reached; tells the
+// stewards which homes no one can be reached for; and gives residents' groups at most the
+// office's general line.
+func (e *jobEnv) feeNotice(ctx context.Context, at time.Time) (guanjia.JobResult, error) {
+	if res, held, err := e.held(ctx, "fee-notice", at); held || err != nil {
+		return res, err
+	}
+	var res guanjia.JobResult
+	communities, err := e.store.Communities(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, c := range communities {
+		period, ok, err := e.store.LatestPeriod(ctx, c.ID)
+		if err != nil {
+			return res, err
+		}
+		if !ok || period < at.In(e.cfg.location()).AddDate(0, -maxNoticeAge, 0).Format("2006-01") {
+			continue
+		}
+		if err := e.noticeCommunity(ctx, c.ID, period, at, 0, &res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// noticeCommunity sends one community's notices of period; building 0 is every building.
+func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, at time.Time, building int, res *guanjia.JobResult) error {
+	start, err := guanjia.ParsePeriod(period)
+	if err != nil {
+		return err
+	}
+	v, err := e.view(ctx, community, start.AddDate(0, -1, 0))
+	if err != nil {
+		return err
+	}
+	bills, err := e.store.PeriodBills(ctx, community, period)
+	if err != nil {
+		return err
+	}
+	households, err := e.store.Households(ctx, community)
+	if err != nil {
+		return err
+	}
+	homes := make(map[string]guanjia.Household, len(households))
+	for _, h := range households {
+		homes[h.Code] = h
+	}
+	slices.SortFunc(bills, func(a, b guanjia.Bill) int { return compareStrings(a.Household, b.Household) })
+	purpose := guanjia.NoticePurpose(period)
+	var unreachable []guanjia.Household
+	for _, b := range bills {
+		if building != 0 && homes[b.Household].Building != building {
+			continue
+		}
+		to := v.to[b.Household]
+		if len(to) == 0 {
+			unreachable = append(unreachable, homes[b.Household])
+			res.Add("unreachable", 1)
+			continue
+		}
+		earlier := slices.DeleteFunc(slices.Clone(v.owing[b.Household]), func(a guanjia.Arrear) bool { return a.Period >= period })
+		replies, err := e.engine.FeeNoticeReplies(flows.FeeNotice{Bill: b, Earlier: earlier, HowToPay: v.howToPay, At: at}, to)
+		if err != nil {
+			return err
+		}
+		if m, done := sentFor(v.sent[b.Household], purpose); done {
+			// Claimed by an earlier run: queued again under the same key, which queues it only
+			// if that run stopped in between.
+			if sent, err := e.send(ctx, feeKey(community, b.Household, m.Day), replies); err != nil {
+				return err
+			} else if sent {
+				res.Add("sent", 1)
+			} else {
+				res.Add("already", 1)
+			}
+			continue
+		}
+		ok, err := e.speak(ctx, community, b.Household, purpose, at, replies)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			res.Add("day_taken", 1) // another fee message today: the next run sends it
+			continue
+		}
+		res.Add("sent", 1)
+	}
+	if len(unreachable) > 0 {
+		replies, err := e.engine.UnreachableHomes(ctx, community, period, unreachable)
+		if err != nil {
+			return err
+		}
+		key := "fee-notice@" + period + "/" + community + "/unreachable"
+		if building != 0 {
+			key += "/" + itoa(building)
+		}
+		if _, err := e.send(ctx, key, replies); err != nil {
+			return err
+		}
+	}
+	if line := e.cfg.Fees.GroupLine; line != "" {
+		groups, err := e.store.ChatsByRole(ctx, community, guanjia.ChatBuilding)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if building != 0 && !slices.Contains(g.Buildings, building) {
+				continue
+			}
+			if _, err := e.send(ctx, "fee-notice@"+period+"/"+g.ID, replyOf(e.engine.BillsOutLine(g, line))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
