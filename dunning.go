@@ -21,6 +21,9 @@ type FeeMessage struct {
 	At        time.Time `bson:"at" json:"at"`
 	// By is the person who asked for it, empty for the jobs.
 	By string `bson:"by,omitempty" json:"by,omitempty"`
+	// Ref is the message that asked for it (a steward's 催缴), so that the same message
+	// handled again after a failure finds its own claim.
+	Ref string `bson:"ref,omitempty" json:"ref,omitempty"`
 }
 
 // Kinds of DunningAction.

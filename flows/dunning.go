@@ -193,8 +193,9 @@ func (e *Engine) remindNow(ctx context.Context, t *turn, household string) error
 	if err != nil {
 		return fmt.Errorf("flows: remind: %w", err)
 	}
+	ref := t.msg.Channel + ":" + t.msg.ChatID + ":" + t.msg.ID
 	for _, m := range recent {
-		if m.Purpose == "manual" && m.Day != e.Day(now) {
+		if m.Purpose == "manual" && m.Ref != ref {
 			t.say("dunning.too_soon", map[string]any{"Household": household, "At": m.At.In(e.location()).Format("01-02 15:04"),
 				"Next": m.At.Add(ManualReminderGap).In(e.location()).Format("01-02 15:04")})
 			return nil
@@ -209,11 +210,11 @@ func (e *Engine) remindNow(ctx context.Context, t *turn, household string) error
 		return nil
 	}
 	m, ok, err := e.Dunning.ClaimFeeMessage(ctx, guanjia.FeeMessage{Community: community, Household: household,
-		Day: e.Day(now), Purpose: "manual", At: now, By: t.person.ID})
+		Day: e.Day(now), Purpose: "manual", At: now, By: t.person.ID, Ref: ref})
 	if err != nil {
 		return fmt.Errorf("flows: remind: %w", err)
 	}
-	if !ok || m.By != t.person.ID && m.Purpose == "manual" {
+	if !ok || m.Ref != ref {
 		t.say("dunning.today_already", map[string]any{"Household": household})
 		return nil
 	}

@@ -98,7 +98,11 @@ func (e *jobEnv) sweepCommunity(ctx context.Context, community string, at time.T
 			res.Add("day_taken", 1)
 			continue
 		}
-		res.Add("step_"+strconv.Itoa(step+1), 1)
+		if r.Lapsed {
+			res.Add("promise_lapsed", 1)
+		} else {
+			res.Add("step_"+strconv.Itoa(step+1), 1)
+		}
 		if last {
 			task, err := e.engine.DunningTask(ctx, community, h, owed)
 			if err != nil {
