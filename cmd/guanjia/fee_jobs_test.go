@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot/console"
+	"github.com/guanjia/guanjia/bot/outbox"
+	"github.com/guanjia/guanjia/flows"
+	"github.com/guanjia/guanjia/storage/mongostore"
+)
+
+// feeApp is an app whose outbound queue is not running yet: what the jobs queue waits, as it
+// would behind a long queue, until start.
+type feeApp struct {
+	*App
+	env *jobEnv
+	out *bytes.Buffer
+	clk *clock
+}
+
+func openFeeApp(t *testing.T, cfg Config) *feeApp {
+	t.Helper()
+	ctx := context.Background()
+	clk := newClock()
+	cfg.now = clk.Now
+	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), clk.Now)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	if err := a.Store.SeedAt(ctx, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	out := &bytes.Buffer{}
+	a.Attach(console.New(nil, out, clk.Now), outbox.ConsoleLimits())
+	if _, err := a.Store.GenerateCommunityBills(ctx, mongostore.SampleCommunity, "2026-11", clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return &feeApp{App: a, out: out, clk: clk,
+		env: &jobEnv{cfg: cfg, log: slog.New(slog.DiscardHandler), store: a.Store, sched: a.Scheduler, engine: a.Engine, out: a.Outbox}}
+}
+
+// deliver runs the outbound queue until it is empty and returns what was shown.
+func (f *feeApp) deliver(t *testing.T) string {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = f.Outbox.Run(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := f.Outbox.Depth(ctx, "console")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-done
+	return f.out.String()
+}
+
+// A reminder is checked again just before it is sent: a payment recorded while it waited in
+// the queue, at the same moment as the sweep or after it, stops it; the home that still owes
+// is reminded.
+func TestReminderStopsWhenPaidMeanwhile(t *testing.T) {
+	f := openFeeApp(t, testConfig(t))
+	ctx := context.Background()
+	f.clk.Advance(27 * 24 * time.Hour) // 2026-12-23, a week past the due date
+	at := f.clk.Now()
+	var wg sync.WaitGroup
+	var sweepErr, payErr error
+	wg.Add(2)
+	go func() { defer wg.Done(); _, sweepErr = f.env.dunning(ctx, at) }()
+	go func() {
+		defer wg.Done()
+		payErr = f.Store.RecordPayment(ctx, guanjia.Payment{Community: mongostore.SampleCommunity, Household: "3-1-1201",
+			Period: "2026-11", Amount: 76821, At: at, By: "import", Ref: "bank-1"})
+	}()
+	wg.Wait()
+	if sweepErr != nil || payErr != nil {
+		t.Fatalf("sweep: %v; payment: %v", sweepErr, payErr)
+	}
+	got := f.deliver(t)
+	if strings.Contains(got, "[张三]") {
+		t.Errorf("张三 paid while the reminder waited, and was reminded:\n%s", got)
+	}
+	if !strings.Contains(got, "[李奶奶] 您好，房屋 1-1-101 的费用已超过缴费期限") {
+		t.Errorf("李奶奶 still owes and was not reminded:\n%s", got)
+	}
+}
+
+// A notice job that stopped in the middle (one household claimed and queued, one claimed but
+// not queued, one not reached) is run again: every household hears once, none twice.
+func TestFeeNoticeRestartMidway(t *testing.T) {
+	f := openFeeApp(t, testConfig(t))
+	ctx := context.Background()
+	at := f.clk.Now()
+	day := f.Engine.Day(at)
+	purpose := guanjia.NoticePurpose("2026-11")
+	// The run before the crash: 1-1-101 claimed and queued, 2-2-502 claimed only.
+	for _, h := range []string{"1-1-101", "2-2-502"} {
+		if _, ok, err := f.Store.ClaimFeeMessage(ctx, guanjia.FeeMessage{Community: mongostore.SampleCommunity,
+			Household: h, Day: day, Purpose: purpose, At: at}); err != nil || !ok {
+			t.Fatalf("claim %s: %v %v", h, ok, err)
+		}
+	}
+	bill, err := f.Store.Bill(ctx, mongostore.SampleCommunity, "1-1-101", "2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.Engine.FeeNoticeReplies(flowsNotice(bill, at), recipientsFor(t, f, "1-1-101"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.env.send(ctx, feeKey(mongostore.SampleCommunity, "1-1-101", day), first); err != nil {
+		t.Fatal(err)
+	}
+	// After the restart, an hour later.
+	res, err := f.env.feeNotice(ctx, at.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts["sent"] != 2 || res.Counts["already"] != 1 {
+		t.Errorf("counts = %v, want 2 sent (2-2-502, 3-1-1201) and 1 already (1-1-101)", res.Counts)
+	}
+	got := f.deliver(t)
+	for _, who := range []string{"[李奶奶] 您好，房屋 1-1-101", "[李四] 您好，房屋 2-2-502", "[张三] 您好，房屋 3-1-1201"} {
+		if n := strings.Count(got, who); n != 1 {
+			t.Errorf("%s… shown %d times, want once:\n%s", who, n, got)
+		}
+	}
+}
+
+// Fee messages are held in the quiet hours: a run at night sends nothing and is run again by a
+// timer at their end.
+func TestFeeNoticeHeldInQuietHours(t *testing.T) {
+	f := openFeeApp(t, testConfig(t))
+	ctx := context.Background()
+	f.clk.Advance(13 * time.Hour) // 22:00
+	res, err := f.env.feeNotice(ctx, f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Counts) != 0 || !strings.Contains(res.Note, "11-27 08:00") {
+		t.Fatalf("result = %+v, want held until 08:00", res)
+	}
+	f.clk.Advance(10 * time.Hour) // 08:00 the next day
+	if _, err := f.Scheduler.Sweep(ctx, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got := f.deliver(t)
+	if n := strings.Count(got, "的账单已出"); n != 3 {
+		t.Errorf("%d notices after the quiet hours, want 3:\n%s", n, got)
+	}
+}
+
+// A residents' group gets at most the office's general line, never an amount or a home; homes
+// no one can be told are listed to the building's steward, homes only.
+func TestFeeNoticeGroupLineAndUnreachable(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Fees.GroupLine = "本月账单已出，请私聊我查询"
+	f := openFeeApp(t, cfg)
+	ctx := context.Background()
+	if err := f.Store.PutHousehold(ctx, guanjia.Household{ID: guanjia.HouseholdID(mongostore.SampleCommunity, "3-2-801"),
+		Community: mongostore.SampleCommunity, Code: "3-2-801", Building: 3, AreaCenti: 9000}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Store.GenerateCommunityBills(ctx, mongostore.SampleCommunity, "2026-11", f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.env.feeNotice(ctx, f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts["unreachable"] != 1 {
+		t.Errorf("counts = %v, want 1 unreachable", res.Counts)
+	}
+	got := f.deliver(t)
+	if !strings.Contains(got, "[3号楼业主群] 本月账单已出，请私聊我查询\n") {
+		t.Errorf("the group did not get the general line:\n%s", got)
+	}
+	if !strings.Contains(got, "[王管家] 2026年11月缴费通知：以下 1 户没有可私信的已绑定住户，请线下通知（3 号楼）：\n  3-2-801\n") {
+		t.Errorf("the steward was not told the home no one can be reached for:\n%s", got)
+	}
+	if leaks := residentGroupLeaks(got); len(leaks) > 0 {
+		t.Errorf("private data in a residents' group: %q", leaks)
+	}
+}
+
+func flowsNotice(b guanjia.Bill, at time.Time) flows.FeeNotice {
+	return flows.FeeNotice{Bill: b, At: at, HowToPay: map[string]string{"zh": "到服务中心缴费", "en": "at the office"}}
+}
+
+func recipientsFor(t *testing.T, f *feeApp, household string) []flows.Recipient {
+	t.Helper()
+	ctx := context.Background()
+	residents, err := f.Store.PeopleByRole(ctx, mongostore.SampleCommunity, guanjia.RoleResident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chats, err := f.Store.PrivateChatsOf(ctx, mongostore.SampleCommunity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recipientsOf(residents, chats)[household]
+}
