@@ -58,6 +58,9 @@ func (e *Engine) dunningCommand(ctx context.Context, t *turn, text string, inFlo
 	if len(fields) == 0 {
 		return false, nil
 	}
+	if isNoticeCommand(fields[0]) {
+		return true, e.startFlow(ctx, t, flowFeeNotice)
+	}
 	switch strings.ToLower(stripBotName(fields[0])) {
 	case "欠费名单", "/arrears":
 		if len(fields) > 2 {

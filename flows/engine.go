@@ -46,6 +46,8 @@ type Deps struct {
 	FAQs      FAQs
 	// Dunning keeps the fee notices' and reminders' records; nil leaves the dunning commands out.
 	Dunning Dunning
+	// Notices sends a month's fee notices on a steward's word (set when the jobs are wired).
+	Notices FeeNotices
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
 	// Intents tells what free text asks for; nil uses the built-in examples.
@@ -106,6 +108,7 @@ func New(d Deps) *Engine {
 		flowComplaint: &complaintFlow{e},
 		flowInquiry:   &inquiryFlow{e},
 		flowIntent:    &intentFlow{e},
+		flowFeeNotice: e.feeNoticeForm(),
 	}
 	return e
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/guanjia/guanjia"
@@ -121,5 +120,3 @@ func (e *jobEnv) sweepCommunity(ctx context.Context, community string, at time.T
 func replyOf(r bot.Reply) []bot.Reply { return []bot.Reply{r} }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-func compareStrings(a, b string) int { return strings.Compare(a, b) }

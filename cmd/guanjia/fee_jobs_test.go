@@ -214,3 +214,42 @@ func recipientsFor(t *testing.T, f *feeApp, household string) []flows.Recipient 
 	}
 	return recipientsOf(residents, chats)[household]
 }
+
+// A steward sends a month's notices now for one building, after a preview and a confirm; the
+// job later tells the other homes and nobody twice.
+func TestFeeNoticeByStewardForm(t *testing.T) {
+	var out bytes.Buffer
+	clk := newClock()
+	cfg := testConfig(t)
+	cfg.now = clk.Now
+	app := openTestApp(t, cfg, clk, &out)
+	defer func() { _ = app.Close() }()
+	ctx := context.Background()
+	if _, err := app.Store.GenerateCommunityBills(ctx, mongostore.SampleCommunity, "2026-11", clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	app.say(t, "王管家@员工群: 发缴费通知 2026-11 3")
+	if !strings.Contains(out.String(), "2026年11月缴费通知（3 号楼）：共 1 户有账单，其中 1 户可私信通知。") {
+		t.Fatalf("no preview:\n%s", out.String())
+	}
+	app.say(t, "王管家@员工群: 确认提交")
+	app.drain(t)
+	env := &jobEnv{cfg: cfg, log: slog.New(slog.DiscardHandler), store: app.Store, sched: app.Scheduler, engine: app.Engine, out: app.Outbox}
+	res, err := env.feeNotice(ctx, clk.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts["sent"] != 2 || res.Counts["already"] != 1 {
+		t.Errorf("job counts = %v, want 2 sent and 1 already", res.Counts)
+	}
+	app.drain(t)
+	got := out.String()
+	if !strings.Contains(got, "已安排2026年11月缴费通知：1 户正在私信发送。") {
+		t.Errorf("the steward was not told what was sent:\n%s", got)
+	}
+	for _, who := range []string{"[李奶奶] 您好，房屋 1-1-101", "[李四] 您好，房屋 2-2-502", "[张三] 您好，房屋 3-1-1201"} {
+		if n := strings.Count(got, who); n != 1 {
+			t.Errorf("%s… shown %d times, want once:\n%s", who, n, got)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/guanjia/guanjia"
@@ -34,101 +35,147 @@ func (e *jobEnv) feeNotice(ctx context.Context, at time.Time) (guanjia.JobResult
 		if !ok || period < at.In(e.cfg.location()).AddDate(0, -maxNoticeAge, 0).Format("2006-01") {
 			continue
 		}
-		if err := e.noticeCommunity(ctx, c.ID, period, at, 0, &res); err != nil {
+		n, err := e.noticeCommunity(ctx, c.ID, period, at, 0, false)
+		if err != nil {
 			return res, err
+		}
+		for what, k := range map[string]int{"sent": n.Sent, "already": n.Already, "unreachable": n.Unreachable, "day_taken": n.DayTaken} {
+			if k > 0 {
+				res.Add(what, k)
+			}
 		}
 	}
 	return res, nil
 }
 
-// noticeCommunity sends one community's notices of period; building 0 is every building.
-func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, at time.Time, building int, res *guanjia.JobResult) error {
+// noticeCommunity sends one community's notices of period (building 0: every building), or
+// with dry only counts what it would do.
+func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, at time.Time, building int, dry bool) (flows.NoticeCount, error) {
+	var n flows.NoticeCount
 	start, err := guanjia.ParsePeriod(period)
 	if err != nil {
-		return err
+		return n, err
 	}
 	v, err := e.view(ctx, community, start.AddDate(0, -1, 0))
 	if err != nil {
-		return err
+		return n, err
 	}
 	bills, err := e.store.PeriodBills(ctx, community, period)
 	if err != nil {
-		return err
+		return n, err
 	}
 	households, err := e.store.Households(ctx, community)
 	if err != nil {
-		return err
+		return n, err
 	}
 	homes := make(map[string]guanjia.Household, len(households))
 	for _, h := range households {
 		homes[h.Code] = h
 	}
-	slices.SortFunc(bills, func(a, b guanjia.Bill) int { return compareStrings(a.Household, b.Household) })
+	slices.SortFunc(bills, func(a, b guanjia.Bill) int { return strings.Compare(a.Household, b.Household) })
 	purpose := guanjia.NoticePurpose(period)
 	var unreachable []guanjia.Household
 	for _, b := range bills {
 		if building != 0 && homes[b.Household].Building != building {
 			continue
 		}
+		n.Homes++
 		to := v.to[b.Household]
 		if len(to) == 0 {
 			unreachable = append(unreachable, homes[b.Household])
-			res.Add("unreachable", 1)
+			n.Unreachable++
+			continue
+		}
+		n.Reachable++
+		m, done := sentFor(v.sent[b.Household], purpose)
+		if dry {
+			if done {
+				n.Already++
+			}
 			continue
 		}
 		earlier := slices.DeleteFunc(slices.Clone(v.owing[b.Household]), func(a guanjia.Arrear) bool { return a.Period >= period })
 		replies, err := e.engine.FeeNoticeReplies(flows.FeeNotice{Bill: b, Earlier: earlier, HowToPay: v.howToPay, At: at}, to)
 		if err != nil {
-			return err
+			return n, err
 		}
-		if m, done := sentFor(v.sent[b.Household], purpose); done {
+		if done {
 			// Claimed by an earlier run: queued again under the same key, which queues it only
 			// if that run stopped in between.
-			if sent, err := e.send(ctx, feeKey(community, b.Household, m.Day), replies); err != nil {
-				return err
-			} else if sent {
-				res.Add("sent", 1)
+			sent, err := e.send(ctx, feeKey(community, b.Household, m.Day), replies)
+			if err != nil {
+				return n, err
+			}
+			if sent {
+				n.Sent++
 			} else {
-				res.Add("already", 1)
+				n.Already++
 			}
 			continue
 		}
 		ok, err := e.speak(ctx, community, b.Household, purpose, at, replies)
 		if err != nil {
-			return err
+			return n, err
 		}
 		if !ok {
-			res.Add("day_taken", 1) // another fee message today: the next run sends it
+			n.DayTaken++ // another fee message today: the next run sends it
 			continue
 		}
-		res.Add("sent", 1)
+		n.Sent++
+	}
+	if dry {
+		return n, nil
 	}
 	if len(unreachable) > 0 {
 		replies, err := e.engine.UnreachableHomes(ctx, community, period, unreachable)
 		if err != nil {
-			return err
+			return n, err
 		}
 		key := "fee-notice@" + period + "/" + community + "/unreachable"
 		if building != 0 {
 			key += "/" + itoa(building)
 		}
 		if _, err := e.send(ctx, key, replies); err != nil {
-			return err
+			return n, err
 		}
 	}
 	if line := e.cfg.Fees.GroupLine; line != "" {
 		groups, err := e.store.ChatsByRole(ctx, community, guanjia.ChatBuilding)
 		if err != nil {
-			return err
+			return n, err
 		}
 		for _, g := range groups {
 			if building != 0 && !slices.Contains(g.Buildings, building) {
 				continue
 			}
 			if _, err := e.send(ctx, "fee-notice@"+period+"/"+g.ID, replyOf(e.engine.BillsOutLine(g, line))); err != nil {
-				return err
+				return n, err
 			}
 		}
 	}
-	return nil
+	return n, nil
+}
+
+// PreviewFeeNotices implements flows.FeeNotices.
+func (e *jobEnv) PreviewFeeNotices(ctx context.Context, community, period string, building int) (flows.NoticeCount, error) {
+	return e.noticeCommunity(ctx, community, period, e.engine.Now(), building, true)
+}
+
+// SendFeeNotices implements flows.FeeNotices.
+func (e *jobEnv) SendFeeNotices(ctx context.Context, community, period string, building int) (flows.NoticeCount, error) {
+	return e.noticeCommunity(ctx, community, period, e.engine.Now(), building, false)
+}
+
+// LatestPeriod implements flows.FeeNotices.
+func (e *jobEnv) LatestPeriod(ctx context.Context, community string) (string, bool, error) {
+	return e.store.LatestPeriod(ctx, community)
+}
+
+// QuietUntil implements flows.FeeNotices.
+func (e *jobEnv) QuietUntil() string {
+	end := e.cfg.Fees.quietUntil(e.engine.Now().In(e.cfg.location()))
+	if end.IsZero() {
+		return ""
+	}
+	return end.Format("15:04")
 }

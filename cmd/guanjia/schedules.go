@@ -102,6 +102,10 @@ func (e *jobEnv) send(ctx context.Context, key string, replies []bot.Reply) (boo
 func newScheduler(cfg Config, log *slog.Logger, st *mongostore.Store, engine *flows.Engine, out bot.Committer, now func() time.Time) (*schedule.Scheduler, error) {
 	s := schedule.New(st, st, schedule.Options{Location: cfg.location(), Now: now, Log: log})
 	env := &jobEnv{cfg: cfg, log: log, store: st, sched: s, engine: engine, out: out}
+	if engine != nil {
+		// A steward's 发缴费通知 sends by the rules of the fee-notice job.
+		engine.Notices = env
+	}
 	for _, l := range schedules {
 		err := s.Add(schedule.Job{Name: l.Name, Spec: cfg.Jobs.spec(l), About: l.About, MaxLate: l.MaxLate,
 			Run: func(ctx context.Context, at time.Time) (guanjia.JobResult, error) { return l.Run(env, ctx, at) }})
