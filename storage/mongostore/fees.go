@@ -158,8 +158,9 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 		if err != nil {
 			return run, err
 		}
+		rates := c.Rates
 		b := guanjia.Bill{ID: id, Community: community, Household: h.Code, Period: period,
-			Items: BillItems(c.Rates, h, meters), Due: due, CreatedAt: now.UTC()}
+			Items: BillItems(c.Rates, h, meters), Due: due, CreatedAt: now.UTC(), Rates: &rates}
 		for _, it := range b.Items {
 			b.Total += it.Amount
 		}
@@ -182,12 +183,15 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 	return run, nil
 }
 
-// CorrectBill works a household's bill of period out again from the community's rates, the
-// household's area and parking spaces and the period's meter readings as they are now — after
-// a late or a wrong reading was imported, say — keeping its due date and noting the total it
-// had. It returns the bill as it was and as it is; a bill that comes out the same is left
-// alone (and returned twice). A bill never generated is an error wrapping guanjia.ErrNotFound.
-func (s *Store) CorrectBill(ctx context.Context, community, household, period string, now time.Time) (before, after guanjia.Bill, err error) {
+// CorrectBill works a household's bill of period out again from the household's area and
+// parking spaces and the period's meter readings as they are now — after a late or a wrong
+// reading was imported, say — keeping its due date and noting the total it had. It prices them
+// at the rates the bill was made with (guanjia.RatesOf): a rate changed since does not reach
+// back into an issued bill. With currentRates it uses the community's rates of today instead,
+// and says so in the correction. It returns the bill as it was and as it is; a bill that comes
+// out the same is left alone (and returned twice). A bill never generated is an error wrapping
+// guanjia.ErrNotFound.
+func (s *Store) CorrectBill(ctx context.Context, community, household, period string, now time.Time, currentRates bool) (before, after guanjia.Bill, err error) {
 	before, err = s.Bill(ctx, community, household, period)
 	if err != nil {
 		return before, before, err
@@ -204,15 +208,21 @@ func (s *Store) CorrectBill(ctx context.Context, community, household, period st
 	if err != nil {
 		return before, before, err
 	}
+	rates := guanjia.RatesOf(before, c.Rates)
+	if currentRates {
+		rates = c.Rates
+	}
 	after = before
-	after.Items, after.Total = BillItems(c.Rates, h, meters), 0
+	after.Rates = &rates
+	after.Items, after.Total = BillItems(rates, h, meters), 0
 	for _, it := range after.Items {
 		after.Total += it.Amount
 	}
 	if slices.Equal(after.Items, before.Items) {
 		return before, before, nil
 	}
-	after.Corrections = append(slices.Clone(before.Corrections), guanjia.BillCorrection{At: now.UTC(), PreviousTotal: before.Total})
+	after.Corrections = append(slices.Clone(before.Corrections), guanjia.BillCorrection{At: now.UTC(), PreviousTotal: before.Total,
+		CurrentRates: currentRates})
 	// Only if nobody corrected it meanwhile: two corrections at once keep both notes.
 	filter := bson.D{{Key: "_id", Value: before.ID}, {Key: "corrections", Value: bson.D{{Key: "$size", Value: len(before.Corrections)}}}}
 	if len(before.Corrections) == 0 {
