@@ -55,10 +55,15 @@ func testBillsOfSampleHouseholds(t *testing.T, st *Store) {
 	totals := map[string]guanjia.Money{"3-1-1201": 76821, "2-2-502": 31758, "1-1-101": 24635}
 	due := time.Date(2026, 12, 15, 0, 0, 0, 0, shanghai).UTC()
 	first := map[string]guanjia.Bill{}
+	c, err := st.Community(ctx, SampleCommunity)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for home, items := range sampleBills() {
 		b, err := st.Bill(ctx, SampleCommunity, home, "2026-11")
 		want := guanjia.Bill{ID: guanjia.BillID(SampleCommunity, home, "2026-11"), Community: SampleCommunity,
-			Household: home, Period: "2026-11", Items: items, Total: totals[home], Due: due, CreatedAt: november.UTC()}
+			Household: home, Period: "2026-11", Items: items, Total: totals[home], Due: due, CreatedAt: november.UTC(),
+			Rates: &c.Rates} // the rates it was made with, kept for corrections
 		check(t, "bill of "+home, b, err, want)
 		first[home] = b
 	}
