@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/flows"
 )
 
@@ -74,7 +75,10 @@ func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, 
 	}
 	slices.SortFunc(bills, func(a, b guanjia.Bill) int { return strings.Compare(a.Household, b.Household) })
 	purpose := guanjia.NoticePurpose(period)
+	day := e.engine.Day(at)
 	var unreachable []guanjia.Household
+	var claims []guanjia.FeeMessage
+	var queued [][]bot.Reply
 	for _, b := range bills {
 		if building != 0 && homes[b.Household].Building != building {
 			continue
@@ -113,13 +117,21 @@ func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, 
 			}
 			continue
 		}
-		ok, err := e.speak(ctx, community, b.Household, purpose, at, replies)
-		if err != nil {
-			return n, err
-		}
-		if !ok {
+		claims = append(claims, guanjia.FeeMessage{Community: community, Household: b.Household, Day: day, Purpose: purpose, At: at})
+		queued = append(queued, replies)
+	}
+	// The days are claimed in batches, then each household's notice queued under its key.
+	ok, err := e.store.ClaimFeeMessages(ctx, claims)
+	if err != nil {
+		return n, err
+	}
+	for i, m := range claims {
+		if !ok[i] {
 			n.DayTaken++ // another fee message today: the next run sends it
 			continue
+		}
+		if _, err := e.send(ctx, feeKey(community, m.Household, m.Day), queued[i]); err != nil {
+			return n, err
 		}
 		n.Sent++
 	}

@@ -58,6 +58,39 @@ func (s *Store) ClaimFeeMessage(ctx context.Context, m guanjia.FeeMessage) (guan
 	return old, old.Purpose == m.Purpose, nil
 }
 
+// ClaimFeeMessages is ClaimFeeMessage for many households at once, in batched inserts: ok[i]
+// tells whether list[i]'s day is its purpose's.
+func (s *Store) ClaimFeeMessages(ctx context.Context, list []guanjia.FeeMessage) ([]bool, error) {
+	ok := make([]bool, len(list))
+	const batch = 1000
+	for from := 0; from < len(list); from += batch {
+		to := min(from+batch, len(list))
+		docs := make([]any, 0, to-from)
+		for i := from; i < to; i++ {
+			m := list[i]
+			m.ID = FeeMessageID(m.Community, m.Household, m.Day)
+			m.At = m.At.UTC()
+			docs = append(docs, m)
+			ok[i] = true
+		}
+		if err := insertEach(ctx, s.feeMessages(), docs, ok[from:to]); err != nil {
+			return nil, fmt.Errorf("mongostore: claim fee messages: %w", err)
+		}
+		for i := from; i < to; i++ {
+			if ok[i] {
+				continue
+			}
+			// The day was claimed before: by this purpose (a run again) or by another.
+			_, mine, err := s.ClaimFeeMessage(ctx, list[i])
+			if err != nil {
+				return nil, err
+			}
+			ok[i] = mine
+		}
+	}
+	return ok, nil
+}
+
 // FeeMessages lists a community's fee messages from since on, oldest first, in one read.
 func (s *Store) FeeMessages(ctx context.Context, community string, since time.Time) ([]guanjia.FeeMessage, error) {
 	filter := bson.D{{Key: "community", Value: community}, {Key: "at", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}}
