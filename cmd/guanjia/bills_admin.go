@@ -75,7 +75,7 @@ func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 	}
 	switch pos[0] {
 	case "show":
-		return showBill(ctx, st, communities[0], pos[1], period, cfg.location(), stdout)
+		return showBill(ctx, st, communities[0], pos[1], period, now, cfg.location(), stdout)
 	case "correct":
 		return correctBill(ctx, st, log, communities[0], pos[1], period, now, *rates == "current", cfg.location(), stdout)
 	}
@@ -150,10 +150,10 @@ func correctBill(ctx context.Context, st *mongostore.Store, log *slog.Logger, c 
 		how = "按今天的收费标准"
 	}
 	fmt.Fprintf(stdout, "%s %s：账单已更正（%s），合计 %s → %s。\n", household, period, how, before.Total, after.Total)
-	return showBill(ctx, st, c, household, period, loc, stdout)
+	return showBill(ctx, st, c, household, period, now, loc, stdout)
 }
 
-func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, household, period string, loc *time.Location, stdout io.Writer) error {
+func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, household, period string, now time.Time, loc *time.Location, stdout io.Writer) error {
 	if _, err := st.Household(ctx, c.ID, household); errors.Is(err, guanjia.ErrNotFound) {
 		return noHousehold(c, household)
 	} else if err != nil {
@@ -198,8 +198,12 @@ func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, ho
 	fmt.Fprintln(w, "欠费：")
 	var rows [][]string
 	for _, a := range arrears {
-		rows = append(rows, []string{a.Period, "应缴 " + a.Billed.String(), "已缴 " + a.Paid.String(), "欠 " + a.Owed.String(),
-			"截止 " + a.Due.In(loc).Format("2006-01-02")})
+		row := []string{a.Period, "应缴 " + a.Billed.String(), "已缴 " + a.Paid.String(), "欠 " + a.Owed.String(),
+			"截止 " + a.Due.In(loc).Format("2006-01-02")}
+		if days := guanjia.DaysOverdue(a.Due, now, loc); days > 0 {
+			row = append(row, fmt.Sprintf("逾期 %d 天", days))
+		}
+		rows = append(rows, row)
 	}
 	writeColumns(w, "  ", rows)
 	return nil

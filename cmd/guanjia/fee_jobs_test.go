@@ -253,3 +253,51 @@ func TestFeeNoticeByStewardForm(t *testing.T) {
 		}
 	}
 }
+
+// Bills are made on the community's own day and hour, and not at another hour; none is
+// scheduled by default.
+func TestBillsOnTheirDay(t *testing.T) {
+	cfg := testConfig(t)
+	f := openFeeApp(t, cfg) // its bills of 2026-11 exist: the run reports them as existing
+	ctx := context.Background()
+	res, err := f.env.generateBills(ctx, f.clk.Now())
+	if err != nil || len(res.Counts) != 0 {
+		t.Fatalf("without a bill_schedule: %v, %v; want nothing done", res.Counts, err)
+	}
+	f.env.cfg.Fees.BillSchedule = map[string]string{mongostore.SampleCommunity: "1 09:00"}
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai)
+	if res, err = f.env.generateBills(ctx, at.Add(time.Hour)); err != nil || len(res.Counts) != 0 {
+		t.Fatalf("at 10:00: %v, %v; want nothing done", res.Counts, err)
+	}
+	f.clk.Advance(at.Sub(f.clk.Now()))
+	if res, err = f.env.generateBills(ctx, at); err != nil || res.Counts["created"] != 3 {
+		t.Fatalf("on 12-01 09:00: %v, %v; want December's 3 bills", res.Counts, err)
+	}
+	if _, err := f.Store.Bill(ctx, mongostore.SampleCommunity, "3-1-1201", "2026-12"); err != nil {
+		t.Errorf("December's bill: %v", err)
+	}
+}
+
+// The fee settings are checked at start: a bad ladder, bill day, quiet hours or a group line
+// with digits in it is refused with what to write instead.
+func TestFeesConfigProblems(t *testing.T) {
+	c := FeesConfig{BillSchedule: map[string]string{"sample": "31 9点"}, DunningSteps: map[string]string{"sample": "7,0"},
+		QuietHours: "晚上", GroupLine: "3-1-1201 欠 768.21"}
+	if got := c.problems(); len(got) != 4 {
+		t.Errorf("problems = %q, want 4", got)
+	}
+	if got := feesDefaults().problems(); len(got) != 0 {
+		t.Errorf("defaults have problems: %q", got)
+	}
+	loc := shanghai
+	d := feesDefaults()
+	if end := d.quietUntil(time.Date(2026, 11, 26, 23, 0, 0, 0, loc)); !end.Equal(time.Date(2026, 11, 27, 8, 0, 0, 0, loc)) {
+		t.Errorf("23:00 is quiet until %v, want 08:00 the next day", end)
+	}
+	if end := d.quietUntil(time.Date(2026, 11, 26, 7, 59, 0, 0, loc)); !end.Equal(time.Date(2026, 11, 26, 8, 0, 0, 0, loc)) {
+		t.Errorf("07:59 is quiet until %v, want 08:00", end)
+	}
+	if end := d.quietUntil(time.Date(2026, 11, 26, 10, 0, 0, 0, loc)); !end.IsZero() {
+		t.Errorf("10:00 is quiet until %v, want not quiet", end)
+	}
+}
