@@ -53,6 +53,16 @@ func (e *jobEnv) sweepCommunity(ctx context.Context, community string, at time.T
 	}
 	slices.Sort(homes)
 	loc := e.cfg.location()
+	day := e.engine.Day(at)
+	type reminder struct {
+		replies []bot.Reply
+		owed    []guanjia.Arrear
+		last    bool
+		lapsed  bool
+		step    int
+	}
+	var claims []guanjia.FeeMessage
+	var pending []reminder
 	for _, h := range homes {
 		owed := slices.DeleteFunc(slices.Clone(v.owing[h]), func(a guanjia.Arrear) bool { return a.Due.After(at) })
 		if len(owed) == 0 {
@@ -76,7 +86,7 @@ func (e *jobEnv) sweepCommunity(ctx context.Context, community string, at time.T
 			}
 		}
 		if m, done := sentFor(v.sent[h], purpose); done {
-			if m.Day != e.engine.Day(at) {
+			if m.Day != day {
 				continue // this step went out on an earlier day
 			}
 		}
@@ -89,25 +99,34 @@ func (e *jobEnv) sweepCommunity(ctx context.Context, community string, at time.T
 			res.Add("unreachable", 1)
 			continue
 		}
-		ok, err := e.speak(ctx, community, h, purpose, at, replies)
-		if err != nil {
-			return err
-		}
-		if !ok {
+		claims = append(claims, guanjia.FeeMessage{Community: community, Household: h, Day: day, Purpose: purpose, At: at})
+		pending = append(pending, reminder{replies: replies, owed: owed, last: last, lapsed: r.Lapsed, step: step})
+	}
+	// The days are claimed in batches, then each household's reminder queued under its key.
+	ok, err := e.store.ClaimFeeMessages(ctx, claims)
+	if err != nil {
+		return err
+	}
+	for i, m := range claims {
+		p := pending[i]
+		if !ok[i] {
 			res.Add("day_taken", 1)
 			continue
 		}
-		if r.Lapsed {
+		if _, err := e.send(ctx, feeKey(community, m.Household, m.Day), p.replies); err != nil {
+			return err
+		}
+		if p.lapsed {
 			res.Add("promise_lapsed", 1)
 		} else {
-			res.Add("step_"+strconv.Itoa(step+1), 1)
+			res.Add("step_"+strconv.Itoa(p.step+1), 1)
 		}
-		if last {
-			task, err := e.engine.DunningTask(ctx, community, h, owed)
+		if p.last {
+			task, err := e.engine.DunningTask(ctx, community, m.Household, p.owed)
 			if err != nil {
 				return err
 			}
-			if _, err := e.send(ctx, "dunning-task@"+owed[0].Period+"/"+community+"/"+h, task); err != nil {
+			if _, err := e.send(ctx, "dunning-task@"+p.owed[0].Period+"/"+community+"/"+m.Household, task); err != nil {
 				return err
 			}
 			res.Add("tasks", 1)

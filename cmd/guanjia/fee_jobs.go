@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/guanjia/guanjia"
-	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/flows"
 )
 
@@ -267,18 +266,6 @@ func (e *jobEnv) view(ctx context.Context, community string, since time.Time) (c
 	}
 	v.howToPay, err = e.engine.HowToPay(ctx, community)
 	return v, err
-}
-
-// speak claims the household's day for purpose (or finds its own earlier claim) and queues
-// replies under the day's key. It reports whether the day is this purpose's.
-func (e *jobEnv) speak(ctx context.Context, community, household, purpose string, at time.Time, replies []bot.Reply) (bool, error) {
-	m, ok, err := e.store.ClaimFeeMessage(ctx, guanjia.FeeMessage{Community: community, Household: household,
-		Day: e.engine.Day(at), Purpose: purpose, At: at})
-	if err != nil || !ok {
-		return false, err
-	}
-	_, err = e.send(ctx, feeKey(community, household, m.Day), replies)
-	return true, err
 }
 
 // sentFor finds the household's message of a purpose.
