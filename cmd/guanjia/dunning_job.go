@@ -107,14 +107,20 @@ func (e *jobEnv) sweepCommunity(ctx context.Context, community string, at time.T
 	if err != nil {
 		return err
 	}
+	var sends []keyedSend
+	for i, m := range claims {
+		if ok[i] {
+			sends = append(sends, keyedSend{feeKey(community, m.Household, m.Day), pending[i].replies})
+		}
+	}
+	if _, err := e.sendAll(ctx, sends); err != nil {
+		return err
+	}
 	for i, m := range claims {
 		p := pending[i]
 		if !ok[i] {
 			res.Add("day_taken", 1)
 			continue
-		}
-		if _, err := e.send(ctx, feeKey(community, m.Household, m.Day), p.replies); err != nil {
-			return err
 		}
 		if p.lapsed {
 			res.Add("promise_lapsed", 1)

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/flows"
 )
 
@@ -291,4 +294,41 @@ func communityIDs(ctx context.Context, st interface {
 		ids[i] = c.ID
 	}
 	return ids
+}
+
+// keyedSend is a set of replies to queue under a key.
+type keyedSend struct {
+	key     string
+	replies []bot.Reply
+}
+
+// sendWorkers is how many sends to the queue are under way at once: a send waits on Redis
+// round trips, not on the processor, so a few at once queue ten thousand notices in seconds.
+const sendWorkers = 8
+
+// sendAll queues each under its key, a few at once; it reports which were queued now.
+func (e *jobEnv) sendAll(ctx context.Context, list []keyedSend) ([]bool, error) {
+	sent := make([]bool, len(list))
+	errs := make([]error, len(list))
+	workers := sendWorkers
+	if len(list) < 100 {
+		workers = 1 // a few are queued in household order, as people would read them
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(list)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				sent[i], errs[i] = e.send(ctx, list[i].key, list[i].replies)
+			}
+		}()
+	}
+	for i := range list {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return sent, errors.Join(errs...)
 }

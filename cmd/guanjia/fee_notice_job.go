@@ -125,16 +125,18 @@ func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, 
 	if err != nil {
 		return n, err
 	}
+	var sends []keyedSend
 	for i, m := range claims {
 		if !ok[i] {
 			n.DayTaken++ // another fee message today: the next run sends it
 			continue
 		}
-		if _, err := e.send(ctx, feeKey(community, m.Household, m.Day), queued[i]); err != nil {
-			return n, err
-		}
-		n.Sent++
+		sends = append(sends, keyedSend{feeKey(community, m.Household, m.Day), queued[i]})
 	}
+	if _, err := e.sendAll(ctx, sends); err != nil {
+		return n, err
+	}
+	n.Sent += len(sends)
 	if dry {
 		return n, nil
 	}
