@@ -35,7 +35,7 @@ func (e *jobEnv) dunning(ctx context.Context, at time.Time) (guanjia.JobResult, 
 
 func (e *jobEnv) sweepCommunity(ctx context.Context, community string, at time.Time, res *guanjia.JobResult) error {
 	steps := e.engine.DunningSteps(community)
-	v, err := e.view(ctx, community, at.AddDate(-1, 0, 0))
+	v, err := e.view(ctx, community, at.AddDate(-1, 0, 0), "")
 	if err != nil {
 		return err
 	}

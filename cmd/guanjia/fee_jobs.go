@@ -245,10 +245,12 @@ type communityView struct {
 	howToPay map[string]string
 }
 
-func (e *jobEnv) view(ctx context.Context, community string, since time.Time) (communityView, error) {
+// view reads a community for the fee jobs; before, if set, limits what is owed to the periods
+// before it.
+func (e *jobEnv) view(ctx context.Context, community string, since time.Time, before string) (communityView, error) {
 	v := communityView{id: community, sent: map[string][]guanjia.FeeMessage{}}
 	var err error
-	if v.owing, err = e.store.AllArrears(ctx, community); err != nil {
+	if v.owing, err = e.store.ArrearsBefore(ctx, community, before); err != nil {
 		return v, err
 	}
 	residents, err := e.store.PeopleByRole(ctx, community, guanjia.RoleResident)

@@ -57,7 +57,7 @@ func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, 
 	if err != nil {
 		return n, err
 	}
-	v, err := e.view(ctx, community, start.AddDate(0, -1, 0))
+	v, err := e.view(ctx, community, start.AddDate(0, -1, 0), period)
 	if err != nil {
 		return n, err
 	}
@@ -65,13 +65,10 @@ func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, 
 	if err != nil {
 		return n, err
 	}
-	households, err := e.store.Households(ctx, community)
-	if err != nil {
-		return n, err
-	}
-	homes := make(map[string]guanjia.Household, len(households))
-	for _, h := range households {
-		homes[h.Code] = h
+	// A home's building is part of its code: no need to read every household.
+	home := func(code string) guanjia.Household {
+		b, _ := guanjia.ParseHouseholdCode(code)
+		return guanjia.Household{Community: community, Code: code, Building: b}
 	}
 	slices.SortFunc(bills, func(a, b guanjia.Bill) int { return strings.Compare(a.Household, b.Household) })
 	purpose := guanjia.NoticePurpose(period)
@@ -80,13 +77,13 @@ func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, 
 	var claims []guanjia.FeeMessage
 	var queued [][]bot.Reply
 	for _, b := range bills {
-		if building != 0 && homes[b.Household].Building != building {
+		if building != 0 && home(b.Household).Building != building {
 			continue
 		}
 		n.Homes++
 		to := v.to[b.Household]
 		if len(to) == 0 {
-			unreachable = append(unreachable, homes[b.Household])
+			unreachable = append(unreachable, home(b.Household))
 			n.Unreachable++
 			continue
 		}
@@ -98,7 +95,7 @@ func (e *jobEnv) noticeCommunity(ctx context.Context, community, period string, 
 			}
 			continue
 		}
-		earlier := slices.DeleteFunc(slices.Clone(v.owing[b.Household]), func(a guanjia.Arrear) bool { return a.Period >= period })
+		earlier := v.owing[b.Household]
 		replies, err := e.engine.FeeNoticeReplies(flows.FeeNotice{Bill: b, Earlier: earlier, HowToPay: v.howToPay, At: at}, to)
 		if err != nil {
 			return n, err

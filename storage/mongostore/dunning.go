@@ -181,7 +181,17 @@ func (s *Store) LatestPeriod(ctx context.Context, community string) (string, boo
 // RecordPayment): whoever acts on the answer checks the household again (Arrears) before it
 // speaks.
 func (s *Store) AllArrears(ctx context.Context, community string) (map[string][]guanjia.Arrear, error) {
-	bills, err := findAll[guanjia.Bill](ctx, s.bills(), bson.D{{Key: "community", Value: community}}, "bills of "+community,
+	return s.ArrearsBefore(ctx, community, "")
+}
+
+// ArrearsBefore is AllArrears of the periods before period ("": every period): what the monthly
+// notice says is still owed from earlier months.
+func (s *Store) ArrearsBefore(ctx context.Context, community, period string) (map[string][]guanjia.Arrear, error) {
+	filter := bson.D{{Key: "community", Value: community}}
+	if period != "" {
+		filter = append(filter, bson.E{Key: "period", Value: bson.D{{Key: "$lt", Value: period}}})
+	}
+	bills, err := findAll[guanjia.Bill](ctx, s.bills(), filter, "bills of "+community,
 		options.Find().SetProjection(bson.D{{Key: "household", Value: 1}, {Key: "period", Value: 1}, {Key: "total", Value: 1}, {Key: "due", Value: 1}}))
 	if err != nil {
 		return nil, err
