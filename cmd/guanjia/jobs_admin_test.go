@@ -42,17 +42,30 @@ func TestJobsList(t *testing.T) {
 	pinClock(t)
 	_, getenv := feeEnv(t)
 	runCmd(t, getenv, "", "jobs", "run", "cleanup", "-at", "2026-11-26 04:30")
-	want := `任务     计划        最迟补跑  上次运行                     结果                            下次运行
-timers   @every 30s  不限      从未运行                     —                               2026-11-26 09:00:30
-cleanup  30 4 * * *  6 小时    2026-11-26 04:30:00（手动）  完成，job_runs 0，timer_runs 0  2026-11-27 04:30:00
-
-时区 Asia/Shanghai。每个任务在每个时刻只运行一次，无论几个 guanjia 在运行。
-  timers：触发到期的一次性定时（定时公告、稍后提醒、期限），每个只触发一次；失败的稍后重试
-  cleanup：删除超过保留期（job_history）的任务运行记录和已了结定时的记录
-`
-	if got := runCmd(t, getenv, "", "jobs"); got != want {
-		t.Errorf("guanjia jobs printed:\n%s\nwant:\n%s", got, want)
+	got := runCmd(t, getenv, "", "jobs")
+	// Columns are aligned to the longest job name: compare the words of each line, so that a new
+	// line of the table changes only its own line.
+	rows := map[string]string{}
+	for _, line := range strings.Split(got, "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			rows[f[0]] = strings.Join(f, " ")
+		}
 	}
+	for _, want := range []string{
+		"任务 计划 最迟补跑 上次运行 结果 下次运行",
+		"timers @every 30s 不限 从未运行 — 2026-11-26 09:00:30",
+		"cleanup 30 4 * * * 6 小时 2026-11-26 04:30:00（手动） 完成，job_runs 0，timer_runs 0 2026-11-27 04:30:00",
+	} {
+		if rows[strings.Fields(want)[0]] != want {
+			t.Errorf("guanjia jobs printed:\n%s\nwant a line %q", got, want)
+		}
+	}
+	for _, l := range schedules {
+		if _, ok := rows[l.Name]; !ok || !strings.Contains(got, "  "+l.Name+"："+l.About+"\n") {
+			t.Errorf("guanjia jobs printed:\n%s\nwant job %s with what it does", got, l.Name)
+		}
+	}
+	mustContain(t, "jobs", got, "\n时区 Asia/Shanghai。每个任务在每个时刻只运行一次，无论几个 guanjia 在运行。\n")
 }
 
 // TestJobsTimersList lists the timers waiting, with a failed one's retry.
@@ -92,8 +105,8 @@ func TestJobsMistakes(t *testing.T) {
 		args  []string
 		wants []string
 	}{
-		{[]string{"jobs", "run"}, []string{"jobs run 要写一个任务名，如 guanjia jobs run cleanup。任务有：timers、cleanup。", "用法（usage）：guanjia jobs"}},
-		{[]string{"jobs", "run", "nope"}, []string{"没有任务「nope」。任务有：timers、cleanup。"}},
+		{[]string{"jobs", "run"}, []string{"jobs run 要写一个任务名，如 guanjia jobs run cleanup。任务有：" + jobNames() + "。", "用法（usage）：guanjia jobs"}},
+		{[]string{"jobs", "run", "nope"}, []string{"没有任务「nope」。任务有：" + jobNames() + "。"}},
 		{[]string{"jobs", "run", "cleanup", "-at", "tomorrow"}, []string{"时间「tomorrow」不对：请写成 2026-12-01 09:00（办公时区 Asia/Shanghai）"}},
 		{[]string{"jobs", "-at", "2026-12-01"}, []string{"-at 只用于 jobs run。"}},
 		{[]string{"jobs", "list"}, []string{"不认识「list」。"}},
@@ -144,7 +157,7 @@ func TestScheduleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = loadConfig(env(map[string]string{"GUANJIA_CONFIG": path}))
-	if err == nil || !strings.Contains(err.Error(), `schedules: no job "fee-notices" (jobs: timers, cleanup)`) {
+	if err == nil || !strings.Contains(err.Error(), `schedules: no job "fee-notices" (jobs: timers, cleanup, `) {
 		t.Errorf("an unknown job: %v", err)
 	}
 }
