@@ -13,6 +13,7 @@ import (
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/flows"
+	"github.com/guanjia/guanjia/flows/schedule"
 )
 
 // The fee jobs: bills made on each community's day, the month's notices to every household's
@@ -175,8 +176,12 @@ func (c FeesConfig) quietUntil(now time.Time) time.Time {
 // timerHeld is the kind of timer that runs a fee job held by the quiet hours at their end.
 const timerHeld = "fee-held"
 
-// held holds a fee job that would speak in the quiet hours: a timer runs it at their end.
+// held holds a fee job that would speak in the quiet hours: a timer runs it at their end. A
+// run by hand (guanjia jobs run) is the office's own decision and is not held.
 func (e *jobEnv) held(ctx context.Context, job string, at time.Time) (guanjia.JobResult, bool, error) {
+	if t, ok := schedule.TriggerOf(ctx); ok && t == guanjia.TriggerManual {
+		return guanjia.JobResult{}, false, nil
+	}
 	now := e.engine.Now().In(e.cfg.location())
 	end := e.cfg.Fees.quietUntil(now)
 	if end.IsZero() {

@@ -301,3 +301,14 @@ func TestFeesConfigProblems(t *testing.T) {
 		t.Errorf("10:00 is quiet until %v, want not quiet", end)
 	}
 }
+
+// A run by hand (guanjia jobs run) in the quiet hours is the office's decision: not held.
+func TestFeeNoticeByHandNotHeld(t *testing.T) {
+	f := openFeeApp(t, testConfig(t))
+	ctx := context.Background()
+	f.clk.Advance(15*time.Hour + 30*time.Minute) // 00:30
+	run, ran, err := f.Scheduler.RunAt(ctx, "fee-notice", f.clk.Now())
+	if err != nil || !ran || run.Counts["sent"] != 3 {
+		t.Fatalf("run by hand at 00:30: %+v, %v, %v; want 3 sent", run, ran, err)
+	}
+}
