@@ -336,6 +336,11 @@ func (e *Engine) reminderAnswer(ctx context.Context, t *turn, text string) (bool
 		return false, nil
 	}
 	now := e.Now()
+	if !slices.ContainsFunc(owed, func(a guanjia.Arrear) bool { return !a.Due.After(now) }) {
+		// Nothing past its due date: no reminder went out, so this answers none ("有问题" may be
+		// the start of something else).
+		return false, nil
+	}
 	switch kind {
 	case "doubt":
 		return true, e.billQuestion(ctx, t, owed)
