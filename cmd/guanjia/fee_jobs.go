@@ -120,7 +120,24 @@ func (c FeesConfig) steps(communities []string) map[string][]int {
 
 // String prints the fee settings for guanjia config.
 func (c FeesConfig) String() string {
-	return fmt.Sprintf("quiet_hours: %q\nfee_group_line: %q\nbill_schedule: %v\ndunning_steps: %v\n", c.QuietHours, c.GroupLine, c.BillSchedule, c.DunningSteps)
+	return fmt.Sprintf("fees:\n  quiet_hours: %q\n  fee_group_line: %q\n  bill_schedule: %s\n  dunning_steps: %s\n",
+		c.QuietHours, c.GroupLine, joinPairs(c.BillSchedule, "off"), joinPairs(c.DunningSteps, "0,7,15,30"))
+}
+
+// joinPairs writes a map as "a=x;b=y", in order, or none when it is empty.
+func joinPairs(m map[string]string, none string) string {
+	if len(m) == 0 {
+		return strconv.Quote(none)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		keys[i] = k + "=" + m[k]
+	}
+	return strconv.Quote(strings.Join(keys, ";"))
 }
 
 // parseBillDay reads "1 09:00".
