@@ -127,15 +127,42 @@ type Bill struct {
 	Total     Money      `bson:"total" json:"total"`
 	Due       time.Time  `bson:"due" json:"due"`
 	CreatedAt time.Time  `bson:"created_at" json:"created_at"`
+	// Rates are the rates the bill was made with; a correction prices with them unless the
+	// office asks for today's. Bills made before they were kept have none (see RatesOf).
+	Rates *Rates `bson:"rates,omitempty" json:"rates,omitempty"`
 	// Corrections are the times the bill was worked out again (a late or wrong meter
 	// reading, a wrong area), each with the total it had before.
 	Corrections []BillCorrection `bson:"corrections,omitempty" json:"corrections,omitempty"`
+}
+
+// RatesOf are the rates a bill was made with: those it kept, or, for a bill made before bills
+// kept them, its items' rates, with fallback's for a fee it had no item of.
+func RatesOf(b Bill, fallback Rates) Rates {
+	if b.Rates != nil {
+		return *b.Rates
+	}
+	r := fallback
+	for _, it := range b.Items {
+		switch it.Kind {
+		case FeeProperty:
+			r.PropertyPerM2 = it.Rate
+		case FeeParking:
+			r.ParkingPerSpace = it.Rate
+		case FeeWater:
+			r.WaterPerUnit = it.Rate
+		case FeeElectricity:
+			r.ElectricityPerUnit = it.Rate
+		}
+	}
+	return r
 }
 
 // BillCorrection records one correction of a bill.
 type BillCorrection struct {
 	At            time.Time `bson:"at" json:"at"`
 	PreviousTotal Money     `bson:"previous_total" json:"previous_total"`
+	// CurrentRates is set when the office asked to price the bill at the rates of the day.
+	CurrentRates bool `bson:"current_rates,omitempty" json:"current_rates,omitempty"`
 }
 
 // BillID is the storage key of a bill: one per household and period.

@@ -85,6 +85,9 @@ type Reply struct {
 	// Tag names what the message belongs to (a broadcast), for Outbox's Delivered hook;
 	// channels ignore it.
 	Tag string `json:",omitempty"`
+	// Unless names a condition that makes the message pointless (a reminder of a bill paid
+	// meanwhile); the outbox asks Options.Stale just before sending it and drops it then.
+	Unless string `json:",omitempty"`
 }
 
 // Handler turns an inbound message into the replies it causes. It reports its own errors

@@ -48,6 +48,9 @@ type Config struct {
 	HazardDepartments map[string]string
 	// Events tunes the jobs of community events.
 	Events EventsConfig
+	// DunningSteps are the communities' own ladders (days after the due date); the others use
+	// guanjia.DefaultDunningSteps.
+	DunningSteps map[string][]int
 }
 
 // Deps are what the engine works with.
@@ -66,6 +69,10 @@ type Deps struct {
 	PlanSections []PlanSection
 	// Activities keeps events and surveys; nil leaves their commands to the rest.
 	Activities Activities
+	// Dunning keeps the fee notices' and reminders' records; nil leaves the dunning commands out.
+	Dunning Dunning
+	// Notices sends a month's fee notices on a steward's word (set when the jobs are wired).
+	Notices FeeNotices
 	// Alarms remembers recent alarms per chat; nil files every alarm anew.
 	Alarms Alarms
 	// Broadcasts keeps announcements and emergencies; Timers sends them at their time (set
@@ -146,6 +153,7 @@ func New(d Deps) *Engine {
 		flowEvent:     e.eventForm(),
 		flowSurvey:    e.surveyForm(),
 		flowFeedback:  &feedbackFlow{e},
+		flowFeeNotice: e.feeNoticeForm(),
 	}
 	e.quiet, _ = ParseQuietHours(d.Config.QuietHours)
 	e.addStewardFlows()
@@ -275,6 +283,9 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		return err
 	}
 	if handled, err := e.eventCommand(ctx, t, text, sess); handled || err != nil {
+		return err
+	}
+	if handled, err := e.dunningCommand(ctx, t, text, sess.Flow != ""); handled || err != nil {
 		return err
 	}
 	cmd, isCmd := parseStaffCommand(text)

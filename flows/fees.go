@@ -172,15 +172,14 @@ func (e *Engine) feeText(ctx context.Context, lang, community, household, period
 			paid = false
 		}
 		total += a.Owed
-		owed = append(owed, e.render(lang, "fee.arrear", map[string]any{"Period": periodName(lang, a.Period), "Owed": a.Owed.String(),
-			"Due": a.Due.In(e.location()).Format("2006-01-02")}, errp))
+		owed = append(owed, e.arrearLine(lang, a, e.Now(), errp))
 	}
 	howToPay, err := e.howToPay(ctx, lang, community, errp)
 	if err != nil {
 		return "", err
 	}
 	return e.render(lang, "fee.summary", map[string]any{
-		"Corrected": len(bill.Corrections) > 0, "Paid": paid,
+		"Corrected": len(bill.Corrections) > 0, "Paid": paid, "Overdue": max(guanjia.DaysOverdue(bill.Due, e.Now(), e.location()), 0),
 		"Household": household, "Period": periodName(lang, period), "HasBill": hasBill, "Items": items, "Total": bill.Total.String(),
 		"Due": bill.Due.In(e.location()).Format("2006-01-02"), "Owed": owed, "OwedTotal": total.String(),
 		"Explain": explain, "HowToPay": howToPay, "Hours": int(e.Config.ComplaintReply.Hours()),

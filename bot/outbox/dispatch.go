@@ -190,6 +190,18 @@ func (d *dispatcher) send(env guanjia.Envelope) {
 		d.settle(ctx, log, o.q.OutboxDrop(ctx, env), env.ID)
 		return
 	}
+	if r.Unless != "" && o.opts.Stale != nil {
+		// Checked at the last moment: a reminder queued before a payment was recorded is not sent.
+		stale, err := o.opts.Stale(ctx, r.Unless)
+		if err != nil {
+			log.Warn("could not check whether a queued message still holds; sending it", "err", err)
+		}
+		if stale {
+			log.Info("queued message no longer holds, not sent")
+			d.settle(ctx, log, o.q.OutboxAck(ctx, name, env.ID), env.ID)
+			return
+		}
+	}
 	stopRenew := d.renew(log, env)
 	err := d.ch.Send(ctx, r)
 	stopRenew()

@@ -93,6 +93,9 @@ type Options struct {
 	// Delivered is told of each tagged message the platform accepted, before it is settled:
 	// after a crash in between it may be told twice.
 	Delivered func(ctx context.Context, r bot.Reply)
+	// Stale reports whether a message queued with Reply.Unless is pointless now; asked just
+	// before sending it. nil sends every message.
+	Stale func(ctx context.Context, unless string) (bool, error)
 	// Lease is how long a claimed message stays claimed if its sender dies (default
 	// DefaultLease); it is renewed while the send is under way. It bounds the time after a
 	// crash within which a message the platform accepted unacknowledged is sent again.

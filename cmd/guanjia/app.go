@@ -335,7 +335,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 	a.Engine = flows.New(flows.Deps{
 		Intents:   intents,
 		Directory: a.Store, Tickets: a.Store, Sessions: a.State, Binder: a.Store, Attempts: a.State,
-		Fees: a.Store, FAQs: a.Store, Alarms: a.State, Broadcasts: a.Store, Pacing: &a.pacing, Workday: a.Store, Activities: a.Store,
+		Fees: a.Store, FAQs: a.Store, Alarms: a.State, Broadcasts: a.Store, Pacing: &a.pacing, Workday: a.Store, Activities: a.Store, Dunning: a.Store,
 		Templates: a.Templates,
 		Linkers:   map[string]bot.Linker{}, AccountBinders: map[string]bot.AccountBinder{}, Metrics: a.Metrics, Now: now, Log: log,
 		Config: flows.Config{SessionIdle: cfg.SessionIdle, FollowUpWait: cfg.FollowUpWait, Location: cfg.location(),
@@ -343,10 +343,10 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 			NoticeNoApproval: !cfg.Broadcast.SupervisorConfirm, StatusEvery: cfg.Broadcast.StatusEvery,
 			RollCallEscalate: cfg.Broadcast.RollCallEscalate,
 			DueTimes:         cfg.dueTimes(), HazardDepartments: cfg.HazardDepartments,
-			Events: cfg.Events.flows()},
+			Events: cfg.Events.flows(), DunningSteps: cfg.Fees.steps(communityIDs(ctx, a.Store))},
 	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable,
-		Delivered: a.Engine.BroadcastDelivered})
+		Delivered: a.Engine.BroadcastDelivered, Stale: a.Engine.ReminderStale})
 	a.Mux = bot.NewMux(a.Engine, a.State, a.Outbox, log, a.Metrics)
 	if a.Scheduler, err = newScheduler(cfg, log, a.Store, a.Engine, a.Outbox, now); err != nil {
 		return nil, err

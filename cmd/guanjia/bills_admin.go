@@ -18,13 +18,14 @@ import (
 const billsUse = `
   guanjia bills generate <YYYY-MM> [-community C]
   guanjia bills show <房号> [<YYYY-MM>] [-community C]
-  guanjia bills correct <房号> <YYYY-MM> [-community C]`
+  guanjia bills correct <房号> <YYYY-MM> [-rates current] [-community C]`
 
 // runBills generates a month's bills ("generate"), shows a household's bill and arrears
 // ("show") or works one bill out again ("correct").
 func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bills", flag.ContinueOnError)
 	community := fs.String("community", "", "community id or name (generate: default every community; show, correct: the sample)")
+	rates := fs.String("rates", "", "correct: \"current\" prices the bill at today's rates (default: the rates it was made with)")
 	pos, err := parseArgs(fs, billsUse, args, stdout)
 	if err != nil {
 		return err
@@ -42,6 +43,12 @@ func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 		return usageError(fmt.Sprintf("bills correct 要写房号和月份，如 guanjia bills correct 3-1-1201 %s。", thisMonth), billsUse)
 	case pos[0] != "generate" && pos[0] != "show" && pos[0] != "correct":
 		return usageError(fmt.Sprintf("不认识「%s」：bills 后面写 generate、show 或 correct。", pos[0]), billsUse)
+	}
+	switch {
+	case *rates != "" && *rates != "current":
+		return usageError(fmt.Sprintf("-rates 只能写 current（按今天的收费标准重算），不是「%s」。", *rates), billsUse)
+	case *rates != "" && pos[0] != "correct":
+		return usageError("-rates 只用于 bills correct。", billsUse)
 	}
 	period := thisMonth
 	if len(pos) == 2 && pos[0] == "generate" || len(pos) == 3 {
@@ -68,9 +75,9 @@ func runBills(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 	}
 	switch pos[0] {
 	case "show":
-		return showBill(ctx, st, communities[0], pos[1], period, cfg.location(), stdout)
+		return showBill(ctx, st, communities[0], pos[1], period, now, cfg.location(), stdout)
 	case "correct":
-		return correctBill(ctx, st, log, communities[0], pos[1], period, now, cfg.location(), stdout)
+		return correctBill(ctx, st, log, communities[0], pos[1], period, now, *rates == "current", cfg.location(), stdout)
 	}
 	return generateBills(ctx, st, log, communities, period, now, stdout)
 }
@@ -118,13 +125,13 @@ func noHousehold(c guanjia.Community, household string) error {
 }
 
 // correctBill works one bill out again from the data as it is now and shows the change.
-func correctBill(ctx context.Context, st *mongostore.Store, log *slog.Logger, c guanjia.Community, household, period string, now time.Time, loc *time.Location, stdout io.Writer) error {
+func correctBill(ctx context.Context, st *mongostore.Store, log *slog.Logger, c guanjia.Community, household, period string, now time.Time, current bool, loc *time.Location, stdout io.Writer) error {
 	if _, err := st.Household(ctx, c.ID, household); errors.Is(err, guanjia.ErrNotFound) {
 		return noHousehold(c, household)
 	} else if err != nil {
 		return err
 	}
-	before, after, err := st.CorrectBill(ctx, c.ID, household, period, now)
+	before, after, err := st.CorrectBill(ctx, c.ID, household, period, now, current)
 	switch {
 	case errors.Is(err, guanjia.ErrNotFound):
 		return tell(err, "%s 没有 %s 的账单，无从更正。账单由 guanjia bills generate %s 生成。", household, period, period)
@@ -138,11 +145,15 @@ func correctBill(ctx context.Context, st *mongostore.Store, log *slog.Logger, c 
 		return nil
 	}
 	log.Info("bill corrected", "community", c.ID, "period", period, "from", before.Total.String(), "to", after.Total.String())
-	fmt.Fprintf(stdout, "%s %s：账单已更正，合计 %s → %s。\n", household, period, before.Total, after.Total)
-	return showBill(ctx, st, c, household, period, loc, stdout)
+	how := "按出账时的收费标准"
+	if current {
+		how = "按今天的收费标准"
+	}
+	fmt.Fprintf(stdout, "%s %s：账单已更正（%s），合计 %s → %s。\n", household, period, how, before.Total, after.Total)
+	return showBill(ctx, st, c, household, period, now, loc, stdout)
 }
 
-func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, household, period string, loc *time.Location, stdout io.Writer) error {
+func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, household, period string, now time.Time, loc *time.Location, stdout io.Writer) error {
 	if _, err := st.Household(ctx, c.ID, household); errors.Is(err, guanjia.ErrNotFound) {
 		return noHousehold(c, household)
 	} else if err != nil {
@@ -187,8 +198,12 @@ func showBill(ctx context.Context, st *mongostore.Store, c guanjia.Community, ho
 	fmt.Fprintln(w, "欠费：")
 	var rows [][]string
 	for _, a := range arrears {
-		rows = append(rows, []string{a.Period, "应缴 " + a.Billed.String(), "已缴 " + a.Paid.String(), "欠 " + a.Owed.String(),
-			"截止 " + a.Due.In(loc).Format("2006-01-02")})
+		row := []string{a.Period, "应缴 " + a.Billed.String(), "已缴 " + a.Paid.String(), "欠 " + a.Owed.String(),
+			"截止 " + a.Due.In(loc).Format("2006-01-02")}
+		if days := guanjia.DaysOverdue(a.Due, now, loc); days > 0 {
+			row = append(row, fmt.Sprintf("逾期 %d 天", days))
+		}
+		rows = append(rows, row)
 	}
 	writeColumns(w, "  ", rows)
 	return nil

@@ -54,7 +54,7 @@ func TestBroadcastFiredAgainSendsNoChatTwice(t *testing.T) {
 		}
 	}
 	waitShown(t, &out, "[张三] 【物业通知】")
-	waitOutbox(t, app)
+	app.drain(t)
 	for _, chat := range []string{"[3号楼业主群] 【物业通知】", "[张三] 【物业通知】", "[王管家] N20261126-0001 已发出"} {
 		if n := strings.Count(out.String(), chat); n != 1 {
 			t.Errorf("%s shown %d times, want once:\n%s", chat, n, out.String())
@@ -76,7 +76,7 @@ func TestBroadcastTextLimits(t *testing.T) {
 	waitShown(t, &out, "紧急通知预览")
 	app.say(t, "王管家@员工群: 1")
 	waitShown(t, &out, "E20261126-0001 已发出")
-	waitOutbox(t, app)
+	app.drain(t)
 	if n := strings.Count(out.String(), long); n < 3 {
 		t.Errorf("the whole text appears %d times (preview, group, 张三), want 3", n)
 	}

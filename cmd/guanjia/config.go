@@ -64,6 +64,8 @@ type Config struct {
 	Jobs JobsConfig `yaml:",inline"`
 	// Events tunes the reminders, feedback and recap of community events (events_admin.go).
 	Events EventsConfig `yaml:"events"`
+	// Fees configures the fee notices and the dunning ladder (fee_jobs.go).
+	Fees FeesConfig `yaml:"fees"`
 	// WeCom configures the WeCom group robots (WECOM_ROBOT_<NAME>); they run when any is set.
 	WeCom WeComConfig `yaml:"wecom"`
 	// Broadcast configures announcements and emergencies (broadcast_config.go).
@@ -178,7 +180,7 @@ func defaults() Config {
 	return Config{
 		DataDir: "data", RedisFsync: "everysec", RedisPrefix: "guanjia:", MongoDatabase: "guanjia", Timezone: "Asia/Shanghai",
 		SessionIdle: 30 * time.Minute, FollowUpWait: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
-		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(), Events: eventsDefaults(),
+		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(), Events: eventsDefaults(), Fees: feesDefaults(),
 		Broadcast: broadcastDefaults(),
 		SLA:       guanjia.DefaultDueTimes(),
 	}
@@ -206,6 +208,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err := c.Events.fromEnv(getenv); err != nil {
 		return c, err
 	}
+	c.Fees.fromEnv(getenv)
 	if err := c.Jobs.fromEnv(getenv); err != nil {
 		return c, err
 	}
@@ -248,6 +251,7 @@ func (c Config) validate() error {
 	problems = append(problems, c.WeChat.problems()...)
 	problems = append(problems, c.Jobs.problems()...)
 	problems = append(problems, c.Events.problems()...)
+	problems = append(problems, c.Fees.problems()...)
 	problems = append(problems, c.WeCom.problems()...)
 	problems = append(problems, c.Broadcast.problems()...)
 	problems = append(problems, c.slaProblems()...)
@@ -336,7 +340,7 @@ telegram:
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
 		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
-		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Broadcast.String() + c.slaString() + c.Events.String()
+		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Broadcast.String() + c.slaString() + c.Events.String() + c.Fees.String()
 }
 
 // secretParams are the words that make a URL query parameter secret: MongoDB's password,

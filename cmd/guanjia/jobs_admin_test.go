@@ -42,40 +42,30 @@ func TestJobsList(t *testing.T) {
 	pinClock(t)
 	_, getenv := feeEnv(t)
 	runCmd(t, getenv, "", "jobs", "run", "cleanup", "-at", "2026-11-26 04:30")
-	want := `任务     计划        最迟补跑  上次运行                     结果                            下次运行
-timers   @every 30s  不限      从未运行                     —                               2026-11-26 09:00:30
-cleanup  30 4 * * *  6 小时    2026-11-26 04:30:00（手动）  完成，job_runs 0，timer_runs 0  2026-11-27 04:30:00
-events   @every 5m   2 小时    从未运行                     —                               2026-11-26 09:05:00
-
-时区 Asia/Shanghai。每个任务在每个时刻只运行一次，无论几个 guanjia 在运行。
-  timers：触发到期的一次性定时（定时公告、稍后提醒、期限），每个只触发一次；失败的稍后重试
-  cleanup：删除超过保留期（job_history）的任务运行记录和已了结定时的记录
-  events：社区活动和问卷：定时邀请、截止前再邀请、活动前私信提醒、活动后请评价、给员工群发总结、问卷截止公布票数；每条只发一次
-`
-	// The columns are as wide as the longest entry of the whole table, which grows with it:
-	// compare the lines with their spacing squeezed, and every job has its line.
 	got := runCmd(t, getenv, "", "jobs")
-	squeezed := squeeze(got)
-	for _, line := range strings.Split(squeeze(want), "\n") {
-		if !strings.Contains(squeezed, line) {
-			t.Errorf("guanjia jobs printed:\n%s\nlacking: %s", got, line)
+	// Columns are aligned to the longest job name: compare the words of each line, so that a new
+	// line of the table changes only its own line.
+	rows := map[string]string{}
+	for _, line := range strings.Split(got, "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			rows[f[0]] = strings.Join(f, " ")
+		}
+	}
+	for _, want := range []string{
+		"任务 计划 最迟补跑 上次运行 结果 下次运行",
+		"timers @every 30s 不限 从未运行 — 2026-11-26 09:00:30",
+		"cleanup 30 4 * * * 6 小时 2026-11-26 04:30:00（手动） 完成，job_runs 0，timer_runs 0 2026-11-27 04:30:00",
+	} {
+		if rows[strings.Fields(want)[0]] != want {
+			t.Errorf("guanjia jobs printed:\n%s\nwant a line %q", got, want)
 		}
 	}
 	for _, l := range schedules {
-		if !strings.Contains(squeezed, "\n"+l.Name+" "+l.Spec+" ") {
-			t.Errorf("guanjia jobs shows no line of %s:\n%s", l.Name, got)
+		if _, ok := rows[l.Name]; !ok || !strings.Contains(got, "  "+l.Name+"："+l.About+"\n") {
+			t.Errorf("guanjia jobs printed:\n%s\nwant job %s with what it does", got, l.Name)
 		}
 	}
-}
-
-// squeeze makes each run of spaces in each line one space.
-func squeeze(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lead := l[:len(l)-len(strings.TrimLeft(l, " "))]
-		lines[i] = lead + strings.Join(strings.Fields(l), " ")
-	}
-	return strings.Join(lines, "\n")
+	mustContain(t, "jobs", got, "\n时区 Asia/Shanghai。每个任务在每个时刻只运行一次，无论几个 guanjia 在运行。\n")
 }
 
 // TestJobsTimersList lists the timers waiting, with a failed one's retry.

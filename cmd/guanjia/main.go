@@ -75,8 +75,11 @@ const usage = `usage:
                                make the month's bills (every community by default); running again changes nothing
   guanjia bills show <household> [<YYYY-MM>] [-community C]
                                a household's bill and arrears
-  guanjia bills correct <household> <YYYY-MM> [-community C]
-                               work one bill out again from today's readings, area and rates
+  guanjia bills correct <household> <YYYY-MM> [-rates current] [-community C]
+                               work one bill out again from today's readings and area, at the rates it was
+                               made with (-rates current: today's rates)
+  guanjia fees report <YYYY-MM> [-csv] [-community C]
+                               billed, collected, collection rate, arrears by age and by building
   guanjia repair               rebuild each household's list of bills and payments from the records
   guanjia jobs                 the scheduled jobs: schedule, last run and its outcome, next run
   guanjia jobs run <name> [-at <time>]
@@ -157,6 +160,7 @@ var adminCommands = map[string]adminFunc{
 	"rates":     politely("rates", runRates),
 	"community": politely("community", runCommunity),
 	"bills":     politely("bills", runBills),
+	"fees":      politely("fees", runFees),
 	"repair":    politely("repair", runRepair),
 	"jobs":      politely("jobs", runJobs),
 	"wecom":     politely("wecom", runWeCom),

@@ -45,6 +45,12 @@ var schedules = []jobLine{
 		About: "岗前计划：每位管家上班时（默认 08:30，可按人设置）私信当天计划"},
 	{Name: "events", Spec: "@every 5m", MaxLate: 2 * time.Hour, Run: (*jobEnv).events,
 		About: "社区活动和问卷：定时邀请、截止前再邀请、活动前私信提醒、活动后请评价、给员工群发总结、问卷截止公布票数；每条只发一次"},
+	{Name: "bills-generate", Spec: "0 * * * *", MaxLate: time.Hour, Run: (*jobEnv).generateBills,
+		About: "按各小区的出账日和时间（bill_schedule，默认不设）生成当月账单；已有的账单不变"},
+	{Name: "fee-notice", Spec: "0 10 * * *", MaxLate: 12 * time.Hour, Run: (*jobEnv).feeNotice,
+		About: "把最新一期账单私信通知每户已绑定住户（每户每月一次，每户每天最多一条费用消息）；无人可通知的房号告诉楼栋管家"},
+	{Name: "dunning", Spec: "30 10 * * *", MaxLate: 12 * time.Hour, Run: (*jobEnv).dunning,
+		About: "催缴阶梯（到期日、+7、+15、+30 天）：私信提醒欠费住户，最后一步给楼栋管家电话/上门任务；已缴、暂停、承诺期内的不提醒"},
 }
 
 // timerKinds are the kinds of one-off timers guanjia fires, each with its handler: a feature
@@ -54,6 +60,7 @@ var timerKinds = []timerLine{
 	{Kind: flows.TimerBroadcast, MaxLate: 0, Fire: (*jobEnv).sendBroadcast},
 	{Kind: flows.TimerEmergencyRound, MaxLate: 0, Fire: (*jobEnv).emergencyRound},
 	{Kind: flows.TimerRollCallEscalate, MaxLate: 0, Fire: (*jobEnv).escalateRollCall},
+	{Kind: timerHeld, MaxLate: 12 * time.Hour, Fire: fireHeld},
 }
 
 // timerLine is one kind of timer: how late it may still fire, and what firing does.
@@ -104,6 +111,10 @@ func (e *jobEnv) send(ctx context.Context, key string, replies []bot.Reply) (boo
 func newScheduler(cfg Config, log *slog.Logger, st *mongostore.Store, engine *flows.Engine, out bot.Committer, now func() time.Time) (*schedule.Scheduler, error) {
 	s := schedule.New(st, st, schedule.Options{Location: cfg.location(), Now: now, Log: log})
 	env := &jobEnv{cfg: cfg, log: log, store: st, sched: s, engine: engine, out: out}
+	if engine != nil {
+		// A steward's 发缴费通知 sends by the rules of the fee-notice job.
+		engine.Notices = env
+	}
 	for _, l := range schedules {
 		err := s.Add(schedule.Job{Name: l.Name, Spec: cfg.Jobs.spec(l), About: l.About, MaxLate: l.MaxLate,
 			Run: func(ctx context.Context, at time.Time) (guanjia.JobResult, error) { return l.Run(env, ctx, at) }})

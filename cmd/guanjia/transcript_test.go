@@ -148,6 +148,26 @@ func (ta *testApp) say(t *testing.T, lines ...string) {
 	}
 }
 
+// drain waits until the outbound queue of the console is empty: what a job run beside the app
+// queued has been shown.
+func (ta *testApp) drain(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := ta.Outbox.Depth(context.Background(), ta.con.Name())
+		if err != nil {
+			t.Fatalf("outbox depth: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbound queue still holds %d messages", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func (ta *testApp) Close() error {
 	ta.stopOut()
 	<-ta.outDone
@@ -217,7 +237,7 @@ func runScript(t *testing.T, script string) string {
 				fmt.Fprintf(&out, "guanjia: %v\n", err)
 			}
 			// What the command queued (a job speaking first) is shown before the next line.
-			waitOutbox(t, app)
+			app.drain(t)
 		case strings.HasPrefix(line, "#"):
 		default:
 			if strings.Contains(line, "{code}") {
@@ -234,29 +254,13 @@ func runScript(t *testing.T, script string) string {
 			}
 		}
 	}
-	// Codes are random: the transcript shows where they were, not what they were. So are the
-	// host and process of a job run by hand.
-	return instanceName.ReplaceAllString(maskCodes(out.String()), "手动")
+	// Codes are random: the transcript shows where they were, not what they were. So is the
+	// host and process that ran a job.
+	return jobInstance.ReplaceAllString(maskCodes(out.String()), "$1，<instance>）")
 }
 
-// waitOutbox waits until the console's outbound queue is empty: messages queued by another
-// process are picked up by the running queue's poll.
-func waitOutbox(t *testing.T, app *testApp) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		n, err := app.Outbox.Depth(context.Background(), console.Name)
-		if err != nil {
-			t.Fatalf("outbox depth: %v", err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-	t.Fatal("the outbound queue did not empty within 10s")
-}
-
-// instanceName finds the host/pid a job run by hand names.
-var instanceName = regexp.MustCompile(`手动，[^）]+`)
+// jobInstance finds the process named in a job run's description.
+var jobInstance = regexp.MustCompile(`(手动|按计划|启动时补跑)，[^）\n]+）`)
 
 // bindCode finds a binding code as the bot shows it; a script uses the last one as {code}.
 var bindCode = regexp.MustCompile(`绑定码：(\d{6})`)

@@ -299,7 +299,7 @@ func (s *Scheduler) run(ctx context.Context, e *entry, slot time.Time, trigger g
 	if err != nil || !claimed {
 		return prior, false, err
 	}
-	res, err := call(ctx, e.Run, slot)
+	res, err := call(context.WithValue(ctx, triggerKey{}, trigger), e.Run, slot)
 	run.JobResult, run.Finished, run.Status = res, s.opts.Now(), guanjia.JobDone
 	if err != nil {
 		run.Status, run.Error = guanjia.JobFailed, err.Error()
@@ -329,6 +329,15 @@ func (s *Scheduler) run(ctx context.Context, e *entry, slot time.Time, trigger g
 }
 
 // call runs a job, turning a panic into its error, so that it is recorded like any failure.
+// triggerKey is the context key of why a job runs.
+type triggerKey struct{}
+
+// TriggerOf tells a job why it runs: on schedule, caught up at start, or by hand.
+func TriggerOf(ctx context.Context) (guanjia.JobTrigger, bool) {
+	t, ok := ctx.Value(triggerKey{}).(guanjia.JobTrigger)
+	return t, ok
+}
+
 func call(ctx context.Context, f Func, at time.Time) (res guanjia.JobResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -2,9 +2,10 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -139,55 +140,170 @@ func (s *Store) GenerateCommunityBills(ctx context.Context, community, period st
 		return run, err
 	}
 	due := s.dueDate(start, c.Rates.DueDay)
+	// Everything is read and written in bulk — the period's bills, its readings, the ledgers'
+	// entries — and not a household at a time: a community of 100,000 households is billed in
+	// a few reads and a few hundred batched inserts. A household whose ledger grew meanwhile
+	// (a payment recorded at the same moment) takes the one-at-a-time way.
+	made, err := s.PeriodBills(ctx, community, period)
+	if err != nil {
+		return run, err
+	}
+	exists := make(map[string]bool, len(made))
+	for _, b := range made {
+		exists[b.Household] = true
+	}
+	meters, err := s.periodReadings(ctx, community, period)
+	if err != nil {
+		return run, err
+	}
+	ledgers, err := s.ledgerHeads(ctx, community)
+	if err != nil {
+		return run, err
+	}
+	rates := c.Rates
+	var entries, bills []any
+	var fresh []guanjia.Bill
 	for _, h := range households {
 		id := guanjia.BillID(community, h.Code, period)
-		// Checked first so that an existing bill's readings are not fetched for nothing; the
-		// insert below still decides when two runs race.
-		if _, err := findOne[guanjia.Bill](ctx, s.bills(), byID(id), "bill "+id); err == nil {
-			// Generating again also mends a ledger that lacks the bill (one written by an
-			// earlier version that lost it).
-			if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), entryBill, id); err != nil {
-				return run, err
-			}
+		l := ledgers[guanjia.HouseholdID(community, h.Code)]
+		if exists[h.Code] {
 			run.Existing++
+			if !l.refs[id] {
+				// Generating again also mends a ledger that lacks the bill (one written by an
+				// earlier version that lost it).
+				if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), entryBill, id); err != nil {
+					return run, err
+				}
+			}
 			continue
-		} else if !errors.Is(err, guanjia.ErrNotFound) {
-			return run, err
-		}
-		meters, err := s.Readings(ctx, community, h.Code, period)
-		if err != nil {
-			return run, err
 		}
 		b := guanjia.Bill{ID: id, Community: community, Household: h.Code, Period: period,
-			Items: BillItems(c.Rates, h, meters), Due: due, CreatedAt: now.UTC()}
+			Items: BillItems(rates, h, meters[h.Code]), Due: due, CreatedAt: now.UTC(), Rates: &rates}
 		for _, it := range b.Items {
 			b.Total += it.Amount
 		}
-		if err := s.note(ctx, guanjia.HouseholdID(community, h.Code), entryBill, id); err != nil {
-			return run, err
+		fresh = append(fresh, b)
+		if l.refs[id] {
+			entries = append(entries, nil) // named already (a run that stopped before the bill)
+		} else {
+			entries = append(entries, ledgerEntry{ID: entryID(guanjia.HouseholdID(community, h.Code), l.last+1), Kind: entryBill, Ref: id})
 		}
-		_, err = s.bills().InsertOne(ctx, b)
-		switch {
-		case mongo.IsDuplicateKeyError(err):
-			run.Existing++
-			continue
-		case err != nil:
-			return run, fmt.Errorf("mongostore: create bill %s: %w", id, err)
+		bills = append(bills, b)
+	}
+	const batch = 1000
+	for from := 0; from < len(fresh); from += batch {
+		to := min(from+batch, len(fresh))
+		var docs []any
+		var idx []int
+		for i := from; i < to; i++ {
+			if entries[i] != nil {
+				docs, idx = append(docs, entries[i]), append(idx, i)
+			}
 		}
-		run.Created++
-		if len(meters) < 2 {
-			run.NoReadings = append(run.NoReadings, h.Code)
+		if len(docs) > 0 {
+			ok := make([]bool, len(docs))
+			for i := range ok {
+				ok[i] = true
+			}
+			if err := insertEach(ctx, s.ledgers(), docs, ok); err != nil {
+				return run, fmt.Errorf("mongostore: ledger entries of %s %s: %w", community, period, err)
+			}
+			for k, i := range idx {
+				if !ok[k] {
+					// Its ledger grew meanwhile: the entry goes in the next free slot.
+					if err := s.note(ctx, guanjia.HouseholdID(community, fresh[i].Household), entryBill, fresh[i].ID); err != nil {
+						return run, err
+					}
+				}
+			}
+		}
+		inserted := make([]bool, to-from)
+		for i := range inserted {
+			inserted[i] = true
+		}
+		if err := insertEach(ctx, s.bills(), bills[from:to], inserted); err != nil {
+			return run, fmt.Errorf("mongostore: create bills of %s %s: %w", community, period, err)
+		}
+		for k, ok := range inserted {
+			b := fresh[from+k]
+			if !ok {
+				run.Existing++ // made by another run meanwhile
+				continue
+			}
+			run.Created++
+			if len(meters[b.Household]) < 2 {
+				run.NoReadings = append(run.NoReadings, b.Household)
+			}
 		}
 	}
 	return run, nil
 }
 
-// CorrectBill works a household's bill of period out again from the community's rates, the
-// household's area and parking spaces and the period's meter readings as they are now — after
-// a late or a wrong reading was imported, say — keeping its due date and noting the total it
-// had. It returns the bill as it was and as it is; a bill that comes out the same is left
-// alone (and returned twice). A bill never generated is an error wrapping guanjia.ErrNotFound.
-func (s *Store) CorrectBill(ctx context.Context, community, household, period string, now time.Time) (before, after guanjia.Bill, err error) {
+// periodReadings reads a community's meter readings of a period, by household, water before
+// electricity, in one read.
+func (s *Store) periodReadings(ctx context.Context, community, period string) (map[string][]Reading, error) {
+	list, err := findAll[Reading](ctx, s.readings(), bson.D{{Key: "community", Value: community}, {Key: "period", Value: period}},
+		"readings of "+community+" "+period)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string][]Reading{}
+	for _, kind := range meterKinds {
+		for _, r := range list {
+			if r.Kind == kind {
+				by[r.Household] = append(by[r.Household], r)
+			}
+		}
+	}
+	return by, nil
+}
+
+// ledgerHead is what bill generation needs of a ledger: its last slot and the ids it names.
+type ledgerHead struct {
+	last int
+	refs map[string]bool
+}
+
+// ledgerHeads reads the ledgers of a community's households in one pass.
+func (s *Store) ledgerHeads(ctx context.Context, community string) (map[string]ledgerHead, error) {
+	type entry struct {
+		ID  string `bson:"_id"`
+		Ref string `bson:"ref"`
+	}
+	prefix := community + ":"
+	list, err := findAll[entry](ctx, s.ledgers(),
+		bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: prefix}, {Key: "$lt", Value: community + ";"}}}},
+		"ledgers of "+community, options.Find().SetProjection(bson.D{{Key: "ref", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	heads := map[string]ledgerHead{}
+	for _, e := range list {
+		household, n, ok := strings.Cut(e.ID, "#")
+		slot, err := strconv.Atoi(n)
+		if !ok || err != nil {
+			continue
+		}
+		h := heads[household]
+		if h.refs == nil {
+			h.refs = map[string]bool{}
+		}
+		h.last = max(h.last, slot)
+		h.refs[e.Ref] = true
+		heads[household] = h
+	}
+	return heads, nil
+}
+
+// CorrectBill works a household's bill of period out again from the household's area and
+// parking spaces and the period's meter readings as they are now — after a late or a wrong
+// reading was imported, say — keeping its due date and noting the total it had. It prices them
+// at the rates the bill was made with (guanjia.RatesOf): a rate changed since does not reach
+// back into an issued bill. With currentRates it uses the community's rates of today instead,
+// and says so in the correction. It returns the bill as it was and as it is; a bill that comes
+// out the same is left alone (and returned twice). A bill never generated is an error wrapping
+// guanjia.ErrNotFound.
+func (s *Store) CorrectBill(ctx context.Context, community, household, period string, now time.Time, currentRates bool) (before, after guanjia.Bill, err error) {
 	before, err = s.Bill(ctx, community, household, period)
 	if err != nil {
 		return before, before, err
@@ -204,15 +320,21 @@ func (s *Store) CorrectBill(ctx context.Context, community, household, period st
 	if err != nil {
 		return before, before, err
 	}
+	rates := guanjia.RatesOf(before, c.Rates)
+	if currentRates {
+		rates = c.Rates
+	}
 	after = before
-	after.Items, after.Total = BillItems(c.Rates, h, meters), 0
+	after.Rates = &rates
+	after.Items, after.Total = BillItems(rates, h, meters), 0
 	for _, it := range after.Items {
 		after.Total += it.Amount
 	}
 	if slices.Equal(after.Items, before.Items) {
 		return before, before, nil
 	}
-	after.Corrections = append(slices.Clone(before.Corrections), guanjia.BillCorrection{At: now.UTC(), PreviousTotal: before.Total})
+	after.Corrections = append(slices.Clone(before.Corrections), guanjia.BillCorrection{At: now.UTC(), PreviousTotal: before.Total,
+		CurrentRates: currentRates})
 	// Only if nobody corrected it meanwhile: two corrections at once keep both notes.
 	filter := bson.D{{Key: "_id", Value: before.ID}, {Key: "corrections", Value: bson.D{{Key: "$size", Value: len(before.Corrections)}}}}
 	if len(before.Corrections) == 0 {

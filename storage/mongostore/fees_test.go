@@ -55,10 +55,15 @@ func testBillsOfSampleHouseholds(t *testing.T, st *Store) {
 	totals := map[string]guanjia.Money{"3-1-1201": 76821, "2-2-502": 31758, "1-1-101": 24635}
 	due := time.Date(2026, 12, 15, 0, 0, 0, 0, shanghai).UTC()
 	first := map[string]guanjia.Bill{}
+	c, err := st.Community(ctx, SampleCommunity)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for home, items := range sampleBills() {
 		b, err := st.Bill(ctx, SampleCommunity, home, "2026-11")
 		want := guanjia.Bill{ID: guanjia.BillID(SampleCommunity, home, "2026-11"), Community: SampleCommunity,
-			Household: home, Period: "2026-11", Items: items, Total: totals[home], Due: due, CreatedAt: november.UTC()}
+			Household: home, Period: "2026-11", Items: items, Total: totals[home], Due: due, CreatedAt: november.UTC(),
+			Rates: &c.Rates} // the rates it was made with, kept for corrections
 		check(t, "bill of "+home, b, err, want)
 		first[home] = b
 	}
@@ -288,7 +293,7 @@ func testCorrectBill(t *testing.T, st *Store) {
 	}
 	must(t, st.SeedAt(ctx, november)) // the readings arrive
 	later := november.Add(48 * time.Hour)
-	before, after, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-11", later)
+	before, after, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-11", later, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,11 +309,74 @@ func testCorrectBill(t *testing.T, st *Store) {
 	if a, err := st.Arrears(ctx, SampleCommunity, "3-1-1201"); err != nil || len(a) != 1 || a[0].Owed != 76821 {
 		t.Errorf("arrears after the correction: %+v, %v", a, err)
 	}
-	again, same, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-11", later.Add(time.Hour))
+	again, same, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-11", later.Add(time.Hour), false)
 	if err != nil || !reflect.DeepEqual(again, same) || len(same.Corrections) != 1 {
 		t.Errorf("correcting an unchanged bill: %+v → %+v, %v; want it left alone", again, same, err)
 	}
-	if _, _, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-09", later); !errors.Is(err, guanjia.ErrNotFound) {
+	if _, _, err := st.CorrectBill(ctx, SampleCommunity, "3-1-1201", "2026-09", later, false); !errors.Is(err, guanjia.ErrNotFound) {
 		t.Errorf("correcting a bill never made: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestCorrectBillKeepsItsRates(t *testing.T) { forEachBackend(t, testCorrectBillKeepsItsRates) }
+
+// testCorrectBillKeepsItsRates changes the rates after 李四's bill was made, then fixes his
+// water reading: the corrected bill prices it at the rates the bill was made with; only when
+// asked does it use today's.
+func testCorrectBillKeepsItsRates(t *testing.T, st *Store) {
+	ctx := context.Background()
+	must(t, st.SeedAt(ctx, november))
+	if _, _, err := st.GenerateBills(ctx, "2026-11", november); err != nil {
+		t.Fatal(err)
+	}
+	first, err := st.Bill(ctx, SampleCommunity, "2-2-502", "2026-11")
+	if err != nil || first.Total != 31758 {
+		t.Fatalf("bill: %+v, %v; want 317.58", first, err)
+	}
+	c, err := st.Community(ctx, SampleCommunity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := c.Rates
+	raised := old
+	raised.PropertyPerM2 += 30 // 0.30 yuan more per m²
+	raised.WaterPerUnit += 50
+	must(t, st.SetRates(ctx, SampleCommunity, raised))
+	meters, err := st.Readings(ctx, SampleCommunity, "2-2-502", "2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range meters {
+		if m.Kind == guanjia.FeeWater {
+			m.CurrentCenti -= 100 // one 吨 less: the reading was mistyped
+			must(t, st.PutReading(ctx, m))
+		}
+	}
+	_, kept, err := st.CorrectBill(ctx, SampleCommunity, "2-2-502", "2026-11", november.Add(time.Hour), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := first.Total - old.WaterPerUnit; kept.Total != want {
+		t.Errorf("corrected at the bill's rates: %s, want %s (one 吨 less at the old rate)", kept.Total, want)
+	}
+	if kept.Rates == nil || *kept.Rates != old {
+		t.Errorf("the corrected bill keeps the rates %+v, want %+v", kept.Rates, old)
+	}
+	_, current, err := st.CorrectBill(ctx, SampleCommunity, "2-2-502", "2026-11", november.Add(2*time.Hour), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if current.Total <= kept.Total || !current.Corrections[len(current.Corrections)-1].CurrentRates {
+		t.Errorf("asked for today's rates: %s (corrections %+v), want more than %s and marked", current.Total, current.Corrections, kept.Total)
+	}
+}
+
+// A bill made before bills kept their rates is priced with its items' rates.
+func TestRatesOfOldBill(t *testing.T) {
+	b := guanjia.Bill{Items: []guanjia.BillItem{{Kind: guanjia.FeeProperty, Rate: 250}, {Kind: guanjia.FeeWater, Rate: 420}}}
+	got := guanjia.RatesOf(b, guanjia.Rates{PropertyPerM2: 280, WaterPerUnit: 470, ElectricityPerUnit: 62, DueDay: 15})
+	want := guanjia.Rates{PropertyPerM2: 250, WaterPerUnit: 420, ElectricityPerUnit: 62, DueDay: 15}
+	if got != want {
+		t.Errorf("rates = %+v, want %+v", got, want)
 	}
 }

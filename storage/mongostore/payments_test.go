@@ -3,8 +3,11 @@ package mongostore
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/guanjia/guanjia"
 )
@@ -230,5 +233,34 @@ func testVoidPayment(t *testing.T, st *Store) {
 	}
 	if pays, err := st.Payments(ctx, SampleCommunity, "3-1-1201"); err != nil || len(pays) != 2 || !pays[0].Voided() || !pays[1].Voided() {
 		t.Errorf("payments on record: %+v, %v; want both, taken back", pays, err)
+	}
+}
+
+func TestImportAndChatShareOneRule(t *testing.T) { forEachBackend(t, testImportAndChatShareOneRule) }
+
+// testImportAndChatShareOneRule is the case found: 768.21 against a 601.25 bill (made before
+// the readings came) is refused by the import exactly as by 收费, for the same reason.
+func testImportAndChatShareOneRule(t *testing.T, st *Store) {
+	ctx := context.Background()
+	must(t, st.SeedAt(ctx, november))
+	if _, err := st.readings().DeleteMany(ctx, bson.D{{Key: "household", Value: "3-1-1201"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.GenerateBills(ctx, "2026-11", november); err != nil {
+		t.Fatal(err)
+	}
+	chat := st.RecordPayment(ctx, guanjia.Payment{Community: SampleCommunity, Household: "3-1-1201", Period: "2026-11",
+		Amount: 76821, At: november, By: "wang"})
+	var refused *guanjia.PaymentError
+	if !errors.As(chat, &refused) || refused.Reason != guanjia.PaymentTooMuch || refused.Owed != 60125 {
+		t.Fatalf("收费 768.21 on a 601.25 bill: %v; want refused as too much", chat)
+	}
+	n, err := st.ImportPayments(ctx, SampleCommunity, strings.NewReader("household,period,amount,paid_at,ref\n3-1-1201,2026-11,768.21,2026-11-20,WX-0001\n"))
+	var ie *ImportError
+	if n != 0 || !errors.As(err, &ie) || len(ie.Rows) != 1 || !strings.Contains(ie.Rows[0].Reason, "超过了欠款") {
+		t.Fatalf("import of 768.21 on a 601.25 bill: %d, %v; want the row refused as more than owed", n, err)
+	}
+	if a, err := st.Arrears(ctx, SampleCommunity, "3-1-1201"); err != nil || len(a) != 1 || a[0].Owed != 60125 {
+		t.Errorf("arrears: %+v, %v; want 601.25 still owed", a, err)
 	}
 }

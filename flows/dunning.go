@@ -1,0 +1,467 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
+)
+
+// Dunning keeps the dunning ladder's records: which fee messages went out (one a household a
+// day), and what stewards and residents did about them.
+type Dunning interface {
+	// AllArrears is what every household of a community owes, by household, in one read.
+	AllArrears(ctx context.Context, community string) (map[string][]guanjia.Arrear, error)
+	DunningActions(ctx context.Context, community, household string) ([]guanjia.DunningAction, error)
+	AddDunningAction(ctx context.Context, a guanjia.DunningAction) (guanjia.DunningAction, error)
+	// ClaimFeeMessage claims the household's day for a purpose; ok is false when the day went
+	// to another message.
+	ClaimFeeMessage(ctx context.Context, m guanjia.FeeMessage) (guanjia.FeeMessage, bool, error)
+	FeeMessages(ctx context.Context, community string, since time.Time) ([]guanjia.FeeMessage, error)
+	HouseholdFeeMessages(ctx context.Context, community, household string, since time.Time) ([]guanjia.FeeMessage, error)
+}
+
+// ManualReminderGap is how long after a steward's 催缴 the next one for the household waits.
+const ManualReminderGap = 3 * 24 * time.Hour
+
+// MaxPromise is how far ahead a resident may promise to pay; later is a matter for the steward.
+const MaxPromise = 60 * 24 * time.Hour
+
+// ClaimHold is how long a resident's 已缴 holds the reminders while the steward checks it.
+const ClaimHold = 3 * 24 * time.Hour
+
+// DunningSteps is the community's ladder: days after the due date.
+func (e *Engine) DunningSteps(community string) []int {
+	if s, ok := e.Config.DunningSteps[community]; ok && len(s) >= 2 {
+		return s
+	}
+	return guanjia.DefaultDunningSteps
+}
+
+// Day is the office's calendar day of at, "2006-01-02".
+func (e *Engine) Day(at time.Time) string { return at.In(e.location()).Format("2006-01-02") }
+
+// dunningCommand recognises the staff's dunning commands and a resident's answers to a reminder.
+// A resident's answer counts only outside a conversation: "有问题" may describe a repair.
+func (e *Engine) dunningCommand(ctx context.Context, t *turn, text string, inFlow bool) (bool, error) {
+	if e.Dunning == nil {
+		return false, nil
+	}
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return false, nil
+	}
+	if isNoticeCommand(fields[0]) {
+		return true, e.startFlow(ctx, t, flowFeeNotice)
+	}
+	switch strings.ToLower(stripBotName(fields[0])) {
+	case "欠费名单", "/arrears":
+		if len(fields) > 2 {
+			return true, sayUsage(t, "dunning.list_usage")
+		}
+		building := 0
+		if len(fields) == 2 {
+			b, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(fields[1], "号楼"), "栋"))
+			if err != nil || b <= 0 {
+				return true, sayUsage(t, "dunning.list_usage")
+			}
+			building = b
+		}
+		return true, e.arrearsList(ctx, t, building)
+	case "催缴", "/remind":
+		if len(fields) != 2 {
+			return true, sayUsage(t, "dunning.remind_usage")
+		}
+		return true, e.remindNow(ctx, t, fields[1])
+	case "暂停催缴", "/pause":
+		if len(fields) < 3 {
+			return true, sayUsage(t, "dunning.pause_usage")
+		}
+		return true, e.steer(ctx, t, "verb.pause_dunning", guanjia.DunningPause, fields[1], strings.Join(fields[2:], " "))
+	case "恢复催缴", "/resume":
+		if len(fields) != 2 {
+			return true, sayUsage(t, "dunning.resume_usage")
+		}
+		return true, e.steer(ctx, t, "verb.resume_dunning", guanjia.DunningResume, fields[1], "")
+	case "拒缴", "/refusing":
+		if len(fields) < 3 {
+			return true, sayUsage(t, "dunning.refusal_usage")
+		}
+		return true, e.steer(ctx, t, "verb.refusal", guanjia.DunningRefusal, fields[1], strings.Join(fields[2:], " "))
+	}
+	if inFlow {
+		return false, nil
+	}
+	return e.reminderAnswer(ctx, t, text)
+}
+
+// arrearsList shows the office every household that owes, with its months, amounts, step of
+// the ladder and what was promised: never in a residents' group, never to residents.
+func (e *Engine) arrearsList(ctx context.Context, t *turn, building int) error {
+	if !officeHere(t, "verb.arrears_list") {
+		return nil
+	}
+	community := t.person.Community
+	owing, err := e.Dunning.AllArrears(ctx, community)
+	if err != nil {
+		return fmt.Errorf("flows: arrears list: %w", err)
+	}
+	actions, err := e.Dunning.DunningActions(ctx, community, "")
+	if err != nil {
+		return fmt.Errorf("flows: arrears list: %w", err)
+	}
+	sent, err := e.Dunning.FeeMessages(ctx, community, e.Now().AddDate(-1, 0, 0))
+	if err != nil {
+		return fmt.Errorf("flows: arrears list: %w", err)
+	}
+	homes := make([]string, 0, len(owing))
+	for h := range owing {
+		if b, ok := buildingOf(h); building == 0 || ok && b == building {
+			homes = append(homes, h)
+		}
+	}
+	slices.Sort(homes)
+	var lines []string
+	var total guanjia.Money
+	for _, h := range homes {
+		var months []string
+		var sum guanjia.Money
+		for _, a := range owing[h] {
+			sum += a.Owed
+			months = append(months, e.render(t.lang, "dunning.list_month", map[string]any{"Period": a.Period, "Owed": a.Owed.String(),
+				"Overdue": max(guanjia.DaysOverdue(a.Due, e.Now(), e.location()), 0)}, &t.err))
+		}
+		total += sum
+		step := -1
+		for _, m := range sent {
+			if m.Household != h {
+				continue
+			}
+			if p := strings.Split(m.Purpose, ":"); len(p) == 3 && p[0] == "step" {
+				if n, err := strconv.Atoi(p[2]); err == nil && n > step {
+					step = n
+				}
+			}
+		}
+		var mine []guanjia.DunningAction
+		for _, a := range actions {
+			if a.Household == h {
+				mine = append(mine, a)
+			}
+		}
+		state := ""
+		if a, ok := guanjia.LatestAction(mine); ok && a.Kind != guanjia.DunningResume {
+			state = e.render(t.lang, "dunning.state."+a.Kind, map[string]any{"Until": a.Until.Add(-time.Minute).In(e.location()).Format("01-02"),
+				"Reason": a.Reason, "Holds": a.Holds(e.Now())}, &t.err)
+		}
+		lines = append(lines, e.render(t.lang, "dunning.list_line", map[string]any{"Household": h, "Months": strings.Join(months, "，"),
+			"Total": sum.String(), "Step": step + 1, "Steps": len(e.DunningSteps(community)), "State": state}, &t.err))
+	}
+	t.say("dunning.list", map[string]any{"Lines": lines, "Count": len(lines), "Total": total.String(), "Building": building})
+	return nil
+}
+
+// remindNow sends a household's residents a reminder now (催缴 3-1-1201): at most one every
+// ManualReminderGap, and, like every fee message, at most one a day.
+func (e *Engine) remindNow(ctx context.Context, t *turn, household string) error {
+	if !officeHere(t, "verb.remind") {
+		return nil
+	}
+	community := t.person.Community
+	if _, err := e.Directory.Household(ctx, community, household); errors.Is(err, guanjia.ErrNotFound) {
+		t.say("fee.no_household", map[string]any{"Household": household})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: remind: %w", err)
+	}
+	owed, err := e.Fees.Arrears(ctx, community, household)
+	if err != nil {
+		return fmt.Errorf("flows: remind: %w", err)
+	}
+	now := e.Now()
+	if due := slices.DeleteFunc(slices.Clone(owed), func(a guanjia.Arrear) bool { return a.Due.After(now) }); len(due) == 0 {
+		t.say("dunning.owes_nothing", map[string]any{"Household": household, "NotDue": len(owed) > 0})
+		return nil
+	} else {
+		owed = due
+	}
+	recent, err := e.Dunning.HouseholdFeeMessages(ctx, community, household, now.Add(-ManualReminderGap))
+	if err != nil {
+		return fmt.Errorf("flows: remind: %w", err)
+	}
+	ref := t.msg.Channel + ":" + t.msg.ChatID + ":" + t.msg.ID
+	for _, m := range recent {
+		if m.Purpose == "manual" && m.Ref != ref {
+			t.say("dunning.too_soon", map[string]any{"Household": household, "At": m.At.In(e.location()).Format("01-02 15:04"),
+				"Next": m.At.Add(ManualReminderGap).In(e.location()).Format("01-02 15:04")})
+			return nil
+		}
+	}
+	to, err := e.recipients(ctx, community, household)
+	if err != nil {
+		return err
+	}
+	if len(to) == 0 {
+		t.say("dunning.nobody", map[string]any{"Household": household})
+		return nil
+	}
+	m, ok, err := e.Dunning.ClaimFeeMessage(ctx, guanjia.FeeMessage{Community: community, Household: household,
+		Day: e.Day(now), Purpose: "manual", At: now, By: t.person.ID, Ref: ref})
+	if err != nil {
+		return fmt.Errorf("flows: remind: %w", err)
+	}
+	if !ok || m.Ref != ref {
+		t.say("dunning.today_already", map[string]any{"Household": household})
+		return nil
+	}
+	howToPay, err := e.HowToPay(ctx, community)
+	if err != nil {
+		return err
+	}
+	steps := e.DunningSteps(community)
+	replies, err := e.ReminderReplies(Reminder{Community: community, Household: household, Owed: owed, HowToPay: howToPay, At: now,
+		Step: max(guanjia.DunningStep(steps, owed[0].Due, now, e.location()), 1), Steps: len(steps)}, to)
+	if err != nil {
+		return err
+	}
+	for _, r := range replies {
+		t.send(r)
+	}
+	e.Log.Info("reminder sent by hand", "community", community, "by", t.person.ID)
+	t.say("dunning.reminded", map[string]any{"Household": household, "People": len(to)})
+	return nil
+}
+
+// recipients are the household's bound residents who can be reached privately.
+func (e *Engine) recipients(ctx context.Context, community, household string) ([]Recipient, error) {
+	residents, err := e.Directory.PeopleByRole(ctx, community, guanjia.RoleResident)
+	if err != nil {
+		return nil, fmt.Errorf("flows: residents of %s: %w", household, err)
+	}
+	var to []Recipient
+	for _, r := range residents {
+		if r.Household != household {
+			continue
+		}
+		chats, err := e.Directory.PrivateChats(ctx, r.ID)
+		if err != nil {
+			return nil, fmt.Errorf("flows: private chats: %w", err)
+		}
+		chats = slices.DeleteFunc(chats, func(c guanjia.Chat) bool { return c.Unreachable != "" })
+		if len(chats) > 0 {
+			to = append(to, Recipient{Person: r, Chats: chats})
+		}
+	}
+	return to, nil
+}
+
+// steer records a steward's pause, resume or refusal; a refusal goes to the supervisors.
+func (e *Engine) steer(ctx context.Context, t *turn, verb, kind, household, reason string) error {
+	if !officeHere(t, verb) {
+		return nil
+	}
+	community := t.person.Community
+	if _, err := e.Directory.Household(ctx, community, household); errors.Is(err, guanjia.ErrNotFound) {
+		t.say("fee.no_household", map[string]any{"Household": household})
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: %s: %w", kind, err)
+	}
+	a, err := e.Dunning.AddDunningAction(ctx, guanjia.DunningAction{Community: community, Household: household, Kind: kind,
+		By: t.person.ID, At: e.Now(), Reason: reason})
+	if err != nil {
+		return fmt.Errorf("flows: %s: %w", kind, err)
+	}
+	e.Log.Info("dunning action", "community", community, "kind", kind, "action", a.ID, "by", t.person.ID)
+	t.say("dunning.done."+kind, map[string]any{"Household": household, "Reason": reason})
+	if kind != guanjia.DunningRefusal {
+		return nil
+	}
+	owed, err := e.owed(ctx, community, household)
+	if err != nil {
+		return fmt.Errorf("flows: refusal: %w", err)
+	}
+	return e.toSupervisors(ctx, t, community, "", func(lang string, errp *error) bot.Reply {
+		return bot.Reply{Text: e.render(lang, "dunning.refusal_card", map[string]any{"Household": household, "Reason": reason,
+			"Steward": t.person.Name, "Owed": owed.String()}, errp)}
+	})
+}
+
+// Resident answers to a reminder.
+var (
+	claimPaid   = regexp.MustCompile(`^(我)?(已经?|都)(缴|交|付)(过|了|费|清)*(了)?[。！!.]?$|^(缴|交)过了[。！!.]?$`)
+	promiseDay  = regexp.MustCompile(`^(?:我)?(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})[号日](?:之?前)?(?:再|会|就)?(?:缴|交|付)(?:费|清)?[。！!.]?$`)
+	promiseWeek = regexp.MustCompile(`^(?:我)?下(?:个)?(周|星期|礼拜|月)(?:再|会|就)?(?:缴|交|付)(?:费|清)?[。！!.]?$`)
+	doubtWords  = regexp.MustCompile(`^(?:我)?(?:对账单)?有(?:疑问|问题)[。！!.]?$`)
+	hardWords   = regexp.MustCompile(`^(?:我)?(?:有|比较|暂时|经济)?困难[。！!.]?$|^(?:暂时)?(?:交|缴)不起[。！!.]?$`)
+)
+
+// reminderAnswer handles a bound resident's answer to a reminder, in a private chat, while the
+// household owes: 已缴, a promise, 有疑问, 困难. Anything else is not an answer.
+func (e *Engine) reminderAnswer(ctx context.Context, t *turn, text string) (bool, error) {
+	text = strings.TrimSpace(text)
+	kind := ""
+	switch {
+	case claimPaid.MatchString(text):
+		kind = guanjia.DunningClaim
+	case promiseDay.MatchString(text) || promiseWeek.MatchString(text):
+		kind = guanjia.DunningPromise
+	case doubtWords.MatchString(text):
+		kind = "doubt"
+	case hardWords.MatchString(text):
+		kind = guanjia.DunningHardship
+	default:
+		return false, nil
+	}
+	if !t.known || t.person.Household == "" || t.chat.IsGroup() {
+		return false, nil
+	}
+	community, household := t.person.Community, t.person.Household
+	owed, err := e.Fees.Arrears(ctx, community, household)
+	if err != nil {
+		return true, fmt.Errorf("flows: reminder answer: %w", err)
+	}
+	if len(owed) == 0 {
+		if kind == guanjia.DunningClaim {
+			t.say("dunning.nothing_owed", nil)
+			return true, nil
+		}
+		return false, nil
+	}
+	now := e.Now()
+	if !slices.ContainsFunc(owed, func(a guanjia.Arrear) bool { return !a.Due.After(now) }) {
+		// Nothing past its due date: no reminder went out, so this answers none ("有问题" may be
+		// the start of something else).
+		return false, nil
+	}
+	switch kind {
+	case "doubt":
+		return true, e.billQuestion(ctx, t, owed)
+	case guanjia.DunningPromise:
+		until, reason := e.promiseDate(text)
+		if reason != "" {
+			t.say(reason, map[string]any{"Days": int(MaxPromise.Hours() / 24)})
+			return true, nil
+		}
+		if _, err := e.Dunning.AddDunningAction(ctx, guanjia.DunningAction{Community: community, Household: household,
+			Kind: kind, By: t.person.ID, At: now, Until: until}); err != nil {
+			return true, fmt.Errorf("flows: promise: %w", err)
+		}
+		t.say("dunning.promised", map[string]any{"Date": until.Add(-time.Minute).In(e.location()).Format("2006-01-02")})
+		return true, nil
+	}
+	a := guanjia.DunningAction{Community: community, Household: household, Kind: kind, By: t.person.ID, At: now}
+	if kind == guanjia.DunningClaim {
+		a.Until = now.Add(ClaimHold)
+	}
+	if _, err := e.Dunning.AddDunningAction(ctx, a); err != nil {
+		return true, fmt.Errorf("flows: %s: %w", kind, err)
+	}
+	t.say("dunning.answered."+kind, map[string]any{"Days": int(ClaimHold.Hours() / 24)})
+	var total guanjia.Money
+	var months []string
+	for _, o := range owed {
+		total += o.Owed
+		months = append(months, o.Period)
+	}
+	build := func(lang string) bot.Reply {
+		return bot.Reply{Text: e.render(lang, "dunning.staff."+kind, map[string]any{"Household": household, "Name": t.person.Name,
+			"Months": strings.Join(months, "、"), "Total": total.String()}, &t.err)}
+	}
+	told, err := e.toBuildingStewards(ctx, t, community, household, build)
+	if err != nil || told {
+		return true, err
+	}
+	return true, e.toStaff(ctx, t, community, func(lang string, errp *error) bot.Reply { return build(lang) })
+}
+
+// promiseDate is the end of the day a resident promised to pay by, or the template that says
+// why the date will not do: past, or further than MaxPromise.
+func (e *Engine) promiseDate(text string) (time.Time, string) {
+	now := e.Now().In(e.location())
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, e.location())
+	var day time.Time
+	if m := promiseWeek.FindStringSubmatch(text); m != nil {
+		if m[1] == "月" {
+			day = time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, e.location()).AddDate(0, 1, -1)
+		} else {
+			// The end of next week: Sunday.
+			wd := (int(now.Weekday()) + 6) % 7 // Monday 0
+			day = today.AddDate(0, 0, 13-wd)
+		}
+	} else {
+		m := promiseDay.FindStringSubmatch(text)
+		d, _ := strconv.Atoi(m[3])
+		year, month := now.Year(), int(now.Month())
+		explicit := m[2] != ""
+		if m[1] != "" {
+			year, _ = strconv.Atoi(m[1])
+		}
+		if explicit {
+			month, _ = strconv.Atoi(m[2])
+		}
+		if month < 1 || month > 12 || d < 1 || d > 31 {
+			return time.Time{}, "dunning.promise_bad"
+		}
+		day = time.Date(year, time.Month(month), d, 0, 0, 0, 0, e.location())
+		if day.Day() != d {
+			return time.Time{}, "dunning.promise_bad"
+		}
+		if !explicit && day.Before(today) {
+			// "5号缴" on the 20th: the 5th of next month.
+			day = time.Date(year, time.Month(month)+1, d, 0, 0, 0, 0, e.location())
+		}
+	}
+	switch {
+	case day.Before(today):
+		return time.Time{}, "dunning.promise_past"
+	case day.Sub(today) > MaxPromise:
+		return time.Time{}, "dunning.promise_far"
+	}
+	return day.AddDate(0, 0, 1), ""
+}
+
+// billQuestion turns 有疑问 into an inquiry with the bill attached, answered by the office in
+// the promised time.
+func (e *Engine) billQuestion(ctx context.Context, t *turn, owed []guanjia.Arrear) error {
+	now := e.Now()
+	var lines []string
+	for _, a := range owed {
+		bill, err := e.Fees.Bill(ctx, t.person.Community, t.person.Household, a.Period)
+		if err != nil {
+			return fmt.Errorf("flows: bill question: %w", err)
+		}
+		var items []string
+		for _, it := range bill.Items {
+			items = append(items, e.render(t.lang, "fee.kind."+it.Kind, nil, &t.err)+" "+it.Amount.String())
+		}
+		lines = append(lines, e.render(t.lang, "dunning.question_bill", map[string]any{"Period": a.Period,
+			"Items": strings.Join(items, "，"), "Total": bill.Total.String(), "Owed": a.Owed.String()}, &t.err))
+	}
+	tk := guanjia.Ticket{
+		Kind: guanjia.KindInquiry, Community: t.person.Community, Status: guanjia.StatusSubmitted,
+		Reporter: t.person.ID, ReporterName: t.person.Name, Household: t.person.Household,
+		Origin:      guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
+		Submission:  "bill-question:" + t.msg.Channel + ":" + t.msg.ID,
+		Description: e.render(t.lang, "dunning.question", map[string]any{"Bills": lines}, &t.err),
+		Urgency:     guanjia.UrgencyNormal, CreatedAt: now, UpdatedAt: now, DueAt: now.Add(e.Config.ComplaintReply),
+		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},
+	}
+	if err := e.Tickets.CreateTicket(ctx, &tk); err != nil {
+		return fmt.Errorf("flows: bill question: %w", err)
+	}
+	e.Log.Info("ticket submitted", "ticket", tk.No, "community", tk.Community)
+	due := tk.DueAt.In(e.location()).Format("01-02 15:04")
+	t.say("inquiry.submitted", map[string]any{"No": tk.No, "Hours": int(e.Config.ComplaintReply.Hours()), "Due": due})
+	return e.toStaff(ctx, t, tk.Community, func(lang string, errp *error) bot.Reply {
+		return bot.Reply{Text: e.render(lang, "inquiry.card", map[string]any{"No": tk.No, "Question": tk.Description,
+			"Reporter": tk.ReporterName, "Household": tk.Household, "Due": due}, errp)}
+	})
+}
