@@ -35,15 +35,11 @@ func runCommunity(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	if given && !dutyPhone.MatchString(p) {
 		return tell(nil, "-duty-phone「%s」不像电话号码：请写数字，可以用短横线或空格分隔，如 400-000-0009 或 010 1234 5678。值班电话没有改动。", *phone)
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
+	st, c, done, err := openCommunity(ctx, cfg, log, *community)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	c, err := findCommunity(ctx, st, *community)
-	if err != nil {
-		return err
-	}
+	defer done()
 	if given {
 		if err := st.SetDutyPhone(ctx, c.ID, p); err != nil {
 			return err

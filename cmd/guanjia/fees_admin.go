@@ -34,6 +34,21 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// openCommunity opens the records store for an admin command and finds the community it names
+// (id or name); done releases the store.
+func openCommunity(ctx context.Context, cfg Config, log *slog.Logger, name string) (*mongostore.Store, guanjia.Community, func(), error) {
+	st, emb, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, guanjia.Community{}, nil, err
+	}
+	c, err := findCommunity(ctx, st, name)
+	if err != nil {
+		closeStore(st, emb)
+		return nil, guanjia.Community{}, nil, err
+	}
+	return st, c, func() { closeStore(st, emb) }, nil
+}
+
 // findCommunity takes a community as admins type it: its id or its name.
 func findCommunity(ctx context.Context, st *mongostore.Store, s string) (guanjia.Community, error) {
 	c, err := st.Community(ctx, s)
@@ -167,15 +182,11 @@ func runFAQ(ctx context.Context, cfg Config, log *slog.Logger, args []string, st
 	if len(pos) != 2 || pos[0] != "import" {
 		return usageError("要写 import 和文件名，如 guanjia faq import faq.yaml。", use)
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
+	st, c, done, err := openCommunity(ctx, cfg, log, *community)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	c, err := findCommunity(ctx, st, *community)
-	if err != nil {
-		return err
-	}
+	defer done()
 	f, err := openFile(pos[1])
 	if err != nil {
 		return err
@@ -258,15 +269,11 @@ func runRates(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 	if len(problems) > 0 {
 		return tell(nil, "%s\n收费标准没有改动。", strings.Join(problems, "\n"))
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
+	st, c, done, err := openCommunity(ctx, cfg, log, *community)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	c, err := findCommunity(ctx, st, *community)
-	if err != nil {
-		return err
-	}
+	defer done()
 	if len(change) > 0 {
 		r := c.Rates
 		for _, f := range change {

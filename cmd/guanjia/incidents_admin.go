@@ -34,15 +34,11 @@ func runIncidents(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	case len(pos) > 0 && (pos[0] != "show" || len(pos) != 2):
 		return usageError(fmt.Sprintf("不认识「%s」：要看一次事件的经过，写 guanjia incidents show E20261126-0001。", strings.Join(pos, " ")), incidentsUse)
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
+	st, c, done, err := openCommunity(ctx, cfg, log, *community)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	c, err := findCommunity(ctx, st, *community)
-	if err != nil {
-		return err
-	}
+	defer done()
 	loc := cfg.location()
 	if len(pos) == 0 {
 		return listIncidents(ctx, st, c, loc, stdout)

@@ -53,15 +53,11 @@ func runStaff(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 	if len(pos) == 0 && (*buildings != "" || *shift != "") {
 		return usageError("请写要设置的管家姓名。", use)
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
+	st, c, done, err := openCommunity(ctx, cfg, log, *community)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	c, err := findCommunity(ctx, st, *community)
-	if err != nil {
-		return err
-	}
+	defer done()
 	if len(pos) == 1 {
 		p, err := st.PersonByName(ctx, c.ID, pos[0])
 		if errors.Is(err, guanjia.ErrNotFound) || err == nil && !p.Has(guanjia.RoleSteward) {
@@ -121,15 +117,11 @@ func runPatrols(ctx context.Context, cfg Config, log *slog.Logger, args []string
 	if len(pos) > 0 && !routes && (pos[0] != "show" || len(pos) != 2) || routes && len(pos) > 2 {
 		return usageError(fmt.Sprintf("不认识「%s」。", strings.Join(pos, " ")), use)
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
+	st, c, done, err := openCommunity(ctx, cfg, log, *community)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	c, err := findCommunity(ctx, st, *community)
-	if err != nil {
-		return err
-	}
+	defer done()
 	if routes {
 		file := ""
 		if len(pos) == 2 {
@@ -190,15 +182,11 @@ func runHandovers(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 	if len(pos) > 0 && (pos[0] != "show" || len(pos) > 2) {
 		return usageError(fmt.Sprintf("不认识「%s」。", strings.Join(pos, " ")), use)
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
+	st, c, done, err := openCommunity(ctx, cfg, log, *community)
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	c, err := findCommunity(ctx, st, *community)
-	if err != nil {
-		return err
-	}
+	defer done()
 	list, err := st.Handovers(ctx, c.ID, 50)
 	if err != nil {
 		return err
