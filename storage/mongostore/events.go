@@ -226,13 +226,17 @@ func (s *Store) claimSeats(ctx context.Context, ev guanjia.Activity, su guanjia.
 		if err != nil {
 			return false, false, false, errors.Join(err, release())
 		}
+		// Take what this list offers; read it again only if others took some first.
 		got := false
 		for _, n := range free {
-			if got, err = take(n); err != nil {
-				return false, false, false, errors.Join(err, release())
-			} else if got {
+			if len(held) == su.Heads {
 				break
 			}
+			ok, err := take(n)
+			if err != nil {
+				return false, false, false, errors.Join(err, release())
+			}
+			got = got || ok
 		}
 		if !got {
 			return false, len(held) > 0, false, release()
