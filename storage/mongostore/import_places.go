@@ -146,9 +146,7 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 			}
 			old, known = byID[id]
 			if !known {
-				if _, err := s.Person(ctx, id); err == nil {
-					bad.add(x.line, "编号 id「%s」已用于其他小区的人员，请换一个编号，或留空由系统生成", id)
-				} else if !errors.Is(err, guanjia.ErrNotFound) {
+				if err := s.checkIDFree(ctx, x, id, &bad); err != nil {
 					return 0, err
 				}
 			}
@@ -208,6 +206,19 @@ func (s *Store) peopleIndex(ctx context.Context, community string, key func(guan
 		byID[p.ID] = p
 	}
 	return byKey, byID, nil
+}
+
+// checkIDFree reports on the row when id, not known in the community being imported, is
+// a person's of another community: an import must never take over someone else's record.
+func (s *Store) checkIDFree(ctx context.Context, r row, id string, bad *problems) error {
+	_, err := s.Person(ctx, id)
+	switch {
+	case err == nil:
+		bad.add(r.line, "编号 id「%s」已用于其他小区的人员，请换一个编号，或留空由系统生成", id)
+	case !errors.Is(err, guanjia.ErrNotFound):
+		return err
+	}
+	return nil
 }
 
 // putPeople saves the people of an import that has been checked whole; it returns how many.

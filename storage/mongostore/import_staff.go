@@ -62,6 +62,11 @@ func (s *Store) ImportStaff(ctx context.Context, community string, r io.Reader) 
 		old, known := byName[p.Name]
 		if id := x.get("id"); id != "" {
 			old, known = byID[id]
+			if !known {
+				if err := s.checkIDFree(ctx, x, id, &bad); err != nil {
+					return 0, err
+				}
+			}
 			p.ID = id
 		}
 		if known {
