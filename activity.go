@@ -3,7 +3,6 @@ package guanjia
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 )
@@ -64,7 +63,7 @@ func (e Activity) Validate(now time.Time) error {
 
 // For reports whether a household of building b is in the event's audience.
 func (e Activity) For(building int) bool {
-	return len(e.Buildings) == 0 || slices.Contains(e.Buildings, building)
+	return inAudience(e.Buildings, building)
 }
 
 // Open reports whether sign-ups are taken at now.
@@ -140,7 +139,7 @@ func (s Survey) Validate(now time.Time) error {
 
 // For reports whether a household of building b is asked.
 func (s Survey) For(building int) bool {
-	return len(s.Buildings) == 0 || slices.Contains(s.Buildings, building)
+	return inAudience(s.Buildings, building)
 }
 
 // Answer is one resident's answer to a survey; its _id is AnswerID, so answering again

@@ -45,7 +45,13 @@ type Broadcast struct {
 
 // Covers reports whether the broadcast is for a building.
 func (b Broadcast) Covers(building int) bool {
-	return len(b.Buildings) == 0 || slices.Contains(b.Buildings, building)
+	return inAudience(b.Buildings, building)
+}
+
+// inAudience reports whether building is among buildings, where no buildings means the
+// whole community: how broadcasts, events and surveys name whom they are for.
+func inAudience(buildings []int, building int) bool {
+	return len(buildings) == 0 || slices.Contains(buildings, building)
 }
 
 // Recipient is one chat a broadcast goes to.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,9 +99,10 @@ func holderPID(f *os.File) int {
 	return pid
 }
 
+// readStores reads the stores the holder published; false when there are none to read.
 func readStores(dir string) (Stores, bool) {
 	b, err := os.ReadFile(filepath.Join(dir, StoresFile))
-	if errors.Is(err, fs.ErrNotExist) || err != nil {
+	if err != nil {
 		return Stores{}, false
 	}
 	var st Stores

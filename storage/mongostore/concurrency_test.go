@@ -21,12 +21,27 @@ func TestTicketNumbersConcurrent(t *testing.T) { forEachBackend(t, testTicketNum
 func testTicketNumbersConcurrent(t *testing.T, st *Store) {
 	const n = 50
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
+	fileAtOnce(t, st, n, func(int) guanjia.Ticket { return newTicket("c1", guanjia.KindRepair, at) })
+	list, err := st.ListTickets(context.Background(), TicketFilter{Community: "c1"})
+	if err != nil || len(list) != n {
+		t.Errorf("stored %d tickets, %v; want %d", len(list), err, n)
+	}
+	// The next one carries on from where they stopped.
+	if tk := create(t, st, newTicket("c1", guanjia.KindRepair, at)); tk.No != "R20261126-0051" {
+		t.Errorf("next number = %s, want R20261126-0051", tk.No)
+	}
+}
+
+// fileAtOnce files n repair tickets of 26 November 2026 at once, the i-th being ticket(i),
+// and fails the test unless they were numbered R20261126-0001 to n, each once.
+func fileAtOnce(t *testing.T, st *Store, n int, ticket func(i int) guanjia.Ticket) {
+	t.Helper()
 	nos := make([]string, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			tk := newTicket("c1", guanjia.KindRepair, at)
+			tk := ticket(i)
 			errs[i] = st.CreateTicket(context.Background(), &tk)
 			nos[i] = tk.No
 		})
@@ -40,14 +55,6 @@ func testTicketNumbersConcurrent(t *testing.T, st *Store) {
 		if want := fmt.Sprintf("R20261126-%04d", i+1); no != want {
 			t.Fatalf("numbers given out: %v; want R20261126-0001 to -%04d, each once", nos, n)
 		}
-	}
-	list, err := st.ListTickets(context.Background(), TicketFilter{Community: "c1"})
-	if err != nil || len(list) != n {
-		t.Errorf("stored %d tickets, %v; want %d", len(list), err, n)
-	}
-	// The next one carries on from where they stopped.
-	if tk := create(t, st, newTicket("c1", guanjia.KindRepair, at)); tk.No != "R20261126-0051" {
-		t.Errorf("next number = %s, want R20261126-0051", tk.No)
 	}
 }
 

@@ -226,13 +226,17 @@ func (s *Store) claimSeats(ctx context.Context, ev guanjia.Activity, su guanjia.
 		if err != nil {
 			return false, false, false, errors.Join(err, release())
 		}
+		// Take what this list offers; read it again only if others took some first.
 		got := false
 		for _, n := range free {
-			if got, err = take(n); err != nil {
-				return false, false, false, errors.Join(err, release())
-			} else if got {
+			if len(held) == su.Heads {
 				break
 			}
+			ok, err := take(n)
+			if err != nil {
+				return false, false, false, errors.Join(err, release())
+			}
+			got = got || ok
 		}
 		if !got {
 			return false, len(held) > 0, false, release()
@@ -262,7 +266,7 @@ func (s *Store) freeSeats(ctx context.Context, ev guanjia.Activity) ([]int, erro
 
 // waitsBefore reports whether a home that arrived before su is waiting for places.
 func (s *Store) waitsBefore(ctx context.Context, ev guanjia.Activity, su guanjia.SignUp) (bool, error) {
-	list, err := s.SignUps(ctx, ev)
+	list, err := s.queue(ctx, ev)
 	if err != nil {
 		return false, err
 	}
@@ -280,11 +284,7 @@ func (s *Store) waitsBefore(ctx context.Context, ev guanjia.Activity, su guanjia
 // SignUps lists an event's sign-ups in order of arrival, each marked confirmed or waiting,
 // attended, and with its feedback.
 func (s *Store) SignUps(ctx context.Context, ev guanjia.Activity) ([]guanjia.SignUp, error) {
-	list, err := findAll[guanjia.SignUp](ctx, s.Collection(collSignUps), prefix(ev.ID+"/h/"), "sign-ups of "+ev.ID)
-	if err != nil {
-		return nil, err
-	}
-	claims, err := findAll[bson.M](ctx, s.Collection(collSeats), prefix(ev.ID+"/conf/"), "seat claims of "+ev.ID)
+	list, err := s.queue(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -292,15 +292,8 @@ func (s *Store) SignUps(ctx context.Context, ev guanjia.Activity) ([]guanjia.Sig
 	if err != nil {
 		return nil, err
 	}
-	conf := map[string]bool{}
-	for _, c := range claims {
-		if h, ok := c["household"].(string); ok {
-			conf[h] = true
-		}
-	}
 	for i := range list {
 		su := &list[i]
-		su.Confirmed = conf[su.Household]
 		for _, m := range marks {
 			if m.Household != su.Household {
 				continue
@@ -311,6 +304,29 @@ func (s *Store) SignUps(ctx context.Context, ev guanjia.Activity) ([]guanjia.Sig
 				su.Rating, su.Comment = m.Rating, m.Comment
 			}
 		}
+	}
+	return list, nil
+}
+
+// queue lists an event's sign-ups in order of arrival, each marked confirmed or waiting:
+// what places are given by, without the check-ins and feedback SignUps adds.
+func (s *Store) queue(ctx context.Context, ev guanjia.Activity) ([]guanjia.SignUp, error) {
+	list, err := findAll[guanjia.SignUp](ctx, s.Collection(collSignUps), prefix(ev.ID+"/h/"), "sign-ups of "+ev.ID)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := findAll[bson.M](ctx, s.Collection(collSeats), prefix(ev.ID+"/conf/"), "seat claims of "+ev.ID)
+	if err != nil {
+		return nil, err
+	}
+	conf := map[string]bool{}
+	for _, c := range claims {
+		if h, ok := c["household"].(string); ok {
+			conf[h] = true
+		}
+	}
+	for i := range list {
+		list[i].Confirmed = conf[list[i].Household]
 	}
 	slices.SortStableFunc(list, func(a, b guanjia.SignUp) int {
 		if c := a.At.Compare(b.At); c != 0 {
@@ -363,7 +379,7 @@ func (s *Store) PromoteWaiting(ctx context.Context, ev guanjia.Activity) (promot
 	}
 	defer func() { err = errors.Join(err, unlock()) }()
 	for tries := 0; tries < 200; {
-		list, err := s.SignUps(ctx, ev)
+		list, err := s.queue(ctx, ev)
 		if err != nil {
 			return promoted, err
 		}

@@ -121,15 +121,9 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 	if err != nil {
 		return 0, err
 	}
-	people, err := findAll[guanjia.Person](ctx, s.people, bson.D{{Key: "community", Value: community}},
-		"people of "+community, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	byHome, byID, err := s.peopleIndex(ctx, community, func(p guanjia.Person) (string, bool) { return p.Household + "\x00" + p.Name, true })
 	if err != nil {
 		return 0, err
-	}
-	byHome, byID := map[string]guanjia.Person{}, map[string]guanjia.Person{}
-	for _, p := range slices.Backward(people) { // the smallest id wins, as in PersonByName
-		byHome[p.Household+"\x00"+p.Name] = p
-		byID[p.ID] = p
 	}
 	var bad problems
 	rows := readCSV(r, []string{"name", "household"}, []string{"phone", "care_tags", "care_note", "id"}, &bad)
@@ -152,9 +146,7 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 			}
 			old, known = byID[id]
 			if !known {
-				if _, err := s.Person(ctx, id); err == nil {
-					bad.add(x.line, "编号 id「%s」已用于其他小区的人员，请换一个编号，或留空由系统生成", id)
-				} else if !errors.Is(err, guanjia.ErrNotFound) {
+				if err := s.checkIDFree(ctx, x, id, &bad); err != nil {
 					return 0, err
 				}
 			}
@@ -180,12 +172,8 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 			continue
 		}
 		seen[p.ID] = x.line
-		phone, ok := cleanPhone(x.get("phone"))
-		if !ok {
-			bad.add(x.line, "电话 phone「%s」不对，应为 5 到 15 位数字（可带空格或短横线），如 13800001201", x.get("phone"))
-		}
-		p.Phone = phone
-		for _, t := range strings.FieldsFunc(x.get("care_tags"), func(r rune) bool { return strings.ContainsRune(";；,，、", r) }) {
+		p.Phone = x.phone(&bad)
+		for _, t := range splitList(x.get("care_tags"), ";；,，、") {
 			tag, ok := careTags[strings.TrimSpace(t)]
 			if !ok {
 				bad.add(x.line, "关怀标签 care_tags 中的「%s」无法识别，应为 elderly_alone（独居老人）、pregnant（孕妇）、disabled（残障）或 infant（婴幼儿）", strings.TrimSpace(t))
@@ -198,12 +186,66 @@ func (s *Store) ImportResidents(ctx context.Context, community string, r io.Read
 	if err := bad.err("residents"); err != nil {
 		return 0, err
 	}
+	return s.putPeople(ctx, list)
+}
+
+// peopleIndex reads the people of a community once, for an import, and indexes them by id
+// and by key(p) for those key accepts; of two with one key the smallest id wins, as in
+// PersonByName.
+func (s *Store) peopleIndex(ctx context.Context, community string, key func(guanjia.Person) (string, bool)) (byKey, byID map[string]guanjia.Person, err error) {
+	people, err := findAll[guanjia.Person](ctx, s.people, bson.D{{Key: "community", Value: community}},
+		"people of "+community, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, nil, err
+	}
+	byKey, byID = map[string]guanjia.Person{}, map[string]guanjia.Person{}
+	for _, p := range slices.Backward(people) {
+		if k, ok := key(p); ok {
+			byKey[k] = p
+		}
+		byID[p.ID] = p
+	}
+	return byKey, byID, nil
+}
+
+// checkIDFree reports on the row when id, not known in the community being imported, is
+// a person's of another community: an import must never take over someone else's record.
+func (s *Store) checkIDFree(ctx context.Context, r row, id string, bad *problems) error {
+	_, err := s.Person(ctx, id)
+	switch {
+	case err == nil:
+		bad.add(r.line, "编号 id「%s」已用于其他小区的人员，请换一个编号，或留空由系统生成", id)
+	case !errors.Is(err, guanjia.ErrNotFound):
+		return err
+	}
+	return nil
+}
+
+// putPeople saves the people of an import that has been checked whole; it returns how many.
+func (s *Store) putPeople(ctx context.Context, list []guanjia.Person) (int, error) {
 	for _, p := range list {
 		if err := s.PutPerson(ctx, p); err != nil {
 			return 0, err
 		}
 	}
 	return len(list), nil
+}
+
+// listSeparators are what people put between the items of a list in one cell.
+const listSeparators = ";；,，、 "
+
+// splitList splits a cell into its items at any of seps.
+func splitList(cell, seps string) []string {
+	return strings.FieldsFunc(cell, func(r rune) bool { return strings.ContainsRune(seps, r) })
+}
+
+// phone is the row's phone number without spaces or dashes; a malformed one is reported.
+func (r row) phone(bad *problems) string {
+	phone, ok := cleanPhone(r.get("phone"))
+	if !ok {
+		bad.add(r.line, "电话 phone「%s」不对，应为 5 到 15 位数字（可带空格或短横线），如 13800001201", r.get("phone"))
+	}
+	return phone
 }
 
 func joinInts(list []int) string {

@@ -9,9 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"github.com/guanjia/guanjia"
 )
 
@@ -38,17 +35,9 @@ func (s *Store) ImportStaff(ctx context.Context, community string, r io.Reader) 
 	if err != nil {
 		return 0, err
 	}
-	people, err := findAll[guanjia.Person](ctx, s.people, bson.D{{Key: "community", Value: community}},
-		"people of "+community, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	byName, byID, err := s.peopleIndex(ctx, community, func(p guanjia.Person) (string, bool) { return p.Name, p.IsStaff() })
 	if err != nil {
 		return 0, err
-	}
-	byName, byID := map[string]guanjia.Person{}, map[string]guanjia.Person{}
-	for _, p := range slices.Backward(people) {
-		if p.IsStaff() {
-			byName[p.Name] = p
-		}
-		byID[p.ID] = p
 	}
 	var bad problems
 	rows := readCSV(r, []string{"name", "roles"}, []string{"phone", "buildings", "shift_start", "id"}, &bad)
@@ -59,7 +48,7 @@ func (s *Store) ImportStaff(ctx context.Context, community string, r io.Reader) 
 		if p.Name == "" {
 			bad.add(x.line, "没有填姓名 name")
 		}
-		for _, f := range strings.FieldsFunc(x.get("roles"), func(r rune) bool { return strings.ContainsRune(";；,，、 ", r) }) {
+		for _, f := range splitList(x.get("roles"), listSeparators) {
 			role, ok := staffRoles[strings.ToLower(f)]
 			if !ok {
 				bad.add(x.line, "岗位 roles 中的「%s」无法识别，应为 steward（管家）、worker（师傅）、supervisor（主管）或 admin（管理员）", f)
@@ -73,6 +62,11 @@ func (s *Store) ImportStaff(ctx context.Context, community string, r io.Reader) 
 		old, known := byName[p.Name]
 		if id := x.get("id"); id != "" {
 			old, known = byID[id]
+			if !known {
+				if err := s.checkIDFree(ctx, x, id, &bad); err != nil {
+					return 0, err
+				}
+			}
 			p.ID = id
 		}
 		if known {
@@ -89,12 +83,8 @@ func (s *Store) ImportStaff(ctx context.Context, community string, r io.Reader) 
 			continue
 		}
 		seen[p.ID] = x.line
-		phone, ok := cleanPhone(x.get("phone"))
-		if !ok {
-			bad.add(x.line, "电话 phone「%s」不对，应为 5 到 15 位数字（可带空格或短横线），如 13800001201", x.get("phone"))
-		}
-		p.Phone = phone
-		for _, f := range strings.FieldsFunc(x.get("buildings"), func(r rune) bool { return strings.ContainsRune(";；,，、 ", r) }) {
+		p.Phone = x.phone(&bad)
+		for _, f := range splitList(x.get("buildings"), listSeparators) {
 			n, err := strconv.Atoi(f)
 			if err != nil || !slices.Contains(c.Buildings, n) {
 				bad.add(x.line, "楼号 buildings 中的「%s」不在小区 %s 中（现有 %s 号楼）", f, c.Name, joinInts(c.Buildings))
@@ -113,10 +103,5 @@ func (s *Store) ImportStaff(ctx context.Context, community string, r io.Reader) 
 	if err := bad.err("staff"); err != nil {
 		return 0, err
 	}
-	for _, p := range list {
-		if err := s.PutPerson(ctx, p); err != nil {
-			return 0, err
-		}
-	}
-	return len(list), nil
+	return s.putPeople(ctx, list)
 }

@@ -2,9 +2,7 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -61,27 +59,11 @@ func testTicketNumbersFromSequencer(t *testing.T, st *Store) {
 	st.SetSequencer(seq)
 	const n = 50
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai)
-	nos := make([]string, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			tk := newTicket("c1", guanjia.KindRepair, at)
-			tk.Submission = fmt.Sprint("s", i)
-			errs[i] = st.CreateTicket(context.Background(), &tk)
-			nos[i] = tk.No
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	slices.Sort(nos)
-	for i, no := range nos {
-		if want := fmt.Sprintf("R20261126-%04d", i+1); no != want {
-			t.Fatalf("numbers given out: %v; want R20261126-0001 to -%04d, each once", nos, n)
-		}
-	}
+	fileAtOnce(t, st, n, func(i int) guanjia.Ticket {
+		tk := newTicket("c1", guanjia.KindRepair, at)
+		tk.Submission = fmt.Sprint("s", i)
+		return tk
+	})
 	if seq.handed != n {
 		t.Errorf("%d numbers taken for %d tickets, want one each", seq.handed, n)
 	}

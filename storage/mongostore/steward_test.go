@@ -121,4 +121,13 @@ func TestImportStaff(t *testing.T) {
 	if err != nil || grandma.IsStaff() {
 		t.Fatalf("李奶奶 = %+v, %v", grandma, err)
 	}
+	// Another community's staff file naming 王管家's id must not take his record over.
+	must(t, st.PutCommunity(ctx, guanjia.Community{ID: "c2", Name: "西苑", Buildings: []int{1}}))
+	_, err = st.ImportStaff(ctx, "c2", strings.NewReader("id,name,roles,phone\np-wang,钱师傅,worker,13900000009\n"))
+	if !errors.As(err, &ie) || len(ie.Rows) != 1 || !strings.Contains(ie.Rows[0].Reason, "其他小区") {
+		t.Fatalf("an id of another community: %v", err)
+	}
+	if wang, err := st.Person(ctx, "p-wang"); err != nil || wang.Community != SampleCommunity || wang.Name != "王管家" || wang.Phone != "13600000001" {
+		t.Fatalf("王管家 after another community's import = %+v, %v", wang, err)
+	}
 }

@@ -125,7 +125,9 @@ func (s *Store) Close(ctx context.Context) error {
 // collections are every collection the store uses.
 var collections = []string{"communities", "households", "people", "identities", "chats", "tickets",
 	"ticket_revisions", "counters", "binding_codes", "binding_codes_used", "ticket_submissions", "household_ledgers", "bills", "readings", "payments", "faqs",
-	"job_runs", "job_last", "timers", "timer_runs", "timer_outcomes", "broadcasts", "broadcast_events"}
+	"job_runs", "job_last", "timers", "timer_runs", "timer_outcomes", "broadcasts", "broadcast_events",
+	"fee_messages", "dunning_actions", "events", "event_signups", "event_seats", "event_marks",
+	"handovers", "patrols", "patrols_active", "routes", "priorities", "surveys", "survey_answers"}
 
 // ensureCollections creates the collections that do not exist yet. The embedded FerretDB
 // learns of collections when it starts, so an admin command in another process (guanjia
