@@ -343,7 +343,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 			NoticeNoApproval: !cfg.Broadcast.SupervisorConfirm, StatusEvery: cfg.Broadcast.StatusEvery,
 			RollCallEscalate: cfg.Broadcast.RollCallEscalate,
 			DueTimes:         cfg.dueTimes(), HazardDepartments: cfg.HazardDepartments,
-			Events: cfg.Events.flows(), DunningSteps: cfg.Fees.steps(communityIDs(ctx, a.Store))},
+			Events: cfg.Events.flows(), DunningSteps: cfg.Fees.steps()},
 	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable,
 		Delivered: a.Engine.BroadcastDelivered, Stale: a.Engine.ReminderStale})
