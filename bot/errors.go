@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
 	"time"
 )
 
@@ -70,4 +72,20 @@ type TextLimiter interface {
 // then on; that id is what the records keep.
 type AccountBinder interface {
 	BindAccount(ctx context.Context, m Message, personID string) (stableID string, err error)
+}
+
+// RedactQuery takes the query out of the URLs an error quotes, where platforms carry their
+// keys (a WeCom webhook key; WeChat's skey, sid and pass_ticket): errors reach logs, /readyz
+// and the staff alert.
+func RedactQuery(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			u.RawQuery = ""
+			ue.URL = u.String()
+		} else {
+			ue.URL = "(url hidden)"
+		}
+	}
+	return err
 }

@@ -39,8 +39,10 @@ const ClaimHold = 3 * 24 * time.Hour
 
 // DunningSteps is the community's ladder: days after the due date.
 func (e *Engine) DunningSteps(community string) []int {
-	if s, ok := e.Config.DunningSteps[community]; ok && len(s) >= 2 {
-		return s
+	for _, k := range []string{community, "*"} {
+		if s, ok := e.Config.DunningSteps[k]; ok && len(s) >= 2 {
+			return s
+		}
 	}
 	return guanjia.DefaultDunningSteps
 }

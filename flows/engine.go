@@ -48,8 +48,8 @@ type Config struct {
 	HazardDepartments map[string]string
 	// Events tunes the jobs of community events.
 	Events EventsConfig
-	// DunningSteps are the communities' own ladders (days after the due date); the others use
-	// guanjia.DefaultDunningSteps.
+	// DunningSteps are the communities' own ladders (days after the due date), and under "*"
+	// the ladder of every other community; without one, guanjia.DefaultDunningSteps.
 	DunningSteps map[string][]int
 }
 

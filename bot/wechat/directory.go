@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/eatmoreapple/openwechat"
+
+	"github.com/guanjia/guanjia/bot"
 )
 
 // contactsTimeout bounds loading the contacts and group details after a login.
@@ -112,7 +114,7 @@ func (c *Channel) loadContacts(ctx context.Context, s *session) error {
 	s.mu.Unlock()
 	list, err := s.bot.Caller.WebWxGetContact(ctx, s.bot.Storage.LoginInfo)
 	if err != nil {
-		return fmt.Errorf("wechat: contacts: %w", redact(err))
+		return fmt.Errorf("wechat: contacts: %w", bot.RedactQuery(err))
 	}
 	// Recent chats hold groups that are not saved to the contacts: a few in ContactList, all
 	// of them by UserName in ChatSet.
@@ -176,7 +178,7 @@ func (s *session) details(ctx context.Context, users openwechat.Members) (openwe
 		chunk := users[start:min(start+50, len(users))]
 		got, err := s.bot.Caller.WebWxBatchGetContact(ctx, chunk, s.bot.Storage.Request)
 		if err != nil {
-			return nil, fmt.Errorf("wechat: contact details: %w", redact(err))
+			return nil, fmt.Errorf("wechat: contact details: %w", bot.RedactQuery(err))
 		}
 		for _, u := range got {
 			cleanNames(u)

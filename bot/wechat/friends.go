@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/eatmoreapple/openwechat"
+
+	"github.com/guanjia/guanjia/bot"
 )
 
 // Friends are known across logins by the remark name "gj-<person id>" where WeChat keeps it.
@@ -149,7 +151,7 @@ func (c *Channel) remark(ctx context.Context, s *session, user, personID string)
 	err := s.bot.Caller.WebWxOplog(ctx, &openwechat.CallerWebWxOplogOptions{
 		RemarkName: want, ToUserName: user, BaseRequest: s.bot.Storage.Request})
 	if err != nil {
-		return "", fmt.Errorf("wechat: set remark name: %w", redact(err))
+		return "", fmt.Errorf("wechat: set remark name: %w", bot.RedactQuery(err))
 	}
 	got, err := s.details(ctx, openwechat.Members{{UserName: user}})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/eatmoreapple/openwechat"
 
 	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/bot"
 )
 
 func TestAssignGroupIDs(t *testing.T) {
@@ -76,7 +77,7 @@ func TestStripMention(t *testing.T) {
 func TestRedactHidesTheLoginKeys(t *testing.T) {
 	inner := &url.Error{Op: "Get", URL: "https://webpush.wx2.qq.com/cgi-bin/mmwebwx-bin/synccheck?skey=%40crypt_secret&sid=s3cret",
 		Err: errors.New("connection reset")}
-	err := redact(errors.Join(openwechat.NetworkErr, inner))
+	err := bot.RedactQuery(errors.Join(openwechat.NetworkErr, inner))
 	if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "synccheck") {
 		t.Errorf("redacted error: %v", err)
 	}

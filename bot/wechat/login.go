@@ -11,6 +11,8 @@ import (
 	"github.com/eatmoreapple/openwechat"
 	"github.com/mdp/qrterminal/v3"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/guanjia/guanjia/bot"
 )
 
 // QRFile is the name of the login QR code image in the data folder.
@@ -56,7 +58,7 @@ func (c *Channel) hotLogin(ctx context.Context) (*session, error) {
 	s := c.newSession(ctx)
 	if err := s.bot.HotLogin(c.cfg.Login); err != nil {
 		s.end()
-		return nil, fmt.Errorf("wechat: hot login: %w", redact(err))
+		return nil, fmt.Errorf("wechat: hot login: %w", bot.RedactQuery(err))
 	}
 	if err := c.loadContacts(ctx, s); err != nil {
 		s.end()
@@ -88,7 +90,7 @@ func (c *Channel) scanLogin(ctx context.Context) (*session, error) {
 		}
 		s.end()
 		if !errors.Is(err, openwechat.ErrLoginTimeout) || ctx.Err() != nil {
-			return nil, fmt.Errorf("wechat: QR login: %w", redact(err))
+			return nil, fmt.Errorf("wechat: QR login: %w", bot.RedactQuery(err))
 		}
 		c.log.Info("wechat QR code expired, showing a new one")
 	}

@@ -116,7 +116,7 @@ func (c *Channel) resolve(ctx context.Context, s *session, chat string) (string,
 
 // sendError classifies a failed send for the outbound queue.
 func sendError(err error) error {
-	e := &bot.SendError{Kind: bot.SendTransient, Reason: "network", Err: fmt.Errorf("wechat: send: %w", redact(err))}
+	e := &bot.SendError{Kind: bot.SendTransient, Reason: "network", Err: fmt.Errorf("wechat: send: %w", bot.RedactQuery(err))}
 	var ret openwechat.Ret
 	if !errors.As(err, &ret) {
 		if !openwechat.IsNetworkError(err) {
@@ -174,7 +174,7 @@ func (c *Channel) savePhoto(ctx context.Context, s *session, m *openwechat.Messa
 	defer cancel()
 	resp, err := s.bot.Caller.Client.WebWxGetMsgImg(ctx, m, s.bot.Storage.LoginInfo)
 	if err != nil {
-		return "", fmt.Errorf("wechat: photo: %w", redact(err))
+		return "", fmt.Errorf("wechat: photo: %w", bot.RedactQuery(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

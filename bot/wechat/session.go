@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/eatmoreapple/openwechat"
+
+	"github.com/guanjia/guanjia/bot"
 )
 
 // session is one login: the openwechat bot, whose receive loop runs in openwechat's own
@@ -103,7 +104,7 @@ func (c *Channel) syncFailed(s *session, err error) error {
 		s.setReason(retReason(ret), int(ret))
 		return err
 	}
-	c.log.Warn("wechat heartbeat failed", "err", redact(err))
+	c.log.Warn("wechat heartbeat failed", "err", bot.RedactQuery(err))
 	sleep(ctx, time.Second)
 	return nil
 }
@@ -117,21 +118,6 @@ func retReason(ret openwechat.Ret) string {
 		return fmt.Sprintf("kicked (%d)", int(ret))
 	}
 	return fmt.Sprintf("receive loop ended by WeChat (%d)", int(ret))
-}
-
-// redact takes the query out of the URLs an error quotes: openwechat puts the login's keys
-// (skey, sid, pass_ticket) there, and errors reach logs, /readyz and the staff alert.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery = ""
-			ue.URL = u.String()
-		} else {
-			ue.URL = "(url hidden)"
-		}
-	}
-	return err
 }
 
 func (s *session) setReason(r string, code int) {

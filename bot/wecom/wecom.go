@@ -213,12 +213,12 @@ func (c *Channel) post(ctx context.Context, name, hook, text string) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, bytes.NewReader(body))
 	if err != nil {
-		return &bot.SendError{Kind: bot.SendPermanent, Reason: "bad_webhook", Err: redact(err)}
+		return &bot.SendError{Kind: bot.SendPermanent, Reason: "bad_webhook", Err: bot.RedactQuery(err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return &bot.SendError{Kind: bot.SendTransient, Reason: "network", Err: fmt.Errorf("wecom: send: %w", redact(err))}
+		return &bot.SendError{Kind: bot.SendTransient, Reason: "network", Err: fmt.Errorf("wecom: send: %w", bot.RedactQuery(err))}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -252,18 +252,4 @@ func (c *Channel) post(ctx context.Context, name, hook, text string) error {
 	c.mu.Unlock()
 	c.log.Error("wecom robot refused", "robot", name, "errcode", a.ErrCode)
 	return &bot.SendError{Kind: bot.SendPermanent, Reason: reason, Err: fmt.Errorf("wecom: send: %d %s", a.ErrCode, a.ErrMsg)}
-}
-
-// redact takes the webhook key out of the URLs an error quotes.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery = ""
-			ue.URL = u.String()
-		} else {
-			ue.URL = "(url hidden)"
-		}
-	}
-	return err
 }

@@ -109,16 +109,14 @@ func claimFolder(cfg Config, r role, wantRedis bool) (*embeddedStores, error) {
 	var held *embedded.HeldError
 	switch {
 	case errors.As(err, &held):
-		return nil, fmt.Errorf("数据文件夹 %s 正被进程 %d 占用，等了 %s 还没有空出来；请等它结束或先停止它（data folder held by process %d）。",
-			cfg.DataDir, held.PID, claimWait, held.PID)
+		return nil, heldTooLong(cfg.DataDir, held.PID)
 	case err != nil:
 		return nil, fmt.Errorf("数据文件夹 %s 无法使用（data folder）：%w", cfg.DataDir, err)
 	case folder != nil:
 		return &embeddedStores{folder: folder}, nil
 	}
 	if r == serving && !shared.Channels {
-		return nil, fmt.Errorf("数据文件夹 %s 正被进程 %d 占用，等了 %s 还没有空出来；请等它结束或先停止它（data folder held by process %d）。",
-			cfg.DataDir, shared.PID, claimWait, shared.PID)
+		return nil, heldTooLong(cfg.DataDir, shared.PID)
 	}
 	if r == serving {
 		return nil, fmt.Errorf("数据文件夹 %s 正被另一个 guanjia（进程 %d）使用，同一个文件夹只能运行一个；请先停止它，或用 GUANJIA_DATA 另选一个文件夹（data folder in use by process %d）。",
@@ -129,6 +127,12 @@ func claimFolder(cfg Config, r role, wantRedis bool) (*embeddedStores, error) {
 			cfg.DataDir, shared.PID, shared.PID)
 	}
 	return &embeddedStores{shared: shared}, nil
+}
+
+// heldTooLong says that process pid still holds the data folder after claimWait.
+func heldTooLong(dir string, pid int) error {
+	return fmt.Errorf("数据文件夹 %s 正被进程 %d 占用，等了 %d 秒还没有空出来；请等它结束或先停止它（data folder held by process %d）。",
+		dir, pid, int(claimWait.Seconds()), pid)
 }
 
 // openStore connects to MongoDB, or to the embedded FerretDB of the data folder — started
@@ -343,7 +347,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 			NoticeNoApproval: !cfg.Broadcast.SupervisorConfirm, StatusEvery: cfg.Broadcast.StatusEvery,
 			RollCallEscalate: cfg.Broadcast.RollCallEscalate,
 			DueTimes:         cfg.dueTimes(), HazardDepartments: cfg.HazardDepartments,
-			Events: cfg.Events.flows(), DunningSteps: cfg.Fees.steps(communityIDs(ctx, a.Store))},
+			Events: cfg.Events.flows(), DunningSteps: cfg.Fees.steps()},
 	})
 	a.Outbox = outbox.New(a.State, outbox.Options{Log: log, Metrics: a.Metrics, Unreachable: a.unreachable,
 		Delivered: a.Engine.BroadcastDelivered, Stale: a.Engine.ReminderStale})

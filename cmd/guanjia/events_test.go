@@ -43,9 +43,6 @@ func signUp(ctx context.Context, a *App, ev guanjia.Activity, household string, 
 // store: exactly 50 are confirmed and 150 wait in order of arrival; ten cancellations at once
 // promote exactly the first ten waiting, and no seat is ever held twice.
 func TestSignUpsAtOnceNeverOverbook(t *testing.T) {
-	if testing.Short() {
-		t.Skip("200 concurrent sign-ups")
-	}
 	clk := newClock()
 	var out bytes.Buffer
 	app := openTestApp(t, testConfig(t), clk, &out)

@@ -97,23 +97,13 @@ func (c FeesConfig) problems() []string {
 	return problems
 }
 
-// steps are the ladders by community, for the flows.
-func (c FeesConfig) steps(communities []string) map[string][]int {
+// steps are the ladders by community ("*": every other community), for the flows.
+func (c FeesConfig) steps() map[string][]int {
 	out := map[string][]int{}
 	for k, v := range c.DunningSteps {
-		s, err := guanjia.ParseDunningSteps(v)
-		if err != nil {
-			continue
+		if s, err := guanjia.ParseDunningSteps(v); err == nil {
+			out[k] = s
 		}
-		if k == "*" {
-			for _, id := range communities {
-				if _, own := c.DunningSteps[id]; !own {
-					out[id] = s
-				}
-			}
-			continue
-		}
-		out[k] = s
 	}
 	return out
 }
@@ -302,22 +292,6 @@ func sentFor(list []guanjia.FeeMessage, purpose string) (guanjia.FeeMessage, boo
 		return guanjia.FeeMessage{}, false
 	}
 	return list[i], true
-}
-
-// communityIDs lists the communities' ids, for ladders set for every community; none when
-// they cannot be read (the default ladder then).
-func communityIDs(ctx context.Context, st interface {
-	Communities(context.Context) ([]guanjia.Community, error)
-}) []string {
-	list, err := st.Communities(ctx)
-	if err != nil {
-		return nil
-	}
-	ids := make([]string, len(list))
-	for i, c := range list {
-		ids[i] = c.ID
-	}
-	return ids
 }
 
 // keyedSend is a set of replies to queue under a key.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -310,5 +311,25 @@ func TestFeeNoticeByHandNotHeld(t *testing.T) {
 	run, ran, err := f.Scheduler.RunAt(ctx, "fee-notice", f.clk.Now())
 	if err != nil || !ran || run.Counts["sent"] != 3 {
 		t.Fatalf("run by hand at 00:30: %+v, %v, %v; want 3 sent", run, ran, err)
+	}
+}
+
+// A ladder set for every community holds for a community added after start, while one with
+// its own ladder keeps it.
+func TestDunningStepsForEveryCommunityHoldForNewOnes(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Fees.fromEnv(func(k string) string {
+		if k == "GUANJIA_DUNNING_STEPS" {
+			return "*=0,10,20,40;own=0,5"
+		}
+		return ""
+	})
+	var out bytes.Buffer
+	app := openTestApp(t, cfg, newClock(), &out)
+	defer func() { _ = app.Close() }()
+	for community, want := range map[string]string{"added-later": "[0 10 20 40]", "own": "[0 5]", mongostore.SampleCommunity: "[0 10 20 40]"} {
+		if got := fmt.Sprint(app.Engine.DunningSteps(community)); got != want {
+			t.Errorf("%s: ladder %s, want %s", community, got, want)
+		}
 	}
 }

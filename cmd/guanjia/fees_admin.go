@@ -123,33 +123,31 @@ func runImport(ctx context.Context, cfg Config, log *slog.Logger, args []string,
 		}
 		return usageError(fmt.Sprintf("不能导入「%s」：可导入 %s。", kind, strings.Join(known, "、")), use)
 	}
-	st, fdb, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeStore(st, fdb)
-	importFile := map[string]func(context.Context, string, io.Reader) (int, error){
-		"households": st.ImportHouseholds, "residents": st.ImportResidents,
-		"readings": st.ImportReadings, "payments": st.ImportPayments, "staff": st.ImportStaff,
-	}[kind]
-	c, err := findCommunity(ctx, st, *community)
-	if err != nil {
-		return err
-	}
+	var adding []int
 	if *addBuildings != "" {
-		var list []int
 		for _, b := range strings.FieldsFunc(*addBuildings, func(r rune) bool { return strings.ContainsRune(",，、 ", r) }) {
 			n, err := strconv.Atoi(b)
 			if err != nil || n <= 0 || n > 999 {
 				return usageError(fmt.Sprintf("-add-buildings 要写楼号，如 -add-buildings 4,5，不是「%s」。", *addBuildings), use)
 			}
-			list = append(list, n)
+			adding = append(adding, n)
 		}
 		if kind != "households" {
 			return usageError("-add-buildings 只用于导入房屋（import households）。", use)
 		}
+	}
+	st, c, done, err := openCommunity(ctx, cfg, log, *community)
+	if err != nil {
+		return err
+	}
+	defer done()
+	importFile := map[string]func(context.Context, string, io.Reader) (int, error){
+		"households": st.ImportHouseholds, "residents": st.ImportResidents,
+		"readings": st.ImportReadings, "payments": st.ImportPayments, "staff": st.ImportStaff,
+	}[kind]
+	if *addBuildings != "" {
 		importFile = func(ctx context.Context, community string, r io.Reader) (int, error) {
-			return st.ImportHouseholdsAdding(ctx, community, r, list)
+			return st.ImportHouseholdsAdding(ctx, community, r, adding)
 		}
 	}
 	f, err := openFile(file)

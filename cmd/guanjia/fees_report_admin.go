@@ -61,15 +61,11 @@ func runFees(ctx context.Context, cfg Config, log *slog.Logger, args []string, s
 		return tell(nil, "月份「%s」不对：请写成 YYYY-MM，如 %s。", pos[1], thisMonth)
 	}
 	period := p.Format("2006-01")
-	st, fdb, err := openStore(ctx, cfg, log)
+	st, c, done, err := openCommunity(ctx, cfg, log, cmp.Or(*community, mongostore.SampleCommunity))
 	if err != nil {
 		return err
 	}
-	defer closeStore(st, fdb)
-	c, err := findCommunity(ctx, st, cmp.Or(*community, mongostore.SampleCommunity))
-	if err != nil {
-		return err
-	}
+	defer done()
 	rows, err := feesReport(ctx, st, c.ID, period, now, cfg.location())
 	if err != nil {
 		return err

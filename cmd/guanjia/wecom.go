@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -145,14 +146,20 @@ func runWeCom(ctx context.Context, cfg Config, log *slog.Logger, args []string, 
 	defer closeStore(st, fdb)
 	switch cmd {
 	case "list":
-		for _, n := range orNone(cfg.WeCom.names()) {
-			line := n
-			if c, err := st.Chat(ctx, wecom.Name, n); err == nil && c.Community != "" {
-				line += "  → " + c.Community + " 员工群"
-			} else if n != "（无）" {
-				line += "  （未绑定）"
+		names := cfg.WeCom.names()
+		if len(names) == 0 {
+			fmt.Fprintln(stdout, "（无）")
+		}
+		for _, n := range names {
+			c, err := st.Chat(ctx, wecom.Name, n)
+			switch {
+			case err == nil && c.Community != "":
+				fmt.Fprintf(stdout, "%s  → %s 员工群\n", n, c.Community)
+			case err == nil || errors.Is(err, guanjia.ErrNotFound):
+				fmt.Fprintf(stdout, "%s  （未绑定）\n", n)
+			default:
+				return err
 			}
-			fmt.Fprintln(stdout, line)
 		}
 		return nil
 	case "unbind":

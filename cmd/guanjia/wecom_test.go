@@ -57,6 +57,14 @@ func TestWeComRobotReceivesTicketCard(t *testing.T) {
 	if err := runWeCom(context.Background(), w.cfg, log, []string{"list"}, &out); err != nil || !strings.Contains(out.String(), "office  → ") {
 		t.Errorf("list: %q, %v", out.String(), err)
 	}
+	out.Reset()
+	if err := runWeCom(context.Background(), w.cfg, log, []string{"unbind", "office"}, &out); err != nil {
+		t.Fatalf("unbind: %v", err)
+	}
+	out.Reset()
+	if err := runWeCom(context.Background(), w.cfg, log, []string{"list"}, &out); err != nil || !strings.Contains(out.String(), "office  （未绑定）") {
+		t.Errorf("list after unbind: %q, %v", out.String(), err)
+	}
 	if err := runWeCom(context.Background(), w.cfg, log, []string{"bind", "nobody", "示例花园"}, &out); err == nil ||
 		!strings.Contains(err.Error(), "WECOM_ROBOT_NOBODY") {
 		t.Errorf("binding an unconfigured robot: %v", err)
