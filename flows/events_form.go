@@ -21,10 +21,9 @@ import (
 func (e *Engine) eventForm() *form {
 	f := &form{e: e, name: flowEvent, summary: "event.summary"}
 	f.begin = func(ctx context.Context, t *turn, s *guanjia.Session) (bool, error) {
-		if !e.staffHere(t) {
-			return false, nil
+		if ok, err := e.officeBegin(ctx, t, s); !ok || err != nil {
+			return ok, err
 		}
-		s.Data["community"] = t.community()
 		if no, ok := guanjia.FindRecordNo("S", t.text()); ok {
 			// A survey's winning option names the event.
 			sv, err := e.Activities.Survey(ctx, t.community(), no)
@@ -55,12 +54,10 @@ func (e *Engine) eventForm() *form {
 	}
 	future := func(key string) func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 		return func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
-			at, ok := parseEventWhen(text, e.Now(), e.location())
+			at, reason := e.futureTime(text)
 			switch {
-			case !ok:
-				return "", "event.bad_time", nil
-			case !at.After(e.Now()):
-				return "", "event.past", nil
+			case reason != "":
+				return "", reason, nil
 			case key == "deadline" && at.After(e.dataTime(s, "start")):
 				return "", "event.deadline_after_start", nil
 			case key == "invite" && !at.Before(e.dataTime(s, "deadline")):
@@ -137,6 +134,27 @@ func (e *Engine) eventForm() *form {
 		return nil
 	}
 	return f
+}
+
+// officeBegin starts the office's forms: for staff only, about the community of the turn.
+func (e *Engine) officeBegin(ctx context.Context, t *turn, s *guanjia.Session) (bool, error) {
+	if !e.staffHere(t) {
+		return false, nil
+	}
+	s.Data["community"] = t.community()
+	return true, nil
+}
+
+// futureTime reads a time still to come, or the reason to ask for it again.
+func (e *Engine) futureTime(text string) (time.Time, string) {
+	at, ok := parseEventWhen(text, e.Now(), e.location())
+	switch {
+	case !ok:
+		return time.Time{}, "event.bad_time"
+	case !at.After(e.Now()):
+		return time.Time{}, "event.past"
+	}
+	return at, ""
 }
 
 // dataTime reads a time a form kept; zero when there is none.
