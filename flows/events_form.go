@@ -68,9 +68,9 @@ func (e *Engine) eventForm() *form {
 	}
 	f.fields = []field{
 		{name: "title", prompt: "event.ask_title", skip: func(s *guanjia.Session) bool { return s.Data["title"] != "" },
-			parse: shortText(40)},
+			parse: shortText(40, "event.bad_title")},
 		{name: "start", prompt: "event.ask_start", parse: future("start")},
-		{name: "place", prompt: "event.ask_place", parse: shortText(60)},
+		{name: "place", prompt: "event.ask_place", parse: shortText(60, "event.bad_place")},
 		{name: "capacity", prompt: "event.ask_capacity", parse: func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 			n, err := strconv.Atoi(strings.TrimRight(choiceText(text), "人位个"))
 			if err != nil || n < 1 || n > guanjia.MaxEventCapacity {
@@ -171,11 +171,12 @@ var (
 	yesNoOptions  = []option{{"yes", "event.yes"}, {"no", "event.no"}}
 )
 
-// shortText keeps an answer of 1 to max characters.
-func shortText(max int) func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
+// shortText keeps an answer of 1 to max characters; a longer one is asked again with tooLong,
+// which names max.
+func shortText(max int, tooLong string) func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 	return func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 		if n := utf8.RuneCountInString(text); n < 1 || n > max {
-			return "", "event.bad_short", nil
+			return "", tooLong, nil
 		}
 		return text, "", nil
 	}

@@ -25,7 +25,7 @@ func (e *Engine) surveyForm() *form {
 	f := &form{e: e, name: flowSurvey, summary: "survey.summary"}
 	f.begin = e.officeBegin
 	f.fields = []field{
-		{name: "question", prompt: "survey.ask_question", parse: shortText(100)},
+		{name: "question", prompt: "survey.ask_question", parse: shortText(100, "survey.bad_question")},
 		{name: "options", prompt: "survey.ask_options", parse: func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 			opts := splitOptions(text)
 			if len(opts) < guanjia.MinSurveyOptions || len(opts) > guanjia.MaxSurveyOptions {
