@@ -21,10 +21,9 @@ import (
 func (e *Engine) eventForm() *form {
 	f := &form{e: e, name: flowEvent, summary: "event.summary"}
 	f.begin = func(ctx context.Context, t *turn, s *guanjia.Session) (bool, error) {
-		if !e.staffHere(t) {
-			return false, nil
+		if ok, err := e.officeBegin(ctx, t, s); !ok || err != nil {
+			return ok, err
 		}
-		s.Data["community"] = t.community()
 		if no, ok := guanjia.FindRecordNo("S", t.text()); ok {
 			// A survey's winning option names the event.
 			sv, err := e.Activities.Survey(ctx, t.community(), no)
@@ -55,12 +54,10 @@ func (e *Engine) eventForm() *form {
 	}
 	future := func(key string) func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 		return func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
-			at, ok := parseEventWhen(text, e.Now(), e.location())
+			at, reason := e.futureTime(text)
 			switch {
-			case !ok:
-				return "", "event.bad_time", nil
-			case !at.After(e.Now()):
-				return "", "event.past", nil
+			case reason != "":
+				return "", reason, nil
 			case key == "deadline" && at.After(e.dataTime(s, "start")):
 				return "", "event.deadline_after_start", nil
 			case key == "invite" && !at.Before(e.dataTime(s, "deadline")):
@@ -71,9 +68,9 @@ func (e *Engine) eventForm() *form {
 	}
 	f.fields = []field{
 		{name: "title", prompt: "event.ask_title", skip: func(s *guanjia.Session) bool { return s.Data["title"] != "" },
-			parse: shortText(40)},
+			parse: shortText(40, "event.bad_title")},
 		{name: "start", prompt: "event.ask_start", parse: future("start")},
-		{name: "place", prompt: "event.ask_place", parse: shortText(60)},
+		{name: "place", prompt: "event.ask_place", parse: shortText(60, "event.bad_place")},
 		{name: "capacity", prompt: "event.ask_capacity", parse: func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 			n, err := strconv.Atoi(strings.TrimRight(choiceText(text), "人位个"))
 			if err != nil || n < 1 || n > guanjia.MaxEventCapacity {
@@ -139,6 +136,27 @@ func (e *Engine) eventForm() *form {
 	return f
 }
 
+// officeBegin starts the office's forms: for staff only, about the community of the turn.
+func (e *Engine) officeBegin(ctx context.Context, t *turn, s *guanjia.Session) (bool, error) {
+	if !e.staffHere(t) {
+		return false, nil
+	}
+	s.Data["community"] = t.community()
+	return true, nil
+}
+
+// futureTime reads a time still to come, or the reason to ask for it again.
+func (e *Engine) futureTime(text string) (time.Time, string) {
+	at, ok := parseEventWhen(text, e.Now(), e.location())
+	switch {
+	case !ok:
+		return time.Time{}, "event.bad_time"
+	case !at.After(e.Now()):
+		return time.Time{}, "event.past"
+	}
+	return at, ""
+}
+
 // dataTime reads a time a form kept; zero when there is none.
 func (e *Engine) dataTime(s *guanjia.Session, key string) time.Time {
 	at, err := time.Parse(time.RFC3339, s.Data[key])
@@ -153,11 +171,12 @@ var (
 	yesNoOptions  = []option{{"yes", "event.yes"}, {"no", "event.no"}}
 )
 
-// shortText keeps an answer of 1 to max characters.
-func shortText(max int) func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
+// shortText keeps an answer of 1 to max characters; a longer one is asked again with tooLong,
+// which names max.
+func shortText(max int, tooLong string) func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 	return func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 		if n := utf8.RuneCountInString(text); n < 1 || n > max {
-			return "", "event.bad_short", nil
+			return "", tooLong, nil
 		}
 		return text, "", nil
 	}

@@ -124,6 +124,19 @@ func (e *Engine) eventDue(ctx context.Context, ev guanjia.Activity, at time.Time
 			taken += su.Heads
 		}
 	}
+	// The residents are read once for all the homes told privately, and only when some are.
+	var residents []guanjia.Person
+	read := false
+	privately := func(household string, text func(lang string) string) ([]bot.Reply, []guanjia.SessionKey, error) {
+		if !read {
+			people, err := e.Directory.PeopleByRole(ctx, ev.Community, guanjia.RoleResident)
+			if err != nil {
+				return nil, nil, fmt.Errorf("flows: residents of %s: %w", ev.Community, err)
+			}
+			residents, read = people, true
+		}
+		return e.privately(ctx, residents, household, text)
+	}
 	if ev.InviteAt.After(ev.CreatedAt) && !at.Before(ev.InviteAt) && at.Before(ev.Deadline) {
 		out = append(out, Notice{Key: "event-invite:" + ev.ID, Replies: e.invitation(ev, groups, "event.invitation", &rerr)})
 	}
@@ -137,7 +150,7 @@ func (e *Engine) eventDue(ctx context.Context, ev guanjia.Activity, at time.Time
 			if !su.Confirmed {
 				continue
 			}
-			rs, _, err := e.privately(ctx, ev.Community, su.Household, func(lang string) string {
+			rs, _, err := privately(su.Household, func(lang string) string {
 				return e.render(lang, "event.reminder", map[string]any{"No": ev.No, "Title": ev.Title, "Start": e.when(ev.Start),
 					"Place": ev.Place, "Heads": su.Heads}, &rerr)
 			})
@@ -155,7 +168,7 @@ func (e *Engine) eventDue(ctx context.Context, ev guanjia.Activity, at time.Time
 			if checked && !su.Attended || !checked && !su.Confirmed {
 				continue
 			}
-			rs, keys, err := e.privately(ctx, ev.Community, su.Household, func(lang string) string {
+			rs, keys, err := privately(su.Household, func(lang string) string {
 				return e.render(lang, "event.feedback_ask", map[string]any{"No": ev.No, "Title": ev.Title}, &rerr)
 			})
 			if err != nil {
@@ -221,16 +234,12 @@ func (e *Engine) invitation(ev guanjia.Activity, groups []guanjia.Chat, key stri
 	return out
 }
 
-// privately builds a message for each private chat of each bound resident of a household, and
-// the conversation keys of those chats.
-func (e *Engine) privately(ctx context.Context, community, household string, text func(lang string) string) ([]bot.Reply, []guanjia.SessionKey, error) {
-	people, err := e.Directory.PeopleByRole(ctx, community, guanjia.RoleResident)
-	if err != nil {
-		return nil, nil, fmt.Errorf("flows: residents of %s: %w", household, err)
-	}
+// privately builds a message for each private chat of each of residents bound to a household,
+// and the conversation keys of those chats.
+func (e *Engine) privately(ctx context.Context, residents []guanjia.Person, household string, text func(lang string) string) ([]bot.Reply, []guanjia.SessionKey, error) {
 	var out []bot.Reply
 	var keys []guanjia.SessionKey
-	for _, p := range people {
+	for _, p := range residents {
 		if p.Household != household {
 			continue
 		}

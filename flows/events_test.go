@@ -1,11 +1,15 @@
 package flows
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/guanjia/guanjia"
+	"github.com/guanjia/guanjia/templates"
 )
 
 func TestParseEventWhen(t *testing.T) {
@@ -101,6 +105,34 @@ func TestReminderDue(t *testing.T) {
 		got, ok := e.reminderDue(ev, start.Add(-c.before))
 		if got != c.want || ok != c.ok {
 			t.Errorf("%s before, created %s before: %s, %v; want %s, %v", c.before, c.created, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// An answer too long is asked again with the limit of that very question.
+func TestTooLongNamesItsLimit(t *testing.T) {
+	set, err := templates.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Deps{Templates: set, Directory: emptyDirectory{}, Workday: emptyWorkday{}})
+	for _, c := range []struct {
+		f     *form
+		field string
+		max   int
+	}{{e.eventForm(), "title", 40}, {e.eventForm(), "place", 60}, {e.surveyForm(), "question", 100}} {
+		i := slices.IndexFunc(c.f.fields, func(fd field) bool { return fd.name == c.field })
+		if i < 0 {
+			t.Fatalf("%s: no field %s", c.f.name, c.field)
+		}
+		tr := &turn{e: e, lang: set.Lang("zh")}
+		_, reason, err := c.f.fields[i].parse(context.Background(), tr, &guanjia.Session{Data: map[string]string{}},
+			strings.Repeat("字", c.max+1))
+		if err != nil || reason == "" {
+			t.Fatalf("%s %s: %d characters taken (err %v)", c.f.name, c.field, c.max+1, err)
+		}
+		if got, want := tr.render(reason, nil), fmt.Sprintf("不超过 %d 个字", c.max); !strings.Contains(got, want) {
+			t.Errorf("%s %s: %q, want it to say %q", c.f.name, c.field, got, want)
 		}
 	}
 }

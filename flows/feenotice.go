@@ -97,9 +97,9 @@ func (e *Engine) UnreachableHomes(ctx context.Context, community, period string,
 		return nil, nil
 	}
 	t := &turn{e: e, lang: e.Templates.Lang("")}
-	stewards, err := e.Directory.PeopleByRole(ctx, community, guanjia.RoleSteward)
+	stewards, err := e.stewards(ctx, community)
 	if err != nil {
-		return nil, fmt.Errorf("flows: stewards of %s: %w", community, err)
+		return nil, err
 	}
 	byBuilding := map[int][]string{}
 	for _, h := range homes {
@@ -113,10 +113,7 @@ func (e *Engine) UnreachableHomes(ctx context.Context, community, period string,
 	var orphans []string
 	for _, b := range buildings {
 		told := false
-		for _, s := range stewards {
-			if !slices.Contains(s.Buildings, b) {
-				continue
-			}
+		for _, s := range buildingStewards(stewards, b) {
 			ok, err := e.toPerson(ctx, t, s, func(lang string) bot.Reply {
 				return bot.Reply{Lane: bot.LaneNotice, Text: e.render(lang, "feenotice.unreachable", map[string]any{
 					"Period": periodName(lang, period), "Building": b, "Homes": strings.Join(byBuilding[b], "、"),

@@ -25,14 +25,11 @@ func (e *Engine) handoverForm() *form {
 			return false, err
 		}
 		now := e.Now()
-		open, _, err := e.workOf(ctx, t.person, now)
-		if err != nil {
-			return false, err
-		}
 		list, err := e.Workday.WorkTickets(ctx, t.person.Community)
 		if err != nil {
 			return false, fmt.Errorf("flows: handover: %w", err)
 		}
+		open, _ := workIn(list, t.person, now)
 		var done []string
 		for _, tk := range list {
 			if !tk.Open() && slices.ContainsFunc(tk.Timeline, func(ev guanjia.Event) bool {

@@ -93,9 +93,7 @@ func (e *Engine) patrolForm() *form {
 		for i, r := range routes {
 			names = append(names, fmt.Sprintf("%d) %s", i+1, r.Name))
 			if r.Name == s.Data["route"] {
-				for j, p := range r.Points {
-					points = append(points, fmt.Sprintf("%d. %s", j+1, p))
-				}
+				points = pointLines(r)
 			}
 		}
 		return map[string]any{"Routes": names, "Route": s.Data["route"], "Points": points}
@@ -120,10 +118,19 @@ func (e *Engine) patrolForm() *form {
 		} else if err != nil {
 			return fmt.Errorf("flows: start patrol: %w", err)
 		}
-		t.say("patrol.started", map[string]any{"No": p.No, "Route": p.Route, "Points": f.data(t, s)["Points"]})
+		t.say("patrol.started", map[string]any{"No": p.No, "Route": p.Route, "Points": pointLines(r)})
 		return nil
 	}
 	return f
+}
+
+// pointLines are a route's check points, numbered.
+func pointLines(r guanjia.Route) []string {
+	var out []string
+	for i, p := range r.Points {
+		out = append(out, fmt.Sprintf("%d. %s", i+1, p))
+	}
+	return out
 }
 
 // pickRoute finds a route by its number in the list or its name.

@@ -34,6 +34,12 @@ func (e *Engine) workOf(ctx context.Context, p guanjia.Person, at time.Time) (op
 	if err != nil {
 		return nil, nil, fmt.Errorf("flows: work of %s: %w", p.ID, err)
 	}
+	open, callBacks = workIn(list, p, at)
+	return open, callBacks, nil
+}
+
+// workIn is workOf among the community's work tickets, list.
+func workIn(list []guanjia.Ticket, p guanjia.Person, at time.Time) (open, callBacks []guanjia.Ticket) {
 	for _, tk := range list {
 		switch {
 		case !looksAfter(p, tk):
@@ -52,7 +58,7 @@ func (e *Engine) workOf(ctx context.Context, p guanjia.Person, at time.Time) (op
 		}
 		return a.DueAt.Compare(b.DueAt)
 	})
-	return open, callBacks, nil
+	return open, callBacks
 }
 
 func boolOrder(first bool) int {

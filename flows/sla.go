@@ -112,15 +112,11 @@ func (e *Engine) stewardsOf(ctx context.Context, community string, building int,
 	if err != nil {
 		return nil, err
 	}
-	var mine, now []guanjia.Person
-	for _, p := range all {
-		if building == 0 || len(p.Buildings) == 0 || slices.Contains(p.Buildings, building) {
-			mine = append(mine, p)
-		}
-	}
+	mine := buildingStewards(all, building)
 	if len(mine) == 0 {
 		mine = all
 	}
+	var now []guanjia.Person
 	for _, p := range mine {
 		if e.onShift(p, at) {
 			now = append(now, p)
@@ -130,6 +126,18 @@ func (e *Engine) stewardsOf(ctx context.Context, community string, building int,
 		return mine, nil
 	}
 	return now, nil
+}
+
+// buildingStewards are the stewards of list who look after a building: those given it, those given
+// no building (they look after every one), and all of them when the building is not known.
+func buildingStewards(list []guanjia.Person, building int) []guanjia.Person {
+	var mine []guanjia.Person
+	for _, p := range list {
+		if building == 0 || len(p.Buildings) == 0 || slices.Contains(p.Buildings, building) {
+			mine = append(mine, p)
+		}
+	}
+	return mine
 }
 
 // onShift reports whether a steward is on shift at t: the twelve hours from their shift start.

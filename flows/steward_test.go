@@ -129,3 +129,30 @@ type ticketsWorkday struct {
 func (w ticketsWorkday) WorkTickets(context.Context, string) ([]guanjia.Ticket, error) {
 	return w.list, nil
 }
+
+// A building's stewards are those given it and those given no building; an unknown building
+// is every steward's.
+func TestBuildingStewards(t *testing.T) {
+	wang := guanjia.Person{ID: "wang", Buildings: []int{3, 5}}
+	li := guanjia.Person{ID: "li", Buildings: []int{1}}
+	zhao := guanjia.Person{ID: "zhao"}
+	all := []guanjia.Person{wang, li, zhao}
+	ids := func(list []guanjia.Person) string {
+		var out []string
+		for _, p := range list {
+			out = append(out, p.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, c := range []struct {
+		building int
+		want     string
+	}{{3, "wang,zhao"}, {1, "li,zhao"}, {9, "zhao"}, {0, "wang,li,zhao"}} {
+		if got := ids(buildingStewards(all, c.building)); got != c.want {
+			t.Errorf("building %d: %s, want %s", c.building, got, c.want)
+		}
+	}
+	if got := buildingStewards([]guanjia.Person{wang, li}, 9); len(got) != 0 {
+		t.Errorf("building 9 with no steward of its own: %s, want none", ids(got))
+	}
+}

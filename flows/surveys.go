@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
@@ -22,15 +23,9 @@ import (
 // closing time and whether to ask residents privately too.
 func (e *Engine) surveyForm() *form {
 	f := &form{e: e, name: flowSurvey, summary: "survey.summary"}
-	f.begin = func(ctx context.Context, t *turn, s *guanjia.Session) (bool, error) {
-		if !e.staffHere(t) {
-			return false, nil
-		}
-		s.Data["community"] = t.community()
-		return true, nil
-	}
+	f.begin = e.officeBegin
 	f.fields = []field{
-		{name: "question", prompt: "survey.ask_question", parse: shortText(100)},
+		{name: "question", prompt: "survey.ask_question", parse: shortText(100, "survey.bad_question")},
 		{name: "options", prompt: "survey.ask_options", parse: func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
 			opts := splitOptions(text)
 			if len(opts) < guanjia.MinSurveyOptions || len(opts) > guanjia.MaxSurveyOptions {
@@ -46,14 +41,11 @@ func (e *Engine) surveyForm() *form {
 		{name: "mode", prompt: "survey.ask_mode", options: func(*turn, *guanjia.Session) []option { return modeOptions }},
 		{name: "audience", prompt: "event.ask_audience", parse: e.parseAudience},
 		{name: "closes", prompt: "survey.ask_closes", parse: func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
-			at, ok := parseEventWhen(text, e.Now(), e.location())
-			if !ok {
-				return "", "event.bad_time", nil
+			at, reason := e.futureTime(text)
+			if reason != "" {
+				return "", reason, nil
 			}
-			if !at.After(e.Now()) {
-				return "", "event.past", nil
-			}
-			return at.Format("2006-01-02T15:04:05Z07:00"), "", nil
+			return at.Format(time.RFC3339), "", nil
 		}},
 		{name: "private", prompt: "survey.ask_private", options: func(*turn, *guanjia.Session) []option { return yesNoOptions }},
 	}

@@ -198,6 +198,37 @@ func TestFeeNoticeGroupLineAndUnreachable(t *testing.T) {
 	}
 }
 
+// A steward given no building looks after every building: homes no one can be told reach them
+// too, as tickets do.
+func TestFeeNoticeUnreachableToStewardOfAllBuildings(t *testing.T) {
+	f := openFeeApp(t, testConfig(t))
+	ctx := context.Background()
+	sun, err := f.Store.Person(ctx, "p-sun")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sun.Buildings = nil
+	if err := f.Store.PutPerson(ctx, sun); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Store.PutHousehold(ctx, guanjia.Household{ID: guanjia.HouseholdID(mongostore.SampleCommunity, "3-2-801"),
+		Community: mongostore.SampleCommunity, Code: "3-2-801", Building: 3, AreaCenti: 9000}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Store.GenerateCommunityBills(ctx, mongostore.SampleCommunity, "2026-11", f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.env.feeNotice(ctx, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got := f.deliver(t)
+	for _, who := range []string{"王管家", "孙管家"} {
+		if !strings.Contains(got, "["+who+"] 2026年11月缴费通知：以下 1 户没有可私信的已绑定住户") {
+			t.Errorf("%s was not told the home no one can be reached for:\n%s", who, got)
+		}
+	}
+}
+
 func flowsNotice(b guanjia.Bill, at time.Time) flows.FeeNotice {
 	return flows.FeeNotice{Bill: b, At: at, HowToPay: map[string]string{"zh": "到服务中心缴费", "en": "at the office"}}
 }
