@@ -55,8 +55,8 @@ func stewardPhrase(text string) string {
 // forms of the day, started by a word; the others answer at once, also in the middle of a form.
 var stewardForms = map[string]bool{"patrol": true, "hazard": true, "handover": true}
 
-// stewardCommand runs the steward's day's words for staff; anyone else's words go on to be
-// understood as they are.
+// stewardCommand runs the steward's day's words for staff. Anyone else sending one of those
+// words alone is told it is for staff; their longer words go on to be understood as they are.
 func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, active bool) (bool, error) {
 	first, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
 	if r, size := firstRuneCut(first); size > 0 && stewardWords[first] == "" {
@@ -66,6 +66,12 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, activ
 	what := stewardWords[stripBotName(strings.ToLower(first))]
 	if what == "" && !active {
 		what = stewardPhrase(text)
+	}
+	if what != "" && e.Workday != nil && !active && !(t.known && t.person.IsStaff()) &&
+		what != "hazard" && rest == "" && stewardWords[stripBotName(strings.ToLower(first))] != "" {
+		// "交班" or "今日计划" alone from a resident: a staff word, said so, not guessed at.
+		t.say("staff.forbidden", map[string]any{"Command": first})
+		return true, nil
 	}
 	if what == "" || e.Workday == nil || !t.known || !t.person.IsStaff() || active && stewardForms[what] {
 		return false, nil
