@@ -47,28 +47,6 @@ var triggers = []trigger{
 	},
 }
 
-// intent finds the flow a free text asks for.
-func intent(text string) (string, bool) {
-	lower := strings.ToLower(text)
-	first, _, _ := strings.Cut(lower, " ")
-	first = stripBotName(first)
-	for _, tr := range triggers {
-		for _, c := range tr.commands {
-			if first == c {
-				return tr.flow, true
-			}
-		}
-	}
-	for _, tr := range triggers {
-		for _, w := range tr.words {
-			if strings.Contains(lower, w) {
-				return tr.flow, true
-			}
-		}
-	}
-	return "", false
-}
-
 // flowCommand reports the flow a message names as a whole ("报修", "/complaint"): typed in the
 // middle of another conversation, it means starting that one, not an answer.
 func flowCommand(text string) (string, bool) {
