@@ -50,15 +50,11 @@ var triggers = []trigger{
 // flowCommand reports the flow a message names as a whole ("报修", "/complaint"): typed in the
 // middle of another conversation, it means starting that one, not an answer.
 func flowCommand(text string) (string, bool) {
-	for _, tr := range triggers {
-		if tr.flow == flowInquiry {
-			continue // "咨询" alone is not a question yet
-		}
-		if _, ok := afterCommand(tr, text); ok {
-			return tr.flow, true
-		}
+	name, ok := commandFlow(text)
+	if !ok || name == flowInquiry {
+		return "", false // "咨询" alone is not a question yet
 	}
-	return "", false
+	return name, true
 }
 
 // afterCommand reports whether text starts with one of the trigger's commands, as a word of
