@@ -90,19 +90,16 @@ func (e *Engine) acknowledge(ctx context.Context, t *turn, no string, safe bool)
 	}
 	var b guanjia.Broadcast
 	if no == "" {
-		open, err := e.openEmergencies(ctx, community)
+		open, err := e.openEmergencies(ctx, community, func(o guanjia.Broadcast) bool {
+			return slices.ContainsFunc(o.Audience, func(r guanjia.Recipient) bool { return r.Channel == t.msg.Channel && r.Chat == t.msg.ChatID })
+		})
 		if err != nil {
 			return false, err
 		}
-		for _, o := range open {
-			if slices.ContainsFunc(o.Audience, func(r guanjia.Recipient) bool { return r.Channel == t.msg.Channel && r.Chat == t.msg.ChatID }) {
-				b = o
-				break
-			}
-		}
-		if b.No == "" {
+		if len(open) == 0 {
 			return false, nil
 		}
+		b = open[0]
 	} else {
 		var err error
 		if b, err = e.Broadcasts.Broadcast(ctx, community, no); errors.Is(err, guanjia.ErrNotFound) {
@@ -137,15 +134,16 @@ func (e *Engine) acknowledge(ctx context.Context, t *turn, no string, safe bool)
 const openFor = 7 * 24 * time.Hour
 
 // openEmergencies are a community's emergencies of the last week sent and not yet over,
-// newest first.
-func (e *Engine) openEmergencies(ctx context.Context, community string) ([]guanjia.Broadcast, error) {
+// newest first, among those keep (when given) accepts. keep is asked before the events of an
+// emergency are read, so that a "收到" reads only the emergencies its chat received.
+func (e *Engine) openEmergencies(ctx context.Context, community string, keep func(guanjia.Broadcast) bool) ([]guanjia.Broadcast, error) {
 	all, err := e.Broadcasts.Broadcasts(ctx, community, e.Now().Add(-openFor))
 	if err != nil {
 		return nil, err
 	}
 	var out []guanjia.Broadcast
 	for _, b := range all {
-		if !b.Emergency {
+		if !b.Emergency || (keep != nil && !keep(b)) {
 			continue
 		}
 		st, err := e.state(ctx, b)

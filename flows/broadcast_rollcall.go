@@ -63,7 +63,7 @@ func (e *Engine) markChecked(ctx context.Context, t *turn, name string) error {
 	if err != nil {
 		return err
 	}
-	open, err := e.openEmergencies(ctx, t.person.Community)
+	open, err := e.openEmergencies(ctx, t.person.Community, nil)
 	if err != nil {
 		return err
 	}

@@ -109,21 +109,7 @@ func (f *complaintFlow) answer(ctx context.Context, t *turn, s *guanjia.Session)
 		s.Data["callback"] = v
 		return f.askConfirm(ctx, t, s)
 	case stepConfirm:
-		v, ok := t.pick(confirmOptions)
-		switch {
-		case !ok:
-			t.reask("common.pick_one", "complaint.summary", f.summary(t, s), confirmOptions)
-			return f.e.save(ctx, s)
-		case v == "confirm:redo":
-			return f.start(ctx, t)
-		case v == "confirm:cancel":
-			if err := f.e.finish(ctx, t); err != nil {
-				return err
-			}
-			t.say("common.cancelled", nil)
-			return nil
-		}
-		return f.submit(ctx, t, s)
+		return f.e.confirm(ctx, t, s, "complaint.summary", func() any { return f.summary(t, s) }, f.start, f.submit)
 	}
 	return fmt.Errorf("flows: complaint: unknown step %q", s.Step)
 }

@@ -221,16 +221,16 @@ func (f *followUpFlow) takeComment(ctx context.Context, t *turn, s *guanjia.Sess
 	if err != nil {
 		return err
 	}
+	var tk guanjia.Ticket
 	if comment != "" {
 		ev := guanjia.Event{At: f.e.Now(), Actor: t.person.ID, ActorName: t.person.Name, Note: comment, Supervisors: aboutStaff}
-		if _, err := f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
+		tk, err = f.e.changeTicket(ctx, s.Data["community"], s.Data["no"], func(tk *guanjia.Ticket) error {
 			return tk.Apply(guanjia.ActComment, ev)
-		}); err != nil {
+		})
+		if err != nil {
 			return fmt.Errorf("flows: follow-up comment: %w", err)
 		}
-	}
-	tk, err := f.e.Tickets.Ticket(ctx, s.Data["community"], s.Data["no"])
-	if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
+	} else if tk, err = f.e.Tickets.Ticket(ctx, s.Data["community"], s.Data["no"]); err != nil && !errors.Is(err, guanjia.ErrNotFound) {
 		return fmt.Errorf("flows: follow-up: %w", err)
 	}
 	if err := f.e.finish(ctx, t); err != nil {

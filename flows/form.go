@@ -112,21 +112,7 @@ func (f *form) reprompt(t *turn, s *guanjia.Session) {
 
 func (f *form) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
 	if s.Step == formConfirm {
-		v, ok := t.pick(confirmOptions)
-		switch {
-		case !ok:
-			f.ask(t, s, field{}, "common.pick_one")
-			return f.e.save(ctx, s)
-		case v == "confirm:redo":
-			return f.start(ctx, t)
-		case v == "confirm:cancel":
-			if err := f.e.finish(ctx, t); err != nil {
-				return err
-			}
-			t.say("common.cancelled", nil)
-			return nil
-		}
-		return f.submit(ctx, t, s)
+		return f.e.confirm(ctx, t, s, f.summary, func() any { return f.data(t, s) }, f.start, f.submit)
 	}
 	for i, fd := range f.fields {
 		if fd.name != s.Step {

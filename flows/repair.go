@@ -280,21 +280,28 @@ func (f *repairFlow) askConfirm(ctx context.Context, t *turn, s *guanjia.Session
 }
 
 func (f *repairFlow) confirm(ctx context.Context, t *turn, s *guanjia.Session) error {
+	return f.e.confirm(ctx, t, s, "repair.summary", func() any { return summaryData(t, s) }, f.start, f.submit)
+}
+
+// confirm reads the answer to a summary, for every form: 重填 starts the form again, 取消
+// ends it, 确认 submits it, and anything else asks again.
+func (e *Engine) confirm(ctx context.Context, t *turn, s *guanjia.Session, summary string, data func() any,
+	start func(context.Context, *turn) error, submit func(context.Context, *turn, *guanjia.Session) error) error {
 	v, ok := t.pick(confirmOptions)
 	switch {
 	case !ok:
-		t.reask("common.pick_one", "repair.summary", summaryData(t, s), confirmOptions)
-		return f.e.save(ctx, s)
+		t.reask("common.pick_one", summary, data(), confirmOptions)
+		return e.save(ctx, s)
 	case v == "confirm:redo":
-		return f.start(ctx, t)
+		return start(ctx, t)
 	case v == "confirm:cancel":
-		if err := f.e.finish(ctx, t); err != nil {
+		if err := e.finish(ctx, t); err != nil {
 			return err
 		}
 		t.say("common.cancelled", nil)
 		return nil
 	}
-	return f.submit(ctx, t, s)
+	return submit(ctx, t, s)
 }
 
 // submit saves the ticket, and only once it is saved tells the resident its number and

@@ -47,40 +47,14 @@ var triggers = []trigger{
 	},
 }
 
-// intent finds the flow a free text asks for.
-func intent(text string) (string, bool) {
-	lower := strings.ToLower(text)
-	first, _, _ := strings.Cut(lower, " ")
-	first = stripBotName(first)
-	for _, tr := range triggers {
-		for _, c := range tr.commands {
-			if first == c {
-				return tr.flow, true
-			}
-		}
-	}
-	for _, tr := range triggers {
-		for _, w := range tr.words {
-			if strings.Contains(lower, w) {
-				return tr.flow, true
-			}
-		}
-	}
-	return "", false
-}
-
 // flowCommand reports the flow a message names as a whole ("报修", "/complaint"): typed in the
 // middle of another conversation, it means starting that one, not an answer.
 func flowCommand(text string) (string, bool) {
-	for _, tr := range triggers {
-		if tr.flow == flowInquiry {
-			continue // "咨询" alone is not a question yet
-		}
-		if _, ok := afterCommand(tr, text); ok {
-			return tr.flow, true
-		}
+	name, ok := commandFlow(text)
+	if !ok || name == flowInquiry {
+		return "", false // "咨询" alone is not a question yet
 	}
-	return "", false
+	return name, true
 }
 
 // afterCommand reports whether text starts with one of the trigger's commands, as a word of

@@ -143,17 +143,19 @@ func (e *Engine) understand(ctx context.Context, t *turn, text string, expired b
 		}
 		return nil
 	}
+	if named := namedFlows(text); len(named) > 1 {
+		if _, mine := progressQuery(text); !mine {
+			// "报修和投诉": two things named at once; which first is the person's call. The
+			// words only name the flows, so the one picked starts afresh.
+			if !spoken || expired {
+				return nil
+			}
+			return e.askWhich(ctx, t, text, named, "intent.which", nil, false)
+		}
+	}
 	staff := t.known && t.person.IsStaff()
 	keep := func(name string) bool { return staff || !strings.HasPrefix(name, "staff.") }
 	d, _ := e.intents().Decide(text, keep)
-	if _, mine := progressQuery(text); !mine && len(namedFlows(text)) > 1 {
-		// "报修和投诉": two things named at once; which first is the person's call. The words
-		// only name the flows, so the one picked starts afresh.
-		if !spoken || expired {
-			return nil
-		}
-		return e.askWhich(ctx, t, text, namedFlows(text), "intent.which", nil, false)
-	}
 	if d.Confidence == nlu.Sure && d.Intents[0] == "emergency" && dangerDenied(text) {
 		// "没有着火，只是问问": the danger words are there, and taken back.
 		d = nlu.Decision{Confidence: nlu.Unknown}
