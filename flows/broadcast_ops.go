@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
@@ -66,11 +67,43 @@ func (e *Engine) broadcastCommand(ctx context.Context, t *turn, text string, act
 	if active {
 		return false, nil
 	}
-	word := strings.ToLower(choiceText(text))
-	if slices.Contains(ackWords, word) || slices.Contains(safeWords, word) {
-		return e.acknowledge(ctx, t, "", slices.Contains(safeWords, word))
+	if ack, safe := ackReply(text); ack {
+		return e.acknowledge(ctx, t, "", safe)
 	}
 	return false, nil
+}
+
+// ackPadding is what people put around an acknowledgement: "好的，收到了！", "嗯嗯知道了",
+// "我们都安全".
+var ackPadding = strings.NewReplacer("好的", "", "好", "", "嗯", "", "了", "", "啦", "", "哦", "", "，", "", ",", "",
+	"。", "", "！", "", "!", "", " ", "", "~", "", "谢谢", "", "我们", "", "我", "", "都", "", "全家", "", "家里", "")
+
+// ackReply reports whether a short reply acknowledges an emergency, and whether it says the
+// person is safe. "没收到" and questions are not acknowledgements.
+func ackReply(text string) (ack, safe bool) {
+	word := strings.ToLower(choiceText(text))
+	if slices.Contains(ackWords, word) || slices.Contains(safeWords, word) {
+		return true, slices.Contains(safeWords, word)
+	}
+	if utf8.RuneCountInString(word) > 12 || strings.ContainsAny(word, "?？") ||
+		strings.Contains(word, "没收") || strings.Contains(word, "不") {
+		return false, false
+	}
+	core := ackPadding.Replace(word)
+	if core == "" {
+		return false, false
+	}
+	for _, w := range safeWords {
+		if core == ackPadding.Replace(w) {
+			return true, true
+		}
+	}
+	for _, w := range ackWords {
+		if w != "1" && w != "ok" && core == ackPadding.Replace(w) {
+			return true, false
+		}
+	}
+	return false, false
 }
 
 // turnCommunity is the community a message is about: the person's, else the chat's.
