@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -54,6 +55,15 @@ type Apologizer interface {
 var DefaultRetry = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
 	15 * time.Second, 15 * time.Second, 15 * time.Second, 15 * time.Second}
 
+// DefaultParallel is how many messages a mux handles at the same moment: four per CPU, at
+// least eight. Handling is short and mostly waits on the stores, so a few per CPU keep them
+// busy; beyond that, a burst (fifty residents pressing 确认提交 together) would be handled all
+// at once, each taking as long as the whole burst, where taken in arrival order the first
+// ones are answered while the last are still waiting.
+func DefaultParallel() int {
+	return max(8, 4*runtime.GOMAXPROCS(0))
+}
+
 // Synchronous is implemented by channels whose person waits for the answer before typing
 // again (a terminal): their messages count as handled only once the replies are out.
 type Synchronous interface {
@@ -74,9 +84,13 @@ type Mux struct {
 	// Set before Run.
 	Retry []time.Duration
 
+	// gate bounds how many messages are handled at the same moment (see DefaultParallel).
+	gate *gate
+
 	mu       sync.Mutex
 	channels map[string]Channel
 	queues   map[string]*queue
+	arrived  uint64
 	workers  sync.WaitGroup
 	quit     chan struct{}
 	stopOnce sync.Once
@@ -85,6 +99,7 @@ type Mux struct {
 type item struct {
 	ctx  context.Context
 	msg  Message
+	seq  uint64 // arrival order, across conversations
 	done chan struct{}
 }
 
@@ -94,6 +109,7 @@ type queue struct{ items []item }
 // passes the replies to out (nil: each channel's Send, directly).
 func NewMux(h Handler, d Deduper, out Outbound, log *slog.Logger, m *Metrics) *Mux {
 	return &Mux{handler: h, dedupe: d, out: out, log: log, metrics: m, Retry: DefaultRetry,
+		gate:     newGate(DefaultParallel()),
 		channels: map[string]Channel{}, queues: map[string]*queue{}, quit: make(chan struct{})}
 }
 
@@ -158,7 +174,8 @@ func (m *Mux) Deliver(ctx context.Context, msg Message) <-chan struct{} {
 		q = &queue{}
 		m.queues[key] = q
 	}
-	q.items = append(q.items, item{ctx: context.WithoutCancel(ctx), msg: msg, done: done})
+	m.arrived++
+	q.items = append(q.items, item{ctx: context.WithoutCancel(ctx), msg: msg, seq: m.arrived, done: done})
 	if !running {
 		m.workers.Add(1)
 		go m.work(key, q)
@@ -181,12 +198,12 @@ func (m *Mux) work(key string, q *queue) {
 		it := q.items[0]
 		q.items = q.items[1:]
 		m.mu.Unlock()
-		m.handle(it.ctx, it.msg)
+		m.handle(it.ctx, it.msg, it.seq)
 		close(it.done)
 	}
 }
 
-func (m *Mux) handle(ctx context.Context, msg Message) {
+func (m *Mux) handle(ctx context.Context, msg Message, seq uint64) {
 	if msg.ID != "" && m.dedupe != nil {
 		seen, err := m.dedupe.Handled(ctx, msg.Channel, msg.ID)
 		if err != nil {
@@ -199,7 +216,7 @@ func (m *Mux) handle(ctx context.Context, msg Message) {
 	}
 	m.metrics.received(msg.Channel)
 	for attempt := 0; ; attempt++ {
-		err := m.handleOnce(ctx, msg, attempt == 0)
+		err := m.handleOnce(ctx, msg, seq, attempt == 0)
 		if err == nil {
 			return
 		}
@@ -219,10 +236,20 @@ func (m *Mux) handle(ctx context.Context, msg Message) {
 
 // handleOnce handles msg and commits the outcome. An error means nothing was committed and the
 // message is to be tried again; the person was told (apologize) on the first failure.
-func (m *Mux) handleOnce(ctx context.Context, msg Message, apologize bool) error {
+func (m *Mux) handleOnce(ctx context.Context, msg Message, seq uint64, apologize bool) error {
+	m.gate.enter(seq)
+	held := true
+	release := func() {
+		if held {
+			held = false
+			m.gate.leave()
+		}
+	}
+	defer release()
 	c, atomic := m.out.(Committer)
 	if !atomic {
 		replies := m.handler.Handle(ctx, msg)
+		release()
 		m.deliver(ctx, msg.Channel, replies)
 		if msg.ID != "" && m.dedupe != nil {
 			if err := m.dedupe.MarkHandled(ctx, msg.Channel, msg.ID); err != nil {
@@ -234,6 +261,7 @@ func (m *Mux) handleOnce(ctx context.Context, msg Message, apologize bool) error
 	turn := &Turn{}
 	replies := m.handler.Handle(WithTurn(ctx, turn), msg)
 	if err := turn.Err(); err != nil {
+		release()
 		if apologize {
 			m.apologize(ctx, msg.Channel, replies)
 		}
@@ -255,11 +283,13 @@ func (m *Mux) handleOnce(ctx context.Context, msg Message, apologize bool) error
 		m.log.Info("message handled elsewhere meanwhile", "channel", msg.Channel, "message_id", msg.ID)
 		return nil
 	case err != nil:
+		release()
 		if a, ok := m.handler.(Apologizer); ok && apologize {
 			m.apologize(ctx, msg.Channel, a.Apology(msg))
 		}
 		return fmt.Errorf("bot: commit: %w", err)
 	}
+	release()
 	m.wait(ctx, msg.Channel, sent)
 	return nil
 }

@@ -106,3 +106,46 @@ func TestMuxOrdersEachConversationAndRunsOthersInParallel(t *testing.T) {
 		t.Errorf("%d replies sent, want 101", n)
 	}
 }
+
+// A burst — fifty residents pressing 确认提交 at the same moment — is handled a few at a
+// time in arrival order: the first to arrive are answered first, instead of every one
+// taking as long as the whole burst.
+func TestMuxHandlesABurstAFewAtATimeInOrder(t *testing.T) {
+	h := &echo{seen: map[string][]string{}, active: map[string]int{}}
+	mux := bot.NewMux(h, &memSeen{seen: map[string]bool{}}, nil, slog.New(slog.DiscardHandler), nil)
+	rec := bottest.NewRecorder("test")
+	mux.Add(rec)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = mux.Run(ctx) }()
+	const burst = 60
+	finished := make(chan int, burst)
+	var wg sync.WaitGroup
+	for i := range burst {
+		done := mux.Deliver(ctx, bot.Message{Channel: "test", ID: fmt.Sprint("b", i), ChatID: fmt.Sprint("chat-", i),
+			SenderID: fmt.Sprint("p", i), Text: "确认提交"})
+		wg.Go(func() { <-done; finished <- i })
+	}
+	wg.Wait()
+	close(finished)
+	if h.maxPar > bot.DefaultParallel() || h.maxPar < 2 {
+		t.Errorf("%d messages handled at once; want between 2 and %d", h.maxPar, bot.DefaultParallel())
+	}
+	var order []int
+	for i := range finished {
+		order = append(order, i)
+	}
+	// The first quarter to arrive are all done before the last quarter's first one.
+	firstLate := len(order)
+	for pos, i := range order {
+		if i >= burst*3/4 {
+			firstLate = pos
+			break
+		}
+	}
+	for pos, i := range order {
+		if i < burst/4 && pos > firstLate {
+			t.Fatalf("message %d of the burst finished after message %d of its last quarter: %v", i, order[firstLate], order)
+		}
+	}
+}
