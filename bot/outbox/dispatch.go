@@ -144,10 +144,11 @@ func (d *dispatcher) round(ctx context.Context, done chan string, inflight *int)
 			}
 			continue
 		}
-		ok, err := d.o.q.OutboxClaim(ctx, name, env.ID, d.o.opts.Lease)
+		claimed, ok, err := d.o.q.OutboxClaim(ctx, name, env.ID, d.o.opts.Lease)
 		if err != nil || !ok {
 			continue // another instance took it
 		}
+		env := claimed
 		d.busy[env.Chat] = true
 		*inflight++
 		go func() {

@@ -84,7 +84,7 @@ func TestShortLeaseRenewedWhileSending(t *testing.T) {
 	if err != nil || len(envs) != 1 {
 		t.Fatalf("queued: %v, %v", envs, err)
 	}
-	if ok, err := q.OutboxClaim(ctx, "u", envs[0].ID, lease); !ok || err != nil {
+	if _, ok, err := q.OutboxClaim(ctx, "u", envs[0].ID, lease); !ok || err != nil {
 		t.Fatalf("claim: %v, %v", ok, err)
 	}
 	killed := time.Now()

@@ -27,8 +27,11 @@ type Queue interface {
 	OutboxCommit(ctx context.Context, envs []*guanjia.Envelope, sessions map[guanjia.SessionKey]*guanjia.Session, channel, messageID string) error
 	// OutboxRenew extends the claim on a message being sent to lease from now.
 	OutboxRenew(ctx context.Context, channel, id string, lease time.Duration) error
+	// OutboxPeek lists waiting messages in sending order; their Attempts may be behind.
 	OutboxPeek(ctx context.Context, channel string, n int) ([]guanjia.Envelope, error)
-	OutboxClaim(ctx context.Context, channel, id string, lease time.Duration) (bool, error)
+	// OutboxClaim takes a waiting message for sending and returns it as stored; false when
+	// another sender took it first.
+	OutboxClaim(ctx context.Context, channel, id string, lease time.Duration) (guanjia.Envelope, bool, error)
 	OutboxAck(ctx context.Context, channel, id string) error
 	OutboxRetry(ctx context.Context, env guanjia.Envelope) error
 	OutboxDrop(ctx context.Context, env guanjia.Envelope) error

@@ -130,7 +130,7 @@ func TestPacingScriptsEmbeddedRedis(t *testing.T) {
 	if err := st.OutboxPush(ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := st.OutboxClaim(ctx, "telegram", "x", time.Second); !ok || err != nil {
+	if _, ok, err := st.OutboxClaim(ctx, "telegram", "x", time.Second); !ok || err != nil {
 		t.Fatalf("claim: %v, %v", ok, err)
 	}
 	if err := st.OutboxRenew(ctx, "telegram", "x", time.Minute); err != nil {

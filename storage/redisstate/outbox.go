@@ -69,64 +69,85 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// OutboxPeek returns up to n waiting messages in sending order, without claiming them.
+// OutboxPeek returns up to n waiting messages in sending order, without claiming them. A
+// message is read from Redis once: later peeks (a dispatcher peeks the same waiting messages
+// round after round, a busy group's queue) take it from the copy kept here, whose Attempts
+// and LastError may be behind; OutboxClaim returns the message as stored.
 func (s *Store) OutboxPeek(ctx context.Context, channel string, n int) ([]guanjia.Envelope, error) {
 	ids, err := s.rdb.ZRange(ctx, s.outKey(channel, "q"), 0, int64(n-1)).Result()
 	if err != nil || len(ids) == 0 {
 		return nil, wrapErr("outbox peek", err)
 	}
-	keys := make([]string, len(ids))
+	envs := make([]guanjia.Envelope, len(ids))
+	found := make([]bool, len(ids))
+	var keys []string
+	var at []int
 	for i, id := range ids {
-		keys[i] = s.outKey(channel, "m:"+id)
-	}
-	bodies, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redisstate: outbox peek: %w", err)
-	}
-	envs := make([]guanjia.Envelope, 0, len(ids))
-	for i, b := range bodies {
-		str, ok := b.(string)
-		if !ok {
-			// Acknowledged by another instance between the two reads.
-			continue
+		if envs[i], found[i] = s.peeked.get(channel, id); !found[i] {
+			keys = append(keys, s.outKey(channel, "m:"+id))
+			at = append(at, i)
 		}
-		env, err := s.peeked.decode(str)
+	}
+	if len(keys) > 0 {
+		bodies, err := s.rdb.MGet(ctx, keys...).Result()
 		if err != nil {
-			return nil, fmt.Errorf("redisstate: outbox peek %s: %w", ids[i], err)
+			return nil, fmt.Errorf("redisstate: outbox peek: %w", err)
 		}
-		envs = append(envs, env)
+		for j, b := range bodies {
+			str, ok := b.(string)
+			if !ok {
+				// Acknowledged by another instance between the two reads.
+				continue
+			}
+			i := at[j]
+			if err := json.Unmarshal([]byte(str), &envs[i]); err != nil {
+				return nil, fmt.Errorf("redisstate: outbox peek %s: %w", ids[i], err)
+			}
+			found[i] = true
+			s.peeked.put(channel, envs[i])
+		}
 	}
-	return envs, nil
+	out := envs[:0]
+	for i, env := range envs {
+		if found[i] {
+			out = append(out, env)
+		}
+	}
+	return out, nil
 }
 
-// peekCache keeps the envelopes a peek decoded, by their stored text: a dispatcher peeks the
-// same waiting messages round after round (a busy group chat's queue), and decoding each
-// again made a queue of n messages cost n² decodes.
+// peekCache keeps the messages peeked, by channel and id; a message's chat, lane and text
+// never change once it is queued.
 type peekCache struct {
-	mu      sync.Mutex
-	decoded map[string]guanjia.Envelope
+	mu   sync.Mutex
+	envs map[string]guanjia.Envelope
 }
 
-// peekCacheMax bounds the cache; it starts afresh when full.
+// peekCacheMax bounds the cache (a peek reads at most a few hundred); it starts afresh when
+// full.
 const peekCacheMax = 4096
 
-func (c *peekCache) decode(raw string) (guanjia.Envelope, error) {
+func (c *peekCache) get(channel, id string) (guanjia.Envelope, bool) {
 	c.mu.Lock()
-	env, ok := c.decoded[raw]
-	c.mu.Unlock()
-	if ok {
-		return env, nil
-	}
-	if err := json.Unmarshal([]byte(raw), &env); err != nil {
-		return env, err
-	}
+	defer c.mu.Unlock()
+	env, ok := c.envs[channel+"\x00"+id]
+	return env, ok
+}
+
+func (c *peekCache) put(channel string, env guanjia.Envelope) {
 	c.mu.Lock()
-	if c.decoded == nil || len(c.decoded) >= peekCacheMax {
-		c.decoded = map[string]guanjia.Envelope{}
+	defer c.mu.Unlock()
+	if c.envs == nil || len(c.envs) >= peekCacheMax {
+		c.envs = map[string]guanjia.Envelope{}
 	}
-	c.decoded[raw] = env
-	c.mu.Unlock()
-	return env, nil
+	c.envs[channel+"\x00"+env.ID] = env
+}
+
+// forget drops a message that left the queue (sent, dropped) or changed (put back).
+func (c *peekCache) forget(channel, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.envs, channel+"\x00"+id)
 }
 
 func wrapErr(op string, err error) error {
@@ -138,26 +159,39 @@ func wrapErr(op string, err error) error {
 
 var claimScript = redis.NewScript(`
 if redis.call("ZREM", KEYS[1], ARGV[1]) == 1 then
+	local body = redis.call("GET", KEYS[3])
+	if not body then
+		return false
+	end
 	local t = redis.call("TIME")
 	local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 	redis.call("ZADD", KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
-	return 1
+	return body
 end
-return 0`)
+return false`)
 
-// OutboxClaim takes a waiting message for sending. Only one caller, of any instance, gets
-// true; the claim lapses after lease if it is neither acknowledged nor put back.
-func (s *Store) OutboxClaim(ctx context.Context, channel, id string, lease time.Duration) (bool, error) {
-	n, err := claimScript.Run(ctx, s.rdb, []string{s.outKey(channel, "q"), s.outKey(channel, "inflight")},
-		id, lease.Milliseconds()).Int()
-	if err != nil {
-		return false, fmt.Errorf("redisstate: outbox claim: %w", err)
+// OutboxClaim takes a waiting message for sending and returns it as stored. Only one caller,
+// of any instance, gets true; the claim lapses after lease if it is neither acknowledged nor
+// put back.
+func (s *Store) OutboxClaim(ctx context.Context, channel, id string, lease time.Duration) (guanjia.Envelope, bool, error) {
+	var env guanjia.Envelope
+	body, err := claimScript.Run(ctx, s.rdb, []string{s.outKey(channel, "q"), s.outKey(channel, "inflight"),
+		s.outKey(channel, "m:"+id)}, id, lease.Milliseconds()).Text()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return env, false, nil
+	case err != nil:
+		return env, false, fmt.Errorf("redisstate: outbox claim: %w", err)
 	}
-	return n == 1, nil
+	if err := json.Unmarshal([]byte(body), &env); err != nil {
+		return env, false, fmt.Errorf("redisstate: outbox claim %s: %w", id, err)
+	}
+	return env, true, nil
 }
 
 // OutboxAck forgets a message the platform accepted.
 func (s *Store) OutboxAck(ctx context.Context, channel, id string) error {
+	s.peeked.forget(channel, id)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.outKey(channel, "inflight"), id)
 		p.ZRem(ctx, s.outKey(channel, "q"), id)
@@ -170,6 +204,7 @@ func (s *Store) OutboxAck(ctx context.Context, channel, id string) error {
 
 // OutboxRetry puts a claimed message back in its place, with its attempt count and error.
 func (s *Store) OutboxRetry(ctx context.Context, env guanjia.Envelope) error {
+	s.peeked.forget(env.Channel, env.ID)
 	body, err := json.Marshal(env)
 	if err != nil {
 		return fmt.Errorf("redisstate: outbox retry: %w", err)
@@ -191,6 +226,7 @@ func (s *Store) OutboxRetry(ctx context.Context, env guanjia.Envelope) error {
 
 // OutboxDrop gives up on a message, keeping it in the dead list for operators.
 func (s *Store) OutboxDrop(ctx context.Context, env guanjia.Envelope) error {
+	s.peeked.forget(env.Channel, env.ID)
 	body, err := json.Marshal(env)
 	if err != nil {
 		return fmt.Errorf("redisstate: outbox drop: %w", err)
