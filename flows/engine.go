@@ -163,6 +163,9 @@ func New(d Deps) *Engine {
 // Handle implements bot.Handler. It is the one place errors meet the user: the cause is
 // logged once, the person gets a polite apology, and the conversation stays where it was.
 func (e *Engine) Handle(ctx context.Context, m bot.Message) []bot.Reply {
+	if v, ok := e.Directory.(viewer); ok {
+		ctx = v.View(ctx)
+	}
 	t, err := e.newTurn(ctx, m)
 	if err == nil {
 		err = e.route(ctx, t)
@@ -182,6 +185,12 @@ func (e *Engine) Handle(ctx context.Context, m bot.Message) []bot.Reply {
 		t.say("common.error", nil)
 	}
 	return t.out
+}
+
+// viewer is a directory that can give one message a consistent view of chats, accounts and
+// people, checked for changes once rather than on every read (mongostore.Store.View).
+type viewer interface {
+	View(ctx context.Context) context.Context
 }
 
 // Apology implements bot.Apologizer: the polite words for a message whose outcome could not be

@@ -73,6 +73,9 @@ type embeddedStores struct {
 	ferret *embedded.Ferret
 	redis  *embedded.Redis
 	shared *embedded.Stores // the holder's, when another process holds the folder
+	// stamps is an admin command's client of the Redis a running guanjia uses (see
+	// stampWrites), closed with the rest.
+	stamps *redis.Client
 }
 
 // Close stops what this process started and lets the folder go; safe on nil and on a
@@ -82,6 +85,9 @@ func (e *embeddedStores) Close() error {
 		return nil
 	}
 	var errs []error
+	if e.stamps != nil {
+		errs = append(errs, e.stamps.Close())
+	}
 	if e.redis != nil {
 		errs = append(errs, e.redis.Close())
 	}
@@ -148,7 +154,42 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mongostore.S
 		_ = emb.Close()
 		return nil, nil, err
 	}
-	return st, emb, nil
+	return st, stampWrites(ctx, cfg, log, st, emb), nil
+}
+
+// stampWrites lets an admin command's changes to chats, accounts and people reach a running
+// guanjia at once: guanjia keeps copies of them, checked against a stamp in Redis that every
+// write changes (mongostore.SetStamper). With no Redis configured or served beside the folder
+// no guanjia is running on these records, and nothing is needed. A Redis that does not answer
+// is warned about: a running guanjia then sees the change within a minute.
+func stampWrites(ctx context.Context, cfg Config, log *slog.Logger, st *mongostore.Store, emb *embeddedStores) *embeddedStores {
+	url := cfg.RedisURL
+	if url == "" && emb != nil && emb.shared != nil {
+		url = emb.shared.RedisURL
+	}
+	if url == "" {
+		return emb
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		log.Warn("redis for change stamps", "err", err)
+		return emb
+	}
+	opts.MaxIdleConns = 1
+	rdb := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		_ = rdb.Close()
+		log.Warn("Redis 无法连接，正在运行的 guanjia 最多一分钟后才会看到这次修改（redis for change stamps unreachable）", "redis", redactURL(url), "err", err)
+		return emb
+	}
+	st.SetStamper(redisstate.New(rdb, redisstate.Options{Prefix: cfg.RedisPrefix}))
+	if emb == nil {
+		emb = &embeddedStores{}
+	}
+	emb.stamps = rdb
+	return emb
 }
 
 // openStoreIn opens the records store for cfg in emb (nil: MongoDB as configured).
@@ -210,8 +251,9 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger, emb *embedd
 }
 
 // redisIdleConns is how many idle Redis connections are kept unless REDIS_URL says
-// (max_idle_conns).
-const redisIdleConns = 4
+// (max_idle_conns): enough for the messages handled at once (bot.DefaultParallel) and the
+// senders, so that a burst does not dial a new connection for most of its messages.
+const redisIdleConns = 16
 
 // embeddedMongoOptions close the embedded FerretDB's idle connections after a minute: each
 // costs goroutines in this process, and a burst must not keep them for good.
@@ -330,6 +372,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 	a.State = redisstate.New(a.rdb, redisstate.Options{Prefix: cfg.RedisPrefix, Now: now})
 	// Ticket numbers come from Redis in one step each, checked against the records.
 	a.Store.SetSequencer(a.State)
+	a.Store.SetStamper(a.State)
 	a.Registry = newRegistry()
 	a.Metrics = bot.NewMetrics(a.Registry)
 	intents, err := officeIntents(cfg)

@@ -19,20 +19,28 @@ func (s *Store) PutChat(ctx context.Context, c guanjia.Chat) error {
 		return err
 	}
 	c.ID = id
-	return put(ctx, s.chats, c.ID, c, "chat")
+	if err := put(ctx, s.chats, c.ID, c, "chat"); err != nil {
+		return err
+	}
+	s.dir.changed(ctx)
+	return nil
 }
 
 // Chat finds a chat by channel and the platform's chat id.
 func (s *Store) Chat(ctx context.Context, channel, platformID string) (guanjia.Chat, error) {
 	id := guanjia.ChatID(channel, platformID)
-	return findOne[guanjia.Chat](ctx, s.chats, byID(id), "chat "+id)
+	return cached(ctx, s.dir, "chat\x00"+id, func() (guanjia.Chat, error) {
+		return findOne[guanjia.Chat](ctx, s.chats, byID(id), "chat "+id)
+	}, copyChat)
 }
 
 // ChatsByRole lists a community's chats of one role, ordered by id; none is an empty list.
 func (s *Store) ChatsByRole(ctx context.Context, community string, role guanjia.ChatRole) ([]guanjia.Chat, error) {
-	filter := bson.D{{Key: "community", Value: community}, {Key: "role", Value: role}}
-	return findAll[guanjia.Chat](ctx, s.chats, filter, "chats of "+community,
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	return cached(ctx, s.dir, "role\x00"+community+"\x00"+string(role), func() ([]guanjia.Chat, error) {
+		filter := bson.D{{Key: "community", Value: community}, {Key: "role", Value: role}}
+		return findAll[guanjia.Chat](ctx, s.chats, filter, "chats of "+community,
+			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	}, copyChats)
 }
 
 // PrivateChats lists the private chats of a person on every channel, ordered by id; none is
@@ -54,5 +62,6 @@ func (s *Store) MarkChatUnreachable(ctx context.Context, channel, platformID, re
 	if _, err := s.chats.UpdateOne(ctx, byID(id), update, options.UpdateOne().SetUpsert(true)); err != nil {
 		return fmt.Errorf("mongostore: mark chat %s unreachable: %w", id, err)
 	}
+	s.dir.changed(ctx)
 	return nil
 }

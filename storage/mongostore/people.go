@@ -12,12 +12,18 @@ import (
 
 // PutPerson saves a person, replacing any with the same ID.
 func (s *Store) PutPerson(ctx context.Context, p guanjia.Person) error {
-	return put(ctx, s.people, p.ID, p, "person")
+	if err := put(ctx, s.people, p.ID, p, "person"); err != nil {
+		return err
+	}
+	s.dir.changed(ctx)
+	return nil
 }
 
 // Person finds a person by id.
 func (s *Store) Person(ctx context.Context, id string) (guanjia.Person, error) {
-	return findOne[guanjia.Person](ctx, s.people, byID(id), "person "+id)
+	return cached(ctx, s.dir, "person\x00"+id, func() (guanjia.Person, error) {
+		return findOne[guanjia.Person](ctx, s.people, byID(id), "person "+id)
+	}, copyPerson)
 }
 
 // PersonByName finds a person of a community by name. Should several share the name, the one
@@ -37,13 +43,19 @@ func (s *Store) PutIdentity(ctx context.Context, id guanjia.Identity) error {
 		return err
 	}
 	id.ID = key
-	return put(ctx, s.identities, id.ID, id, "identity")
+	if err := put(ctx, s.identities, id.ID, id, "identity"); err != nil {
+		return err
+	}
+	s.dir.changed(ctx)
+	return nil
 }
 
 // PersonByIdentity finds the person bound to a platform account.
 func (s *Store) PersonByIdentity(ctx context.Context, channel, platformID string) (guanjia.Person, error) {
 	key := guanjia.IdentityID(channel, platformID)
-	id, err := findOne[guanjia.Identity](ctx, s.identities, byID(key), "identity "+key)
+	id, err := cached(ctx, s.dir, "identity\x00"+key, func() (guanjia.Identity, error) {
+		return findOne[guanjia.Identity](ctx, s.identities, byID(key), "identity "+key)
+	}, copyIdentity)
 	if err != nil {
 		return guanjia.Person{}, err
 	}
@@ -76,5 +88,6 @@ func (s *Store) DeleteIdentity(ctx context.Context, channel, platformID string) 
 	if _, err := s.identities.DeleteOne(ctx, byID(key)); err != nil {
 		return fmt.Errorf("mongostore: delete identity %s: %w", key, err)
 	}
+	s.dir.changed(ctx)
 	return nil
 }

@@ -53,6 +53,8 @@ type Store struct {
 
 	// seq takes ticket numbers (see SetSequencer); nil takes them by trying inserts.
 	seq Sequencer
+	// dir keeps copies of chats, accounts and people (see SetStamper); nil reads them each time.
+	dir *directory
 }
 
 // Open connects to the MongoDB (or FerretDB) at uri, checks that it answers and makes sure
