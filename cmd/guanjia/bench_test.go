@@ -26,7 +26,7 @@ func (n nullChannel) Send(context.Context, bot.Reply) error      { return nil }
 
 // benchApp opens the app on real Redis and its own embedded FerretDB, as the zero-setup
 // default runs, with a null channel.
-func benchApp(b *testing.B) (*App, func()) {
+func benchApp(b testing.TB) (*App, func()) {
 	b.Helper()
 	cfg := testConfig(b)
 	cfg.MongoURI = "" // the embedded store in the benchmark's data folder
@@ -138,7 +138,13 @@ func BenchmarkFeeQuestion(b *testing.B) {
 // BenchmarkSubmitFiftyAtOnce brings 50 residents to the summary of a repair report and has
 // them all press 确认提交 at the same moment; it reports the time from a confirmation's arrival
 // to its outcome being committed (ticket filed, number queued, conversation ended), p50 and p99.
+// The residents write in their building's group, or each in a private chat.
 func BenchmarkSubmitFiftyAtOnce(b *testing.B) {
+	b.Run("group", func(b *testing.B) { benchSubmitFifty(b, true) })
+	b.Run("private", func(b *testing.B) { benchSubmitFifty(b, false) })
+}
+
+func benchSubmitFifty(b *testing.B, group bool) {
 	app, stop := benchApp(b)
 	defer stop()
 	ctx := context.Background()
@@ -146,6 +152,10 @@ func BenchmarkSubmitFiftyAtOnce(b *testing.B) {
 	steps := []string{"报修", "3-1-1201", "1", "厨房水管漏水了", "跳过", "1"}
 	var seq atomic.Int64
 	msg := func(person, text string) bot.Message {
+		if !group {
+			return bot.Message{Channel: "bench", ID: fmt.Sprint("update-", seq.Add(1)), ChatID: person,
+				ChatName: person, SenderID: person, SenderName: person, Text: text}
+		}
 		return bot.Message{Channel: "bench", ID: fmt.Sprint("update-", seq.Add(1)), ChatID: "building-3",
 			ChatName: "3号楼业主群", Group: true, SenderID: person, SenderName: person, Text: text}
 	}
