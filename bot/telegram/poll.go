@@ -75,9 +75,30 @@ func (c *Channel) poll(ctx context.Context) error {
 			}
 			offset = next
 		}
+		returned := time.Now()
 		c.feed.push(batch...)
 		// Telegram keeps what arrives meanwhile; the next call takes it all at once.
 		c.feed.waitIdle(ctx)
+		if len(batch) > 0 && len(batch) < pollLimit {
+			c.gather(ctx, c.cfg.PollGather-time.Since(returned))
+		}
+	}
+}
+
+// pollLimit is the most updates one getUpdates call returns (the Bot API's default limit): a
+// full batch means more are waiting, and the next call follows at once.
+const pollLimit = 100
+
+// gather lets updates gather for d before the next call, or until ctx is done.
+func (c *Channel) gather(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 

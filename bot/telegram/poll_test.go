@@ -66,3 +66,43 @@ func TestPollWaitsForBusyConsumer(t *testing.T) {
 		t.Errorf("%d getUpdates for 6 updates arriving while the consumer was busy, want at most 3", n)
 	}
 }
+
+// TestPollGathersUnderLoad: with updates arriving steadily (residents answering while others
+// are being answered), a gather window makes one getUpdates bring several of them, while the
+// first update to a quiet bot is still handed on at once and none is lost.
+func TestPollGathersUnderLoad(t *testing.T) {
+	calls := func(gather time.Duration) (int, time.Duration) {
+		fake := tgfake.New(t)
+		r := start(t, fake, newStore(t), newInbox(false), func(c *telegram.Config) {
+			c.PollTimeout = 5 * time.Second
+			c.PollGather = gather
+		})
+		private := tgfake.Private(zhang)
+		fake.PushText(private, zhang, "hello")
+		r.in.NextText(t, "hello")
+		time.Sleep(300 * time.Millisecond) // quiet: the poller is waiting in a long poll
+		quiet := time.Now()
+		fake.PushText(private, zhang, "first")
+		r.in.NextText(t, "first")
+		firstTook := time.Since(quiet)
+		before := fake.Calls("getUpdates")
+		const n = 40
+		for i := range n {
+			fake.PushText(private, zhang, fmt.Sprint("load ", i))
+			time.Sleep(20 * time.Millisecond)
+		}
+		for i := range n {
+			r.in.NextText(t, fmt.Sprint("load ", i))
+		}
+		return fake.Calls("getUpdates") - before, firstTook
+	}
+	without, _ := calls(0)
+	with, first := calls(250 * time.Millisecond)
+	t.Logf("getUpdates: %d with the window, %d without; first update %v", with, without, first)
+	if with > 6 || with*2 > without {
+		t.Errorf("getUpdates for 40 updates over 0.8 s: %d with a 250 ms gather window, %d without; want at most 6 and half", with, without)
+	}
+	if first > 150*time.Millisecond {
+		t.Errorf("the first update to a quiet bot took %v to be handed on; want it at once", first)
+	}
+}

@@ -29,6 +29,10 @@ const Name = "telegram"
 const (
 	DefaultAPIURL      = "https://api.telegram.org"
 	DefaultPollTimeout = 25 * time.Second
+	// DefaultPollGather is the PollGather guanjia runs with unless configured.
+	DefaultPollGather = 200 * time.Millisecond
+	// MaxPollGather bounds PollGather: longer would keep residents waiting.
+	MaxPollGather = 5 * time.Second
 )
 
 // pollSlack is how much longer the HTTP client waits than a long poll lasts: a client that
@@ -49,6 +53,11 @@ type Config struct {
 	WebhookSecret string
 	// PollTimeout is how long one getUpdates call waits for updates. Default DefaultPollTimeout.
 	PollTimeout time.Duration
+	// PollGather is how long, after a call that brought updates, more may gather before the
+	// next call: under load one call then brings many updates, at the cost of up to this
+	// much delay for an update arriving meanwhile. A quiet bot's long poll still answers the
+	// first update at once. 0: the next call follows at once.
+	PollGather time.Duration
 	// OpenPhoto opens a photo received on another channel (e.g. "wx:…" from WeChat) for
 	// upload, with its file name; nil sends only Telegram's own photos ("tg:…").
 	OpenPhoto func(ref string) (io.ReadCloser, string, error)
@@ -61,6 +70,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("webhook_url", c.WebhookURL),
 		slog.String("webhook_listen", c.WebhookListen),
 		slog.Duration("poll_timeout", c.PollTimeout),
+		slog.Duration("poll_gather", c.PollGather),
 		slog.Bool("token_set", c.Token != ""),
 	)
 }
@@ -80,6 +90,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PollTimeout < time.Second {
 		return c, fmt.Errorf("telegram: poll timeout %s is below the Bot API's one-second unit", c.PollTimeout)
+	}
+	if c.PollGather < 0 || c.PollGather > MaxPollGather {
+		return c, fmt.Errorf("telegram: poll gather %s is not between 0 and %s", c.PollGather, MaxPollGather)
 	}
 	if c.WebhookURL != "" {
 		if c.WebhookListen == "" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot/outbox"
+	"github.com/guanjia/guanjia/bot/telegram"
 )
 
 // Config is everything guanjia can be told, from environment variables and an optional YAML
@@ -84,6 +85,7 @@ type TelegramConfig struct {
 	WebhookListen string        `yaml:"webhook_listen"`
 	WebhookSecret string        `yaml:"webhook_secret"`
 	PollTimeout   time.Duration `yaml:"poll_timeout"`
+	PollGather    time.Duration `yaml:"poll_gather"`
 	// RatePrivate, RateGroup and RateGlobal pace sending, as "messages/window", e.g. "20/1m".
 	RatePrivate string `yaml:"rate_private"`
 	RateGroup   string `yaml:"rate_group"`
@@ -123,6 +125,7 @@ var envVars = []struct {
 	{"TELEGRAM_WEBHOOK_LISTEN", func(c *Config, v string) error { c.Telegram.WebhookListen = v; return nil }},
 	{"TELEGRAM_WEBHOOK_SECRET", func(c *Config, v string) error { c.Telegram.WebhookSecret = v; return nil }},
 	{"TELEGRAM_POLL_TIMEOUT", func(c *Config, v string) error { return setDuration(&c.Telegram.PollTimeout, v) }},
+	{"TELEGRAM_POLL_GATHER", func(c *Config, v string) error { return setDuration(&c.Telegram.PollGather, v) }},
 	{"TELEGRAM_RATE_PRIVATE", func(c *Config, v string) error { c.Telegram.RatePrivate = v; return nil }},
 	{"TELEGRAM_RATE_GROUP", func(c *Config, v string) error { c.Telegram.RateGroup = v; return nil }},
 	{"TELEGRAM_RATE_GLOBAL", func(c *Config, v string) error { c.Telegram.RateGlobal = v; return nil }},
@@ -183,6 +186,7 @@ func defaults() Config {
 		CodeTTL: 72 * time.Hour, ComplaintReply: 24 * time.Hour, WeChat: weChatDefaults(), Jobs: jobsDefaults(), Events: eventsDefaults(), Fees: feesDefaults(),
 		Broadcast: broadcastDefaults(),
 		SLA:       guanjia.DefaultDueTimes(),
+		Telegram:  TelegramConfig{PollGather: telegram.DefaultPollGather},
 	}
 }
 
@@ -238,6 +242,9 @@ func (c Config) validate() error {
 	}
 	if c.CodeTTL < time.Minute {
 		problems = append(problems, "GUANJIA_CODE_TTL 至少要 1m（must be at least 1m）")
+	}
+	if c.Telegram.PollGather < 0 || c.Telegram.PollGather > telegram.MaxPollGather {
+		problems = append(problems, "TELEGRAM_POLL_GATHER 要在 0 到 5s 之间（must be between 0 and 5s）")
 	}
 	if _, err := c.telegramLimits(); err != nil {
 		problems = append(problems, "TELEGRAM_RATE_* 要写成「条数/时长」，如 20/1m（"+err.Error()+"）")
@@ -333,13 +340,14 @@ telegram:
   webhook_listen: %s
   webhook_secret: %s
   poll_timeout: %s
+  poll_gather: %s
   rate_private: %s
   rate_group: %s
   rate_global: %s
 `, c.DataDir, redact(c.RedisURL), embeddedRedis, c.RedisFsync, c.RedisPrefix, redact(c.MongoURI), c.MongoDatabase, c.Timezone,
 		c.SessionIdle, c.FollowUpWait, c.LogLevel, c.LogFormat, c.HTTPAddr, c.CodeTTL, c.ComplaintReply, c.IntentsDir,
 		secret(c.Telegram.Token), c.Telegram.APIURL, c.Telegram.WebhookURL, c.Telegram.WebhookListen,
-		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout,
+		secret(c.Telegram.WebhookSecret), c.Telegram.PollTimeout, c.Telegram.PollGather,
 		c.Telegram.RatePrivate, c.Telegram.RateGroup, c.Telegram.RateGlobal) + c.WeChat.String() + c.WeCom.String() + c.Jobs.String() + c.Broadcast.String() + c.slaString() + c.Events.String() + c.Fees.String()
 }
 

@@ -22,7 +22,7 @@ import (
 
 // tgWorld is guanjia running on Telegram against the fake Bot API, with the sample data.
 type tgWorld struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  Config
 	fake *tgfake.Server
 	app  *App
@@ -33,7 +33,7 @@ type tgWorld struct {
 	staff, building   models.Chat
 }
 
-func newTGWorld(t *testing.T) *tgWorld {
+func newTGWorld(t testing.TB) *tgWorld {
 	t.Helper()
 	w := &tgWorld{t: t, cfg: testConfig(t), fake: tgfake.New(t),
 		zhang: tgfake.Person(1001, "张三"), wang: tgfake.Person(1002, "王管家"), zhao: tgfake.Person(1003, "赵主管"),

@@ -116,8 +116,8 @@ func (c Config) telegramChannel() telegram.Config {
 	return telegram.Config{
 		Token: c.Telegram.Token, APIURL: c.Telegram.APIURL, WebhookURL: c.Telegram.WebhookURL,
 		WebhookListen: c.Telegram.WebhookListen, WebhookSecret: c.Telegram.WebhookSecret,
-		PollTimeout: c.Telegram.PollTimeout,
-		OpenPhoto:   func(ref string) (io.ReadCloser, string, error) { return wechat.OpenPhoto(c.DataDir, ref) },
+		PollTimeout: c.Telegram.PollTimeout, PollGather: c.Telegram.PollGather,
+		OpenPhoto: func(ref string) (io.ReadCloser, string, error) { return wechat.OpenPhoto(c.DataDir, ref) },
 	}
 }
 
