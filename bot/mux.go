@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -248,7 +249,10 @@ func (m *Mux) handleOnce(ctx context.Context, msg Message, seq uint64, apologize
 	defer release()
 	c, atomic := m.out.(Committer)
 	if !atomic {
-		replies := m.handler.Handle(ctx, msg)
+		replies, crashed := m.call(ctx, msg)
+		if crashed {
+			replies = m.apology(msg)
+		}
 		release()
 		m.deliver(ctx, msg.Channel, replies)
 		if msg.ID != "" && m.dedupe != nil {
@@ -259,7 +263,13 @@ func (m *Mux) handleOnce(ctx context.Context, msg Message, seq uint64, apologize
 		return nil
 	}
 	turn := &Turn{}
-	replies := m.handler.Handle(WithTurn(ctx, turn), msg)
+	replies, crashed := m.call(WithTurn(ctx, turn), msg)
+	if crashed {
+		// Handling it again would fail the same way: the person is told, the message
+		// counts as handled, and their conversation stays where it was.
+		turn = &Turn{}
+		replies = m.apology(msg)
+	}
 	if err := turn.Err(); err != nil {
 		release()
 		if apologize {
@@ -291,6 +301,28 @@ func (m *Mux) handleOnce(ctx context.Context, msg Message, seq uint64, apologize
 	}
 	release()
 	m.wait(ctx, msg.Channel, sent)
+	return nil
+}
+
+// call runs the handler on msg; a handler that panics is logged with its stack and reported
+// as crashed, instead of taking the process (and every conversation in it) down, and down
+// again on each redelivery of the message.
+func (m *Mux) call(ctx context.Context, msg Message) (replies []Reply, crashed bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.log.Error("message handler panicked", "channel", msg.Channel, "message_id", msg.ID,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			replies, crashed = nil, true
+		}
+	}()
+	return m.handler.Handle(ctx, msg), false
+}
+
+// apology is what the person hears when their message could not be handled.
+func (m *Mux) apology(msg Message) []Reply {
+	if a, ok := m.handler.(Apologizer); ok {
+		return a.Apology(msg)
+	}
 	return nil
 }
 

@@ -149,3 +149,41 @@ func TestMuxHandlesABurstAFewAtATimeInOrder(t *testing.T) {
 		}
 	}
 }
+
+// fragile panics on "boom" and answers everything else; it apologizes as the engine does.
+type fragile struct{}
+
+func (fragile) Handle(_ context.Context, m bot.Message) []bot.Reply {
+	if m.Text == "boom" {
+		var data map[string]string
+		data["step"] = "x" // a nil map written to, as a bug would
+	}
+	return []bot.Reply{{Channel: m.Channel, ChatID: m.ChatID, Text: "re: " + m.Text}}
+}
+
+func (fragile) Apology(m bot.Message) []bot.Reply {
+	return []bot.Reply{{Channel: m.Channel, ChatID: m.ChatID, Text: "抱歉，系统暂时出了点问题"}}
+}
+
+// A handler that panics on a message does not take the process down: the person is told,
+// the message counts as handled (a redelivery does not crash it again), and the next message
+// of the conversation is answered.
+func TestMuxSurvivesAPanickingHandler(t *testing.T) {
+	seen := &memSeen{seen: map[string]bool{}}
+	mux := bot.NewMux(fragile{}, seen, nil, slog.New(slog.DiscardHandler), nil)
+	rec := bottest.NewRecorder("test")
+	mux.Add(rec)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = mux.Run(ctx) }()
+	<-mux.Deliver(ctx, bot.Message{Channel: "test", ID: "1", ChatID: "c", SenderID: "p", Text: "boom"})
+	<-mux.Deliver(ctx, bot.Message{Channel: "test", ID: "1", ChatID: "c", SenderID: "p", Text: "boom"})
+	<-mux.Deliver(ctx, bot.Message{Channel: "test", ID: "2", ChatID: "c", SenderID: "p", Text: "hello"})
+	var texts []string
+	for _, r := range rec.Sent() {
+		texts = append(texts, r.Text)
+	}
+	if want := []string{"抱歉，系统暂时出了点问题", "re: hello"}; fmt.Sprint(texts) != fmt.Sprint(want) {
+		t.Errorf("sent %q, want %q", texts, want)
+	}
+}

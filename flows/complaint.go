@@ -240,3 +240,22 @@ func (e *Engine) toSupervisors(ctx context.Context, t *turn, community, text str
 	}
 	return nil
 }
+
+// prompt asks the question the complaint waits on again (see prompter).
+func (f *complaintFlow) prompt(t *turn, s *guanjia.Session) bool {
+	switch s.Step {
+	case stepSubject:
+		t.ask("complaint.ask_subject", nil, subjectOptions)
+	case stepDescription:
+		t.say("complaint.ask_description", nil)
+	case stepPhoto:
+		t.say("complaint.ask_photo", nil)
+	case stepCallBack:
+		t.ask("complaint.ask_callback", nil, callBackOptions)
+	case stepConfirm:
+		t.ask("complaint.summary", f.summary(t, s), confirmOptions)
+	default:
+		t.say("danger.resume_last", nil)
+	}
+	return true
+}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
@@ -482,50 +481,33 @@ func (e *Engine) falseAlarm(ctx context.Context, t *turn, current guanjia.Ticket
 	return nil
 }
 
-// reprompt asks the question a conversation is waiting on again, after something else (an
-// alarm) was answered in between.
-func (e *Engine) reprompt(t *turn, s *guanjia.Session) {
-	flow := t.label("flow." + s.Flow)
-	t.say("danger.resume", map[string]any{"Flow": flow})
-	if fm, ok := e.flows[s.Flow].(*form); ok {
-		fm.reprompt(t, s)
-		return
+// prompter is a flow that can ask the question its conversation waits on again, after an
+// alarm broke in. It reports false for a step not worth resuming then (an offer such as "pass
+// it on to the steward?"), and nothing is said of the conversation.
+type prompter interface {
+	prompt(t *turn, s *guanjia.Session) bool
+}
+
+// reprompt tells the person their unfinished conversation is kept and asks its question again.
+func (e *Engine) reprompt(ctx context.Context, t *turn, s *guanjia.Session) error {
+	p, ok := e.flows[s.Flow].(prompter)
+	if !ok {
+		return nil
 	}
-	switch s.Flow + "/" + s.Step {
-	case flowRepair + "/" + stepAddress:
-		address := s.Data["household"]
-		if t.chat.IsGroup() && address != "" {
-			address = t.label("repair.registered_home")
+	n := len(t.out)
+	if s.Step == stepCommunity {
+		list, err := e.Directory.Communities(ctx)
+		if err != nil {
+			return fmt.Errorf("flows: communities: %w", err)
 		}
-		if address != "" {
-			t.ask("repair.reask_address", map[string]any{"Address": address}, addressYes)
-		} else {
-			t.say("repair.reask_address", map[string]any{"Address": ""})
-		}
-	case flowRepair + "/" + stepCategory:
-		t.ask("repair.ask_category", nil, categoryOptions)
-	case flowRepair + "/" + stepDescription, flowComplaint + "/" + stepDescription:
-		t.say(s.Flow+".ask_description", nil)
-	case flowRepair + "/" + stepPhoto, flowComplaint + "/" + stepPhoto:
-		t.say(s.Flow+".ask_photo", nil)
-	case flowRepair + "/" + stepUrgency:
-		t.ask("repair.ask_urgency", nil, urgencyOptions)
-	case flowRepair + "/" + stepConfirm:
-		t.ask("repair.summary", summaryData(t, s), confirmOptions)
-	case flowComplaint + "/" + stepSubject:
-		t.ask("complaint.ask_subject", nil, subjectOptions)
-	case flowComplaint + "/" + stepCallBack:
-		t.ask("complaint.ask_callback", nil, callBackOptions)
-	case flowComplaint + "/" + stepConfirm:
-		f := complaintFlow{e}
-		t.ask("complaint.summary", f.summary(t, s), confirmOptions)
-	case flowInquiry + "/" + stepDescription:
-		t.say("inquiry.ask_question", nil)
-	case flowFollowUp + "/" + stepFixed, flowFollowUp + "/" + stepRating:
-		e.remindFollowUp(t, s)
-	default:
-		if utf8.RuneCountInString(flow) > 0 {
-			t.say("danger.resume_last", nil)
-		}
+		t.out = append(t.out, communityQuestion(t, list))
+	} else if !p.prompt(t, s) {
+		t.out = t.out[:n]
+		return nil
 	}
+	asked := slices.Clone(t.out[n:])
+	t.out = t.out[:n]
+	t.say("danger.resume", map[string]any{"Flow": t.label("flow." + s.Flow)})
+	t.out = append(t.out, asked...)
+	return nil
 }

@@ -269,7 +269,7 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		// question asked again after the advice.
 		e.raiseAlarm(ctx, t, d, text)
 		if active {
-			e.reprompt(t, &sess)
+			return e.reprompt(ctx, t, &sess)
 		}
 		return nil
 	}

@@ -342,6 +342,16 @@ func (f *feedbackFlow) start(ctx context.Context, t *turn) error {
 	return nil
 }
 
+// prompt asks for the rating, or the comment, again (see prompter).
+func (f *feedbackFlow) prompt(t *turn, s *guanjia.Session) bool {
+	if s.Step == "comment" {
+		t.say("event.feedback_comment", nil)
+	} else {
+		t.say("event.feedback_how", nil)
+	}
+	return true
+}
+
 func (f *feedbackFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
 	text := t.text()
 	if fields := strings.Fields(text); len(fields) > 0 && eventVerbs[strings.ToLower(stripBotName(fields[0]))] == "rate" {

@@ -164,3 +164,13 @@ func (f *inquiryFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) e
 			"Reporter": tk.ReporterName, "Household": tk.Household, "Due": due}, errp)}
 	})
 }
+
+// prompt asks for the question again; the offer to pass one on is not worth resuming after
+// an alarm (see prompter).
+func (f *inquiryFlow) prompt(t *turn, s *guanjia.Session) bool {
+	if s.Step != stepDescription {
+		return false
+	}
+	t.say("inquiry.ask_question", nil)
+	return true
+}

@@ -268,3 +268,13 @@ func kindOr(kind string) string {
 	}
 	return kind
 }
+
+// prompt asks the follow-up's question again (see prompter).
+func (f *followUpFlow) prompt(t *turn, s *guanjia.Session) bool {
+	if s.Step == stepComment {
+		t.say("followup.ask_comment", nil)
+		return true
+	}
+	f.e.remindFollowUp(t, s)
+	return true
+}

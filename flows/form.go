@@ -96,18 +96,20 @@ func (f *form) ask(t *turn, s *guanjia.Session, fd field, reason string) {
 	t.ask(key, data, opts)
 }
 
-// reprompt asks the question the form waits on again.
-func (f *form) reprompt(t *turn, s *guanjia.Session) {
+// prompt asks the question the form waits on again (see prompter).
+func (f *form) prompt(t *turn, s *guanjia.Session) bool {
 	if s.Step == formConfirm {
 		f.ask(t, s, field{}, "")
-		return
+		return true
 	}
 	for _, fd := range f.fields {
 		if fd.name == s.Step {
 			f.ask(t, s, fd, "")
-			return
+			return true
 		}
 	}
+	t.say("danger.resume_last", nil)
+	return true
 }
 
 func (f *form) answer(ctx context.Context, t *turn, s *guanjia.Session) error {

@@ -342,3 +342,32 @@ func (f *repairFlow) submit(ctx context.Context, t *turn, s *guanjia.Session) er
 		}
 	})
 }
+
+// prompt asks the question the report waits on again (see prompter).
+func (f *repairFlow) prompt(t *turn, s *guanjia.Session) bool {
+	switch s.Step {
+	case stepAddress:
+		address := s.Data["household"]
+		if t.chat.IsGroup() && address != "" {
+			address = t.label("repair.registered_home")
+		}
+		if address != "" {
+			t.ask("repair.reask_address", map[string]any{"Address": address}, addressYes)
+		} else {
+			t.say("repair.reask_address", map[string]any{"Address": ""})
+		}
+	case stepCategory:
+		t.ask("repair.ask_category", nil, categoryOptions)
+	case stepDescription:
+		t.say("repair.ask_description", nil)
+	case stepPhoto:
+		t.say("repair.ask_photo", nil)
+	case stepUrgency:
+		t.ask("repair.ask_urgency", nil, urgencyOptions)
+	case stepConfirm:
+		t.ask("repair.summary", summaryData(t, s), confirmOptions)
+	default:
+		t.say("danger.resume_last", nil)
+	}
+	return true
+}

@@ -69,16 +69,26 @@ func fallbackChat(m bot.Message) guanjia.Chat {
 // recorded on the turn (and read back from it) instead of being written at once.
 type turnSessions struct{ Sessions }
 
+// Load reads a conversation, with its Data ready to write to: a conversation saved with no
+// answers yet (its data left out of the stored form) comes back with an empty map, not nil.
 func (s turnSessions) Load(ctx context.Context, key guanjia.SessionKey) (guanjia.Session, error) {
 	if tx, ok := bot.TurnFrom(ctx); ok {
 		if ch, ok := tx.Session(key); ok {
 			if ch.Session == nil {
 				return guanjia.Session{}, fmt.Errorf("flows: load session %s: %w", key, guanjia.ErrNotFound)
 			}
-			return *ch.Session, nil
+			return withData(*ch.Session), nil
 		}
 	}
-	return s.Sessions.Load(ctx, key)
+	sess, err := s.Sessions.Load(ctx, key)
+	return withData(sess), err
+}
+
+func withData(s guanjia.Session) guanjia.Session {
+	if s.Data == nil {
+		s.Data = map[string]string{}
+	}
+	return s
 }
 
 func (s turnSessions) Save(ctx context.Context, sess guanjia.Session) error {
