@@ -246,6 +246,13 @@ func (e *Engine) recipients(ctx context.Context, community, household string) ([
 	if err != nil {
 		return nil, fmt.Errorf("flows: residents of %s: %w", household, err)
 	}
+	return e.householdRecipients(ctx, residents, household)
+}
+
+// householdRecipients are those of residents bound to household with a private chat that
+// still reaches them (one marked unreachable — the bot blocked, the friend deleted — is left
+// out: a message queued to it would only fail), each with those chats.
+func (e *Engine) householdRecipients(ctx context.Context, residents []guanjia.Person, household string) ([]Recipient, error) {
 	var to []Recipient
 	for _, r := range residents {
 		if r.Household != household {
@@ -253,7 +260,7 @@ func (e *Engine) recipients(ctx context.Context, community, household string) ([
 		}
 		chats, err := e.Directory.PrivateChats(ctx, r.ID)
 		if err != nil {
-			return nil, fmt.Errorf("flows: private chats: %w", err)
+			return nil, fmt.Errorf("flows: private chats of %s: %w", r.ID, err)
 		}
 		chats = slices.DeleteFunc(chats, func(c guanjia.Chat) bool { return c.Unreachable != "" })
 		if len(chats) > 0 {

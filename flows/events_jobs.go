@@ -234,21 +234,18 @@ func (e *Engine) invitation(ev guanjia.Activity, groups []guanjia.Chat, key stri
 	return out
 }
 
-// privately builds a message for each private chat of each of residents bound to a household,
-// and the conversation keys of those chats.
+// privately builds a message for each private chat still reachable of each of residents
+// bound to a household, and the conversation keys of those chats.
 func (e *Engine) privately(ctx context.Context, residents []guanjia.Person, household string, text func(lang string) string) ([]bot.Reply, []guanjia.SessionKey, error) {
+	to, err := e.householdRecipients(ctx, residents, household)
+	if err != nil {
+		return nil, nil, err
+	}
 	var out []bot.Reply
 	var keys []guanjia.SessionKey
-	for _, p := range residents {
-		if p.Household != household {
-			continue
-		}
-		chats, err := e.Directory.PrivateChats(ctx, p.ID)
-		if err != nil {
-			return nil, nil, fmt.Errorf("flows: private chats of %s: %w", p.ID, err)
-		}
-		for _, c := range chats {
-			out = append(out, bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Lane: bot.LaneNotice, Text: text(e.Templates.Lang(p.Lang))})
+	for _, r := range to {
+		for _, c := range r.Chats {
+			out = append(out, bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Lane: bot.LaneNotice, Text: text(e.Templates.Lang(r.Person.Lang))})
 			keys = append(keys, guanjia.SessionKey{Channel: c.Channel, Chat: c.PlatformID, Person: c.PlatformID})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -164,4 +165,31 @@ func BenchmarkSignUps(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signups/s")
+}
+
+// A reminder goes only to private chats that still reach the resident: one marked unreachable
+// (the bot blocked, the friend deleted) is left out, as fee reminders leave it out.
+func TestEventRemindersSkipUnreachableChats(t *testing.T) {
+	clk := newClock()
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), clk, &out)
+	defer func() { _ = app.Close() }()
+	ctx := context.Background()
+	ev := newEvent(t, app.App, 10, clk.Now())
+	app.say(t, "张三: 报名 "+ev.No, "李四: 报名 "+ev.No)
+	if err := app.Store.MarkChatUnreachable(ctx, mongostore.SampleChannel, "张三", "bot blocked"); err != nil {
+		t.Fatal(err)
+	}
+	from := out.Len()
+	if _, ran, err := app.Scheduler.RunAt(ctx, "events", ev.Start.Add(-23*time.Hour)); err != nil || !ran {
+		t.Fatalf("events job: %v, %v", ran, err)
+	}
+	waitDelivered(t, app)
+	got := out.String()[from:]
+	if !strings.Contains(got, "[李四] 活动提醒") {
+		t.Errorf("李四 was not reminded:\n%s", got)
+	}
+	if strings.Contains(got, "[张三]") {
+		t.Errorf("a reminder was sent to 张三's unreachable chat:\n%s", got)
+	}
 }
