@@ -128,7 +128,7 @@ func (e *Engine) understand(ctx context.Context, t *turn, text string, expired b
 	spoken := !t.chat.IsGroup() || t.msg.Mentioned
 	if no, ok := guanjia.ParseTicketNo(text); ok {
 		// A ticket number alone asks after that ticket.
-		return e.tellTicket(ctx, t, no, spoken)
+		return e.tellTicket(ctx, t, no)
 	}
 	if _, err := strconv.Atoi(choiceText(text)); err == nil {
 		// A number alone answers a question no longer asked: say so, and offer the menu.
@@ -233,12 +233,13 @@ func (e *Engine) act(ctx context.Context, t *turn, name, text string) error {
 		_, explain := feeQuestion(text)
 		return e.answerFees(ctx, t, explain || asksWhy(text))
 	case "progress":
-		if no, ok := guanjia.FindTicketNo(text); ok {
-			return e.tellTicket(ctx, t, no, true)
-		}
+		no, _ := guanjia.FindTicketNo(text)
 		if t.chat.IsGroup() {
-			t.say("progress.ask_private", nil)
-			return nil
+			// Told in the person's private chat, as a 「进度」 typed in the group is.
+			return e.progressInPrivate(ctx, t, no)
+		}
+		if no != "" {
+			return e.tellProgress(ctx, t, no)
 		}
 		return e.tellMyTickets(ctx, t)
 	case "inquiry":
@@ -306,14 +307,11 @@ func asksWhy(text string) bool {
 	return false
 }
 
-// tellTicket answers after one ticket: its story in private, a pointer to the private chat in
-// a group.
-func (e *Engine) tellTicket(ctx context.Context, t *turn, no string, spoken bool) error {
+// tellTicket answers after one ticket: in the person's private chat, also when asked in a
+// group (see progressInPrivate).
+func (e *Engine) tellTicket(ctx context.Context, t *turn, no string) error {
 	if t.chat.IsGroup() {
-		if spoken || t.msg.Mentioned || no != "" {
-			t.say("progress.ask_private", nil)
-		}
-		return nil
+		return e.progressInPrivate(ctx, t, no)
 	}
 	return e.tellProgress(ctx, t, no)
 }
