@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,7 @@ type echo struct {
 	overlap bool
 	maxPar  int
 	par     int
+	delay   time.Duration // how long each message takes; 2 ms when zero
 }
 
 func (h *echo) Handle(_ context.Context, m bot.Message) []bot.Reply {
@@ -32,7 +34,7 @@ func (h *echo) Handle(_ context.Context, m bot.Message) []bot.Reply {
 	h.par++
 	h.maxPar = max(h.maxPar, h.par)
 	h.mu.Unlock()
-	time.Sleep(2 * time.Millisecond)
+	time.Sleep(cmp.Or(h.delay, 2*time.Millisecond))
 	h.mu.Lock()
 	h.seen[conv] = append(h.seen[conv], m.Text)
 	h.active[conv]--
@@ -111,7 +113,9 @@ func TestMuxOrdersEachConversationAndRunsOthersInParallel(t *testing.T) {
 // time in arrival order: the first to arrive are answered first, instead of every one
 // taking as long as the whole burst.
 func TestMuxHandlesABurstAFewAtATimeInOrder(t *testing.T) {
-	h := &echo{seen: map[string][]string{}, active: map[string]int{}}
+	// Slow enough that every message of the burst is waiting before the first is done, even
+	// on a busy machine.
+	h := &echo{seen: map[string][]string{}, active: map[string]int{}, delay: 10 * time.Millisecond}
 	mux := bot.NewMux(h, &memSeen{seen: map[string]bool{}}, nil, slog.New(slog.DiscardHandler), nil)
 	rec := bottest.NewRecorder("test")
 	mux.Add(rec)
