@@ -30,13 +30,13 @@ func broadcastDefaults() BroadcastConfig {
 func (b BroadcastConfig) problems() []string {
 	var problems []string
 	if _, err := flows.ParseQuietHours(b.QuietHours); err != nil {
-		problems = append(problems, fmt.Sprintf("BROADCAST_QUIET_HOURS %q: use HH:MM-HH:MM (22:00-08:00) or off", b.QuietHours))
+		problems = append(problems, fmt.Sprintf("BROADCAST_QUIET_HOURS「%s」要写成 22:00-08:00 这样，或写 off（use HH:MM-HH:MM or off）", b.QuietHours))
 	}
 	if b.StatusEvery < time.Minute {
-		problems = append(problems, "BROADCAST_STATUS_EVERY must be at least 1m")
+		problems = append(problems, "BROADCAST_STATUS_EVERY 至少要 1m（must be at least 1m）")
 	}
 	if b.RollCallEscalate < time.Minute {
-		problems = append(problems, "BROADCAST_ROLLCALL_ESCALATE must be at least 1m")
+		problems = append(problems, "BROADCAST_ROLLCALL_ESCALATE 至少要 1m（must be at least 1m）")
 	}
 	return problems
 }

@@ -150,11 +150,11 @@ func parseRate(s string, def guanjia.Rate) (guanjia.Rate, error) {
 	n, w, ok := strings.Cut(s, "/")
 	max, err := strconv.Atoi(strings.TrimSpace(n))
 	if !ok || err != nil || max < 1 {
-		return def, fmt.Errorf("rate %q: want messages/window, e.g. 20/1m", s)
+		return def, fmt.Errorf("发送速率「%s」要写成「条数/时长」，如 20/1m（want messages/window）", s)
 	}
 	win, err := time.ParseDuration(strings.TrimSpace(w))
 	if err != nil || win <= 0 {
-		return def, fmt.Errorf("rate %q: want messages/window, e.g. 20/1m", s)
+		return def, fmt.Errorf("发送速率「%s」要写成「条数/时长」，如 20/1m（want messages/window）", s)
 	}
 	return guanjia.Rate{Max: max, Window: win}, nil
 }

@@ -70,10 +70,10 @@ func (c *EventsConfig) fromEnv(getenv func(string) string) error {
 func (c EventsConfig) problems() []string {
 	var problems []string
 	if len(c.Reminders) > 5 || slices.ContainsFunc(c.Reminders, func(d time.Duration) bool { return d < time.Minute }) {
-		problems = append(problems, "GUANJIA_EVENT_REMINDERS must be up to 5 durations of at least 1m, e.g. 24h,1h")
+		problems = append(problems, "GUANJIA_EVENT_REMINDERS 最多写 5 个时长，每个至少 1m，如 24h,1h（up to 5 durations of at least 1m）")
 	}
 	if c.LastCall < time.Minute || c.FeedbackAfter < time.Minute || c.RecapAfter < time.Minute {
-		problems = append(problems, "GUANJIA_EVENT_LAST_CALL, _FEEDBACK_AFTER and _RECAP_AFTER must be at least 1m")
+		problems = append(problems, "GUANJIA_EVENT_LAST_CALL、GUANJIA_EVENT_FEEDBACK_AFTER 和 GUANJIA_EVENT_RECAP_AFTER 至少要 1m（must be at least 1m）")
 	}
 	return problems
 }

@@ -79,19 +79,19 @@ func (c FeesConfig) problems() []string {
 	var problems []string
 	for community, s := range c.BillSchedule {
 		if _, _, _, err := parseBillDay(s); err != nil {
-			problems = append(problems, fmt.Sprintf("bill_schedule %s %q: write the day of the month (1 to 28) and a time, e.g. \"1 09:00\"", community, s))
+			problems = append(problems, fmt.Sprintf("小区 %s 的出账时间 bill_schedule「%s」要写每月几号（1 到 28）和时间，如「1 09:00」（day of the month and a time）", community, s))
 		}
 	}
 	for community, s := range c.DunningSteps {
 		if _, err := guanjia.ParseDunningSteps(s); err != nil {
-			problems = append(problems, fmt.Sprintf("dunning_steps %s %q: write rising days after the due date, e.g. \"0,7,15,30\"", community, s))
+			problems = append(problems, fmt.Sprintf("小区 %s 的催缴节点 dunning_steps「%s」要写到期后的天数，从小到大，如「0,7,15,30」（rising days after the due date）", community, s))
 		}
 	}
 	if _, _, err := parseQuiet(c.QuietHours); err != nil {
-		problems = append(problems, fmt.Sprintf("GUANJIA_QUIET_HOURS %q: write e.g. \"21:00-08:00\", or \"off\"", c.QuietHours))
+		problems = append(problems, fmt.Sprintf("GUANJIA_QUIET_HOURS「%s」要写成 21:00-08:00 这样，或写 off（e.g. 21:00-08:00, or off）", c.QuietHours))
 	}
 	if privateData := strings.ContainsAny(c.GroupLine, "0123456789"); privateData {
-		problems = append(problems, "GUANJIA_FEE_GROUP_LINE must name no home and no amount: leave out digits")
+		problems = append(problems, "GUANJIA_FEE_GROUP_LINE 发在群里，不能写房号和金额，请去掉其中的数字（must name no home and no amount）")
 	}
 	slices.Sort(problems)
 	return problems

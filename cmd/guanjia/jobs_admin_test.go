@@ -152,12 +152,12 @@ func TestScheduleConfig(t *testing.T) {
 	if err == nil {
 		t.Fatal("a bad spec was accepted")
 	}
-	mustContain(t, "bad spec", err.Error(), `GUANJIA_SCHEDULE_CLEANUP "every night" is not a schedule`, "GUANJIA_JOB_HISTORY must be at least 1h")
+	mustContain(t, "bad spec", err.Error(), "GUANJIA_SCHEDULE_CLEANUP「every night」不是有效的时间表", "GUANJIA_JOB_HISTORY 至少要 1h")
 	if err := os.WriteFile(path, []byte("schedules:\n  fee-notices: \"0 9 1 * *\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err = loadConfig(env(map[string]string{"GUANJIA_CONFIG": path}))
-	if err == nil || !strings.Contains(err.Error(), `schedules: no job "fee-notices" (jobs: timers, cleanup, `) {
+	if err == nil || !strings.Contains(err.Error(), "schedules 里的「fee-notices」不是定时任务的名字，可用的有：timers, cleanup, ") {
 		t.Errorf("an unknown job: %v", err)
 	}
 }

@@ -210,18 +210,18 @@ func (c JobsConfig) problems() []string {
 	}
 	for name, spec := range c.Schedules {
 		if !slices.Contains(names, name) {
-			problems = append(problems, fmt.Sprintf("schedules: no job %q (jobs: %s)", name, strings.Join(names, ", ")))
+			problems = append(problems, fmt.Sprintf("schedules 里的「%s」不是定时任务的名字，可用的有：%s（no such job）", name, strings.Join(names, ", ")))
 			continue
 		}
 		if spec = strings.TrimSpace(spec); spec != schedule.Off && spec != "" {
 			if _, err := schedule.Parse(spec); err != nil {
-				problems = append(problems, fmt.Sprintf("%s %q is not a schedule: use a cron spec such as \"30 4 * * *\", \"@every 30s\" or off", scheduleEnv(name), spec))
+				problems = append(problems, fmt.Sprintf("%s「%s」不是有效的时间表，请写成「30 4 * * *」「@every 30s」这样，或写 off（not a cron spec）", scheduleEnv(name), spec))
 			}
 		}
 	}
 	slices.Sort(problems)
 	if c.History < time.Hour {
-		problems = append(problems, "GUANJIA_JOB_HISTORY must be at least 1h")
+		problems = append(problems, "GUANJIA_JOB_HISTORY 至少要 1h（must be at least 1h）")
 	}
 	return problems
 }

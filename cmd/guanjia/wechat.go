@@ -51,14 +51,14 @@ func weChatDefaults() WeChatConfig {
 func (w WeChatConfig) problems() []string {
 	var problems []string
 	if w.Gap < 0 || w.GapJitter < 0 || w.BroadcastGap < 0 || w.EmergencyGap < 0 {
-		problems = append(problems, "WECHAT_GAP, WECHAT_GAP_JITTER, WECHAT_BROADCAST_GAP and WECHAT_EMERGENCY_GAP must not be negative")
+		problems = append(problems, "WECHAT_GAP、WECHAT_GAP_JITTER、WECHAT_BROADCAST_GAP 和 WECHAT_EMERGENCY_GAP 不能是负数（must not be negative）")
 	}
 	if w.BrakeAfterScan < 0 {
-		problems = append(problems, "WECHAT_BRAKE_AFTER_SCAN must not be negative")
+		problems = append(problems, "WECHAT_BRAKE_AFTER_SCAN 不能是负数（must not be negative）")
 	}
 	if w.ServerURL != "" {
 		if _, err := w.transport(); err != nil {
-			problems = append(problems, "WECHAT_SERVER_URL must be an http or https URL")
+			problems = append(problems, "WECHAT_SERVER_URL 要以 http:// 或 https:// 开头（must be an http or https URL）")
 		}
 	}
 	return problems

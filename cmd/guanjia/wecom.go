@@ -56,10 +56,10 @@ func (w WeComConfig) problems() []string {
 	var problems []string
 	for _, name := range w.names() {
 		if !robotName.MatchString(name) {
-			problems = append(problems, fmt.Sprintf("%s%s: a robot's name is letters, digits, _ and -", weComPrefix, strings.ToUpper(name)))
+			problems = append(problems, fmt.Sprintf("%s%s：机器人的名字只能用字母、数字、_ 和 -（letters, digits, _ and -）", weComPrefix, strings.ToUpper(name)))
 		}
 		if _, err := wecom.WebhookOf(w.Robots[name]); err != nil {
-			problems = append(problems, fmt.Sprintf("%s%s: %v", weComPrefix, strings.ToUpper(name), err))
+			problems = append(problems, fmt.Sprintf("%s%s：%v", weComPrefix, strings.ToUpper(name), err))
 		}
 	}
 	return problems
