@@ -166,4 +166,12 @@ func copyPerson(p guanjia.Person) guanjia.Person {
 	return p
 }
 
+func copyPeople(list []guanjia.Person) []guanjia.Person {
+	out := make([]guanjia.Person, len(list))
+	for i, p := range list {
+		out[i] = copyPerson(p)
+	}
+	return out
+}
+
 func copyIdentity(id guanjia.Identity) guanjia.Identity { return id }

@@ -73,6 +73,13 @@ func TestCopiesFollowChangesFromAnotherProcess(t *testing.T) {
 	if p, err := running.Person(ctx, "p1"); err != nil || p.Name != "张三丰" {
 		t.Errorf("person renamed elsewhere: %+v, %v", p, err)
 	}
+	if list, err := running.PeopleByRole(ctx, "c1", guanjia.RoleSteward); err != nil || len(list) != 0 {
+		t.Fatalf("stewards before: %+v, %v", list, err)
+	}
+	must(t, admin.PutPerson(ctx, guanjia.Person{ID: "p2", Name: "王管家", Community: "c1", Roles: []guanjia.Role{guanjia.RoleSteward}}))
+	if list, err := running.PeopleByRole(ctx, "c1", guanjia.RoleSteward); err != nil || len(list) != 1 {
+		t.Errorf("stewards after one was added elsewhere: %+v, %v", list, err)
+	}
 	must(t, admin.DeleteIdentity(ctx, "telegram", "42"))
 	if _, err := running.PersonByIdentity(ctx, "telegram", "42"); !errors.Is(err, guanjia.ErrNotFound) {
 		t.Errorf("account unbound elsewhere: %v, want not found", err)

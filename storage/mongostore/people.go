@@ -70,10 +70,18 @@ func (s *Store) PeopleByName(ctx context.Context, name string) ([]guanjia.Person
 }
 
 // PeopleByRole lists the people of a community who hold role, ordered by id.
+// The staff of a community, read for every ticket the SLA sweep looks at, are kept as copies
+// (see SetStamper); residents, up to a community's every home, are read each time.
 func (s *Store) PeopleByRole(ctx context.Context, community string, role guanjia.Role) ([]guanjia.Person, error) {
-	filter := bson.D{{Key: "community", Value: community}, {Key: "roles", Value: role}}
-	return findAll[guanjia.Person](ctx, s.people, filter, "people by role in "+community,
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	load := func() ([]guanjia.Person, error) {
+		filter := bson.D{{Key: "community", Value: community}, {Key: "roles", Value: role}}
+		return findAll[guanjia.Person](ctx, s.people, filter, "people by role in "+community,
+			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	}
+	if role == guanjia.RoleResident {
+		return load()
+	}
+	return cached(ctx, s.dir, "role-people\x00"+community+"\x00"+string(role), load, copyPeople)
 }
 
 // IdentitiesOf lists the platform accounts bound to a person.
