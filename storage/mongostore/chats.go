@@ -40,7 +40,7 @@ func (s *Store) ChatsByRole(ctx context.Context, community string, role guanjia.
 		filter := bson.D{{Key: "community", Value: community}, {Key: "role", Value: role}}
 		return findAll[guanjia.Chat](ctx, s.chats, filter, "chats of "+community,
 			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-	}, copyChats)
+	}, copyEach(copyChat))
 }
 
 // PrivateChats lists the private chats of a person on every channel, ordered by id; none is

@@ -151,12 +151,15 @@ func copyChat(c guanjia.Chat) guanjia.Chat {
 	return c
 }
 
-func copyChats(list []guanjia.Chat) []guanjia.Chat {
-	out := make([]guanjia.Chat, len(list))
-	for i, c := range list {
-		out[i] = copyChat(c)
+// copyEach copies a list with one, element by element.
+func copyEach[T any](one func(T) T) func([]T) []T {
+	return func(list []T) []T {
+		out := make([]T, len(list))
+		for i, v := range list {
+			out[i] = one(v)
+		}
+		return out
 	}
-	return out
 }
 
 func copyPerson(p guanjia.Person) guanjia.Person {
@@ -164,14 +167,6 @@ func copyPerson(p guanjia.Person) guanjia.Person {
 	p.Buildings = slices.Clone(p.Buildings)
 	p.CareTags = slices.Clone(p.CareTags)
 	return p
-}
-
-func copyPeople(list []guanjia.Person) []guanjia.Person {
-	out := make([]guanjia.Person, len(list))
-	for i, p := range list {
-		out[i] = copyPerson(p)
-	}
-	return out
 }
 
 func copyIdentity(id guanjia.Identity) guanjia.Identity { return id }

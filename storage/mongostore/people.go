@@ -81,7 +81,7 @@ func (s *Store) PeopleByRole(ctx context.Context, community string, role guanjia
 	if role == guanjia.RoleResident {
 		return load()
 	}
-	return cached(ctx, s.dir, "role-people\x00"+community+"\x00"+string(role), load, copyPeople)
+	return cached(ctx, s.dir, "role-people\x00"+community+"\x00"+string(role), load, copyEach(copyPerson))
 }
 
 // IdentitiesOf lists the platform accounts bound to a person.
