@@ -4,14 +4,16 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
 )
 
-// The parts of a steward's plan that other features keep: today's events and today's
-// announcements and emergencies in the steward's buildings. Each is left out of the plan when
+// The parts of a steward's plan that other features keep: today's events, today's
+// announcements and emergencies in the steward's buildings, and the homes the dunning ladder
+// asks the steward to call or visit. Each is left out of the plan when
 // it has nothing to say.
 
 // builtInPlanSections are the plan parts the engine's own stores can fill.
@@ -22,6 +24,9 @@ func (e *Engine) builtInPlanSections() []PlanSection {
 	}
 	if e.Broadcasts != nil {
 		parts = append(parts, e.todaysBroadcasts)
+	}
+	if e.Dunning != nil {
+		parts = append(parts, e.dunningCalls)
 	}
 	return parts
 }
@@ -96,4 +101,73 @@ func (e *Engine) todaysBroadcasts(ctx context.Context, steward guanjia.Person, a
 			"No": b.No, "Emergency": b.Emergency, "Text": text}, &errp))
 	}
 	return e.render(lang, "plan.broadcasts_title", nil, &errp), lines, errp
+}
+
+// planCalls is how many homes to call or visit a plan lists, the longest owing first.
+const planCalls = 10
+
+// dunningCalls lists the homes of the steward's buildings that reached the last step of the
+// dunning ladder and still owe, with nothing holding the reminders (a pause, a promise not yet
+// due, a refusal on record, a payment being checked): the calls and visits the ladder asked
+// for, each day until it is settled. The plan is private, so amounts may be shown.
+func (e *Engine) dunningCalls(ctx context.Context, steward guanjia.Person, at time.Time, lang string) (string, []string, error) {
+	owing, err := e.Dunning.AllArrears(ctx, steward.Community)
+	if err != nil {
+		return "", nil, fmt.Errorf("flows: plan: arrears: %w", err)
+	}
+	if len(owing) == 0 {
+		return "", nil, nil
+	}
+	actions, err := e.Dunning.DunningActions(ctx, steward.Community, "")
+	if err != nil {
+		return "", nil, fmt.Errorf("flows: plan: dunning actions: %w", err)
+	}
+	byHome := map[string][]guanjia.DunningAction{}
+	for _, a := range actions {
+		byHome[a.Household] = append(byHome[a.Household], a)
+	}
+	steps := e.DunningSteps(steward.Community)
+	type call struct {
+		home string
+		owed []guanjia.Arrear
+	}
+	var calls []call
+	for home, list := range owing {
+		if b, ok := buildingOf(home); !ok || !looksAfterAny(steward, []int{b}) {
+			continue
+		}
+		owed := slices.DeleteFunc(slices.Clone(list), func(a guanjia.Arrear) bool { return a.Due.After(at) })
+		if len(owed) == 0 {
+			continue
+		}
+		slices.SortFunc(owed, func(a, b guanjia.Arrear) int { return a.Due.Compare(b.Due) })
+		if guanjia.DunningStep(steps, owed[0].Due, at, e.location()) < len(steps)-1 {
+			continue
+		}
+		if a, ok := guanjia.LatestAction(byHome[home]); ok && a.Holds(at) {
+			continue
+		}
+		calls = append(calls, call{home, owed})
+	}
+	slices.SortFunc(calls, func(a, b call) int {
+		if c := a.owed[0].Due.Compare(b.owed[0].Due); c != 0 {
+			return c
+		}
+		return strings.Compare(a.home, b.home)
+	})
+	var lines []string
+	var errp error
+	for i, c := range calls {
+		if i == planCalls {
+			lines = append(lines, e.render(lang, "plan.dunning_more", map[string]any{"More": len(calls) - planCalls}, &errp))
+			break
+		}
+		var total guanjia.Money
+		for _, a := range c.owed {
+			total += a.Owed
+		}
+		lines = append(lines, e.render(lang, "plan.dunning_line", map[string]any{"Household": c.home, "Months": len(c.owed),
+			"Total": total.String(), "Overdue": guanjia.DaysOverdue(c.owed[0].Due, at, e.location())}, &errp))
+	}
+	return e.render(lang, "plan.dunning_title", nil, &errp), lines, errp
 }
