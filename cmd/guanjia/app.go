@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
 	"github.com/guanjia/guanjia/bot/outbox"
 	"github.com/guanjia/guanjia/flows"
@@ -407,6 +408,11 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger, now func() time.
 func (a *App) unreachable(ctx context.Context, channel, chat, reason string) {
 	if err := a.Store.MarkChatUnreachable(ctx, channel, chat, reason); err != nil {
 		a.log.Error("mark chat unreachable", "channel", channel, "chat_id", chat, "err", err)
+	}
+	// Only a group changes which buildings can be reached: a resident who blocked the bot
+	// (hundreds at once after a WeChat logout) does not need the coverage looked at again.
+	if c, err := a.Store.Chat(ctx, channel, chat); err == nil && c.Role == guanjia.ChatPrivate {
+		return
 	}
 	a.coverageChanged(ctx, &a.coverage)
 }
