@@ -63,7 +63,8 @@ func (e *Engine) tellProgress(ctx context.Context, t *turn, no string) error {
 	} else if err != nil {
 		return fmt.Errorf("flows: progress: %w", err)
 	}
-	d := detailsData(e, t.lang, tk, tk.Reporter == t.person.ID || t.person.IsSupervisor() && !t.chat.IsGroup(), &t.err)
+	d := detailsData(e, t.lang, tk, tk.Reporter == t.person.ID || t.person.IsSupervisor() && !t.chat.IsGroup(),
+		t.known && t.person.IsStaff(), &t.err)
 	d["What"] = t.label(kindKey(tk))
 	t.say("progress.ticket", d)
 	return nil

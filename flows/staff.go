@@ -75,7 +75,7 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		worker = w
 	}
 	if cmd.verb == verbDetails {
-		d := detailsData(e, t.lang, current, t.person.IsSupervisor() && !t.chat.IsGroup(), &t.err)
+		d := detailsData(e, t.lang, current, t.person.IsSupervisor() && !t.chat.IsGroup(), true, &t.err)
 		if current.CallBack && !t.chat.IsGroup() && t.person.IsOffice() {
 			// The number to call back, in private, for whoever handles the complaint.
 			if reporter, err := e.Directory.Person(ctx, current.Reporter); err == nil {
@@ -418,7 +418,9 @@ func cardData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string
 
 // detailsData is what a ticket's details show; notes for supervisors only when private says
 // the reader may see them.
-func detailsData(e *Engine, lang string, tk guanjia.Ticket, private bool, errp *error) map[string]any {
+// private lets the reader see what only the reporter and supervisors may (notes for the
+// supervisors); staff lets them see the office's internal notes (备注), never shown to residents.
+func detailsData(e *Engine, lang string, tk guanjia.Ticket, private, staff bool, errp *error) map[string]any {
 	d := cardData(e, lang, tk, errp)
 	d["Status"] = e.render(lang, "status."+string(tk.Status), nil, errp)
 	d["Urgency"] = e.render(lang, "urgency."+string(tk.Urgency), nil, errp)
@@ -434,6 +436,9 @@ func detailsData(e *Engine, lang string, tk guanjia.Ticket, private bool, errp *
 	}
 	var lines []string
 	for _, ev := range tk.Timeline {
+		if ev.Action == guanjia.ActNote && !staff {
+			continue
+		}
 		line := fmt.Sprintf("%s %s %s", ev.At.In(e.location()).Format("01-02 15:04"), ev.ActorName,
 			e.render(lang, "action."+string(ev.Action), nil, errp))
 		note := ev.Note
@@ -468,7 +473,7 @@ func detailsKey(tk guanjia.Ticket) string {
 func DescribeTicket(set *templates.Set, lang string, loc *time.Location, tk guanjia.Ticket) (string, error) {
 	e := &Engine{Deps: Deps{Templates: set, Config: Config{Location: loc}}}
 	var err error
-	s := e.render(lang, detailsKey(tk), detailsData(e, lang, tk, true, &err), &err)
+	s := e.render(lang, detailsKey(tk), detailsData(e, lang, tk, true, true, &err), &err)
 	return s, err
 }
 

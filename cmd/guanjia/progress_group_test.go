@@ -35,3 +35,26 @@ func TestProgressAskedInGroupInOwnWords(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalNotesStayWithStaff: a steward's 备注 is the office's: the resident asking after
+// the ticket, by 进度 or by its number, never sees it; staff reading the ticket do.
+func TestInternalNotesStayWithStaff(t *testing.T) {
+	clk := newClock()
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), clk, &out)
+	defer app.Close()
+	app.say(t, "张三: 报修 马桶漏水", "张三: 1", "张三: 1", "张三: 跳过", "张三: 1", "张三: 1",
+		"王管家@员工群: 备注 R20261126-0001 业主电话打不通，疑似欠费户")
+	for _, line := range []string{"张三: 进度 R20261126-0001", "张三: R20261126-0001", "张三: 进度"} {
+		from := out.Len()
+		app.say(t, line)
+		if got := out.String()[from:]; strings.Contains(got, "疑似欠费户") || strings.Contains(got, "内部备注") {
+			t.Errorf("%q showed the resident the office's note:\n%s", line, got)
+		}
+	}
+	from := out.Len()
+	app.say(t, "王管家@员工群: 详情 R20261126-0001")
+	if got := out.String()[from:]; !strings.Contains(got, "疑似欠费户") {
+		t.Errorf("the steward does not see the note in the ticket's details:\n%s", got)
+	}
+}
