@@ -49,7 +49,7 @@ type danger struct {
 var dangers = []danger{
 	{
 		kind:    "fire",
-		words:   []string{"着火", "失火", "起火", "火灾", "冒烟", "浓烟", "烧起来", "火警", "有烟味", "烧焦味", "焦糊味"},
+		words:   []string{"着火", "失火", "起火", "火灾", "冒烟", "浓烟", "好多烟", "很多烟", "全是烟", "烟很大", "烧起来", "火警", "有烟味", "烧焦味", "焦糊味"},
 		english: regexp.MustCompile(`(?i)\b(fire|smoke|smoking from|burning)\b`),
 		not: []string{"打不着火", "点不着火", "不着火", "火灾隐患", "防火", "火警演习", "消防演练",
 			"fire door", "fire exit", "fire lane", "fire escape", "fire extinguisher", "fire drill", "fire safety", "no smoking"},
@@ -62,7 +62,7 @@ var dangers = []danger{
 	},
 	{
 		kind:    "trapped",
-		words:   []string{"被困", "困人", "困在", "关在电梯", "卡在电梯", "电梯里出不来", "出不来了"},
+		words:   []string{"被困", "困人", "困在", "困住", "关在电梯", "卡在电梯", "电梯里出不来", "电梯里困", "出不来了"},
 		english: regexp.MustCompile(`(?i)\b(trapped|stuck in (the |a )?(lift|elevator))\b`),
 	},
 	{
@@ -241,9 +241,42 @@ func (e *Engine) alarmCommunity(ctx context.Context, t *turn) guanjia.Community 
 	return c
 }
 
-// alarmKey names the alarm a chat raised: whatever danger the same chat tells of within the
-// alarm window ("救命" after "电梯困人") adds to it.
-func alarmKey(channel, chat string) string { return "alarm:" + channel + ":" + chat }
+// alarmKey names the alarm a chat raised for one kind of danger: whoever in the chat tells of
+// the same danger within the alarm window joins it, while another danger told there (a fire,
+// then someone trapped in a lift) is an alarm of its own.
+func alarmKey(channel, chat, kind string) string { return "alarm:" + channel + ":" + chat + ":" + kind }
+
+// alarmOfKey names the latest alarm a person raised or joined in a chat: their bare cry for
+// help (「救命」 after 「电梯困人」) joins it.
+func alarmOfKey(channel, chat, sender string) string {
+	return "alarm-of:" + channel + ":" + chat + ":" + sender
+}
+
+// claimAlarm names the alarm a message of danger d belongs to, claiming a new one (candidate)
+// when there is none to join, and returns the key it is kept under.
+func (e *Engine) claimAlarm(ctx context.Context, t *turn, d danger, candidate string) (submission, key string, first bool, err error) {
+	own := alarmOfKey(t.msg.Channel, t.msg.ChatID, t.msg.SenderID)
+	if d.kind == "help" {
+		if sub, won, err := e.Alarms.ClaimAlarm(ctx, own, candidate, alarmWindow); err != nil || !won {
+			return sub, own, false, err
+		}
+	}
+	key = alarmKey(t.msg.Channel, t.msg.ChatID, d.kind)
+	submission, first, err = e.Alarms.ClaimAlarm(ctx, key, candidate, alarmWindow)
+	if err != nil {
+		return "", key, false, err
+	}
+	if submission != candidate || d.kind != "help" {
+		// The person's latest alarm is this one now.
+		if err := e.Alarms.ClearAlarm(ctx, own); err != nil {
+			return "", key, false, err
+		}
+		if _, _, err := e.Alarms.ClaimAlarm(ctx, own, submission, alarmWindow); err != nil {
+			return "", key, false, err
+		}
+	}
+	return submission, key, first, nil
+}
 
 // fileAlarm files the alarm's urgent hazard ticket, or finds the one the same chat raised for
 // the same danger within the alarm window and adds the message to it. first is false then.
@@ -256,7 +289,7 @@ func (e *Engine) fileAlarm(ctx context.Context, t *turn, d danger, c guanjia.Com
 	}
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
-	submission, first, err := e.Alarms.ClaimAlarm(ctx, alarmKey(t.msg.Channel, t.msg.ChatID), "alarm-"+hex.EncodeToString(b), alarmWindow)
+	submission, key, first, err := e.claimAlarm(ctx, t, d, "alarm-"+hex.EncodeToString(b))
 	if err != nil {
 		return guanjia.Ticket{}, true, fmt.Errorf("flows: alarm: %w", err)
 	}
@@ -288,7 +321,7 @@ func (e *Engine) fileAlarm(ctx context.Context, t *turn, d danger, c guanjia.Com
 	}
 	if !tk.Open() && !again {
 		// Over or found false already: this is a new alarm.
-		if err := e.Alarms.ClearAlarm(ctx, alarmKey(t.msg.Channel, t.msg.ChatID)); err != nil {
+		if err := e.Alarms.ClearAlarm(ctx, key); err != nil {
 			return tk, false, fmt.Errorf("flows: alarm: %w", err)
 		}
 		return e.fileAlarm(ctx, t, d, c, text, true)
@@ -335,6 +368,10 @@ func (e *Engine) alarmPlace(t *turn, text string) string {
 		return t.person.Household
 	}
 	if t.chat.IsGroup() {
+		if len(t.chat.Buildings) == 1 {
+			// The building the group serves, and the group it was told in.
+			return fmt.Sprintf("%d号楼（%s）", t.chat.Buildings[0], t.chat.Name)
+		}
 		return t.chat.Name
 	}
 	return ""
@@ -465,8 +502,12 @@ func (e *Engine) falseAlarm(ctx context.Context, t *turn, current guanjia.Ticket
 		return fmt.Errorf("flows: false alarm %s: %w", current.No, err)
 	}
 	if e.Alarms != nil {
-		if err := e.Alarms.ClearAlarm(ctx, alarmKey(tk.Origin.Channel, tk.Origin.Chat)); err != nil {
-			e.Log.Warn("clear alarm", "ticket", tk.No, "err", err)
+		kind, _ := dangerKind(tk)
+		for _, key := range []string{alarmKey(tk.Origin.Channel, tk.Origin.Chat, kind),
+			alarmOfKey(tk.Origin.Channel, tk.Origin.Chat, tk.Origin.User)} {
+			if err := e.Alarms.ClearAlarm(ctx, key); err != nil {
+				e.Log.Warn("clear alarm", "ticket", tk.No, "err", err)
+			}
 		}
 	}
 	e.Log.Info("false alarm", "ticket", tk.No, "actor", t.person.ID)
