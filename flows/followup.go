@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
@@ -178,9 +180,10 @@ func (f *followUpFlow) takeFixed(ctx context.Context, t *turn, s *guanjia.Sessio
 	return f.e.toStaff(ctx, t, tk.Community, reopened(reason, false))
 }
 
-// parseRating reads "5", "5分", "五星" and the like.
+// parseRating reads "5", "5分", "五星", "五星好评", "非常满意", "差评" and the like.
 func parseRating(text string) (int, bool) {
 	text = choiceText(text)
+	said := text
 	for _, suffix := range []string{"分", "星", "颗星", " stars", " star"} {
 		text = strings.TrimSuffix(text, suffix)
 	}
@@ -190,12 +193,47 @@ func parseRating(text string) (int, bool) {
 	if i := strings.Index("一二三四五", text); i >= 0 && len(text) == 3 {
 		return i/3 + 1, true
 	}
+	if m := starsIn.FindStringSubmatch(said); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			return n, true
+		}
+		return strings.Index("一二三四五", m[1])/3 + 1, true
+	}
+	lower := strings.ToLower(said)
+	for _, r := range ratingWords {
+		for _, w := range r.words {
+			if strings.Contains(lower, w) {
+				return r.n, true
+			}
+		}
+	}
 	return 0, false
+}
+
+// starsIn finds a score given with its unit inside other words: "五星好评", "给5分".
+var starsIn = regexp.MustCompile(`([1-5一二三四五])\s*(?:颗)?(?:星|分)`)
+
+// ratingWords are scores said in words, the negative ones first ("不满意" holds "满意").
+var ratingWords = []struct {
+	n     int
+	words []string
+}{
+	{1, []string{"很不满意", "非常不满意", "特别不满意", "差评", "太差", "很差", "极差", "垃圾"}},
+	{2, []string{"不太满意", "不满意", "不怎么样", "不好"}},
+	{5, []string{"非常满意", "很满意", "特别满意", "超级满意", "十分满意", "好评", "满分", "非常好", "太棒", "excellent", "very satisfied"}},
+	{4, []string{"满意", "不错", "挺好", "很好", "good", "satisfied"}},
+	{3, []string{"一般", "还行", "凑合", "马马虎虎", "ok", "okay"}},
 }
 
 func (f *followUpFlow) takeRating(ctx context.Context, t *turn, s *guanjia.Session) error {
 	n, ok := parseRating(t.text())
 	if !ok {
+		if text := t.text(); utf8.RuneCountInString(text) >= 4 && !isOneOf(text, skipWords) {
+			// Words about the service, no score: kept as the comment, and the score asked for.
+			s.Data["comment"] = text
+			t.say("followup.rating_for_comment", nil)
+			return f.e.save(ctx, s)
+		}
 		t.say("followup.bad_rating", nil)
 		return f.e.save(ctx, s)
 	}
@@ -208,6 +246,10 @@ func (f *followUpFlow) takeRating(ctx context.Context, t *turn, s *guanjia.Sessi
 		return fmt.Errorf("flows: follow-up rating: %w", err)
 	}
 	s.Step, s.Data["rating"] = stepComment, strconv.Itoa(n)
+	if comment, told := s.Data["comment"]; told {
+		// The comment came before the score: nothing more to ask.
+		return f.recordComment(ctx, t, s, comment)
+	}
 	t.say("followup.ask_comment", nil)
 	return f.e.save(ctx, s)
 }
@@ -217,6 +259,11 @@ func (f *followUpFlow) takeComment(ctx context.Context, t *turn, s *guanjia.Sess
 	if isOneOf(comment, skipWords) {
 		comment = ""
 	}
+	return f.recordComment(ctx, t, s, comment)
+}
+
+// recordComment puts the resident's comment (none: empty) on the ticket and ends the follow-up.
+func (f *followUpFlow) recordComment(ctx context.Context, t *turn, s *guanjia.Session, comment string) error {
 	aboutStaff, err := f.e.namesStaff(ctx, s.Data["community"], comment)
 	if err != nil {
 		return err

@@ -66,7 +66,9 @@ func TestParseStaffCommand(t *testing.T) {
 }
 
 func TestParseRating(t *testing.T) {
-	for text, want := range map[string]int{"5": 5, "1": 1, "4分": 4, "五星": 5, "三": 3, "3 stars": 3, "0": 0, "6": 0, "很好": 0, "": 0} {
+	for text, want := range map[string]int{"5": 5, "1": 1, "4分": 4, "五星": 5, "三": 3, "3 stars": 3, "0": 0, "6": 0, "": 0,
+		"五星好评": 5, "给5分": 5, "非常满意": 5, "好评": 5, "满意": 4, "很好": 4, "一般": 3, "不满意": 2, "很不满意": 1, "差评": 1,
+		"师傅很专业👍": 0, "什么时候来": 0} {
 		got, ok := parseRating(text)
 		if got != want || ok != (want != 0) {
 			t.Errorf("parseRating(%q) = %d, %v; want %d", text, got, ok, want)
