@@ -85,6 +85,11 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 	}
 	period, ok := e.askedPeriod(t.text())
 	if !ok {
+		if back, rel := relativeYear(t.text()); rel && badMonth(t.text()) == "" {
+			// "去年的账单": a year has twelve bills; ask which.
+			t.say("fee.which_month", map[string]any{"Year": e.Now().In(e.location()).Year() - back})
+			return nil
+		}
 		// "13月账单": saying this month's bill instead would answer a question not asked.
 		t.say("fee.bad_month", map[string]any{"Month": badMonth(t.text())})
 		return nil
@@ -117,12 +122,29 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 // monthInText finds a month a fee question names: "10月", "十月", "2026年10月", "上个月".
 var monthInText = regexp.MustCompile(`(?:(\d{4})\s*年\s*)?(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月`)
 
+// relativeYear reads a year named relative to this one: 今年 (0 back), 去年 (1), 前年 (2).
+func relativeYear(text string) (int, bool) {
+	lower := strings.ToLower(text)
+	switch {
+	case strings.Contains(text, "前年"):
+		return 2, true
+	case strings.Contains(text, "去年") || strings.Contains(lower, "last year"):
+		return 1, true
+	case strings.Contains(text, "今年") || strings.Contains(lower, "this year"):
+		return 0, true
+	}
+	return 0, false
+}
+
 // askedPeriod is the billing month a fee question asks about: the one it names, or this one.
 // A month later than this one is of last year ("12月" asked in January). A month that does
-// not exist ("13月") is not ok.
+// not exist ("13月"), or a year without its month ("去年的账单"), is not ok.
 func (e *Engine) askedPeriod(text string) (string, bool) {
 	now := e.Now().In(e.location())
+	back, relative := relativeYear(text)
 	switch {
+	case strings.Contains(text, "上上个月") || strings.Contains(text, "上上月"):
+		return time.Date(now.Year(), now.Month()-2, 1, 0, 0, 0, 0, time.UTC).Format("2006-01"), true
 	case strings.Contains(text, "上个月") || strings.Contains(text, "上月") || strings.Contains(strings.ToLower(text), "last month"):
 		return time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01"), true
 	case strings.Contains(text, "这个月") || strings.Contains(text, "本月"):
@@ -130,6 +152,9 @@ func (e *Engine) askedPeriod(text string) (string, bool) {
 	}
 	m := monthInText.FindStringSubmatch(text)
 	if m == nil {
+		if relative {
+			return "", false
+		}
 		return e.period(), true
 	}
 	month, err := strconv.Atoi(choiceText(m[2]))
@@ -137,9 +162,12 @@ func (e *Engine) askedPeriod(text string) (string, bool) {
 		return "", false
 	}
 	year := now.Year()
-	if m[1] != "" {
+	switch {
+	case m[1] != "":
 		year, _ = strconv.Atoi(m[1])
-	} else if month > int(now.Month()) {
+	case relative:
+		year -= back
+	case month > int(now.Month()):
 		year--
 	}
 	return time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC).Format("2006-01"), true
