@@ -40,9 +40,11 @@ var (
 
 func (f *complaintFlow) start(ctx context.Context, t *turn) error {
 	s := guanjia.Session{Key: t.key, Flow: flowComplaint, Step: stepSubject, Data: map[string]string{}}
-	if d := startDescription(flowComplaint, t.text()); d != "" {
+	if d, tooLong := startDescription(flowComplaint, t.text()); d != "" {
 		// "投诉 楼上半夜装修": what happened is told already.
 		s.Data["description"] = d
+	} else if tooLong {
+		s.Data[dataLongDescription] = "1"
 	}
 	community, err := f.e.communityOf(ctx, t, &s)
 	if err != nil || s.Step == stepCommunity {
@@ -78,7 +80,7 @@ func (f *complaintFlow) answer(ctx context.Context, t *turn, s *guanjia.Session)
 			t.say("complaint.ask_photo_told", map[string]any{"Description": d})
 			return f.e.save(ctx, s)
 		}
-		t.say("complaint.ask_description", nil)
+		askDescription(t, s, "complaint.ask_description", "complaint.bad_description_long")
 		return f.e.save(ctx, s)
 	case stepDescription:
 		d := t.text()
@@ -86,7 +88,7 @@ func (f *complaintFlow) answer(ctx context.Context, t *turn, s *guanjia.Session)
 		case n < 4:
 			t.say("complaint.bad_description_short", nil)
 			return f.e.save(ctx, s)
-		case n > 1000:
+		case n > descriptionLimit(flowComplaint):
 			t.say("complaint.bad_description_long", nil)
 			return f.e.save(ctx, s)
 		}

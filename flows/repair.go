@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,9 +52,12 @@ var (
 
 func (f *repairFlow) start(ctx context.Context, t *turn) error {
 	s := guanjia.Session{Key: t.key, Flow: flowRepair, Step: stepAddress, Data: map[string]string{}}
-	if d := startDescription(flowRepair, t.text()); d != "" {
+	if d, tooLong := startDescription(flowRepair, t.text()); d != "" {
 		// "报修 厨房水管漏水" or "厨房水管漏水了": the problem is told already.
 		s.Data["description"] = d
+	} else if tooLong {
+		// Told when the description is asked for, so that it is not asked for without a reason.
+		s.Data[dataLongDescription] = "1"
 	}
 	community, err := f.e.communityOf(ctx, t, &s)
 	if err != nil || s.Step == stepCommunity {
@@ -120,7 +124,8 @@ func (f *repairFlow) takeAddress(ctx context.Context, t *turn, s *guanjia.Sessio
 		return f.e.save(ctx, s)
 	}
 	_, picked := t.pick(addressYes)
-	if (picked || slices.Contains(yesWords, answer)) && s.Data["household"] != "" {
+	home := isOneOf(correctedAddress(answer), homeWords)
+	if (picked || slices.Contains(yesWords, answer) || home) && s.Data["household"] != "" {
 		s.Data["address"] = s.Data["household"]
 		s.Data["building"] = ""
 		if b, err := guanjia.ParseHouseholdCode(s.Data["household"]); err == nil {
@@ -128,7 +133,17 @@ func (f *repairFlow) takeAddress(ctx context.Context, t *turn, s *guanjia.Sessio
 		}
 		return f.askCategory(ctx, t, s)
 	}
-	addr := t.text()
+	if home {
+		// "我家", and no home on file to say which.
+		t.say("repair.ask_home_address", nil)
+		return f.e.save(ctx, s)
+	}
+	addr := correctedAddress(strings.TrimSpace(t.text()))
+	if addr == "" && s.Data["household"] != "" && t.msg.Photo == "" {
+		// "不是，": only that the home on file is not it.
+		t.say("repair.ask_other_address", nil)
+		return f.e.save(ctx, s)
+	}
 	if n := utf8.RuneCountInString(addr); n < 2 || n > 60 || t.msg.Photo != "" {
 		t.say("repair.bad_address", nil)
 		return f.e.save(ctx, s)
@@ -156,6 +171,27 @@ func (f *repairFlow) takeAddress(ctx context.Context, t *turn, s *guanjia.Sessio
 	return f.askCategory(ctx, t, s)
 }
 
+// homeWords say the repair is at home: the home on file, when there is one.
+var homeWords = []string{"我家", "家里", "我家里", "在家", "在我家", "家", "家中", "我家中", "自己家", "我自己家", "就是我家", "在家里"}
+
+// correction is the start of an answer that corrects the address offered: "不是，是…",
+// "不对，在…", "不是这里，在…". The no needs a pause (or 应该是) after it: 「不是3号楼」
+// says which building it is not.
+var correction = regexp.MustCompile(`^(?:(?:(?:不是这里|不是这儿|不是这个|不是|不对|错了)\s*)+` +
+	`(?:[，,。.！!：:；;、\s]+\s*(?:应该是|而是|是在|是|在)?|(?:应该是|而是))` +
+	`|不\s*[，,。.！!：:；;、\s]+\s*(?:应该是|而是|是在|是|在)?)\s*`)
+
+// correctedAddress is the address a correction gives: "不是，是3号楼电梯" is 3号楼电梯.
+func correctedAddress(text string) string {
+	for {
+		m := correction.FindStringIndex(text)
+		if m == nil || m[1] == 0 {
+			return text
+		}
+		text = text[m[1]:]
+	}
+}
+
 func (f *repairFlow) askCategory(ctx context.Context, t *turn, s *guanjia.Session) error {
 	s.Step = stepCategory
 	t.ask("repair.ask_category", nil, categoryOptions)
@@ -175,8 +211,23 @@ func (f *repairFlow) takeCategory(ctx context.Context, t *turn, s *guanjia.Sessi
 		return f.e.save(ctx, s)
 	}
 	s.Step = stepDescription
-	t.say("repair.ask_description", nil)
+	askDescription(t, s, "repair.ask_description", "repair.bad_description_long")
 	return f.e.save(ctx, s)
+}
+
+// dataLongDescription marks a session whose first message told the problem at more length
+// than the flow takes.
+const dataLongDescription = "long_description"
+
+// askDescription asks for the description, saying first, when the first message told it at
+// too much length, that it has to be shorter.
+func askDescription(t *turn, s *guanjia.Session, ask, tooLong string) {
+	if s.Data[dataLongDescription] != "" {
+		delete(s.Data, dataLongDescription)
+		t.reask(tooLong, ask, nil, nil)
+		return
+	}
+	t.say(ask, nil)
 }
 
 func (f *repairFlow) takeDescription(ctx context.Context, t *turn, s *guanjia.Session) error {
@@ -185,7 +236,7 @@ func (f *repairFlow) takeDescription(ctx context.Context, t *turn, s *guanjia.Se
 	case n < 4:
 		t.say("repair.bad_description_short", nil)
 		return f.e.save(ctx, s)
-	case n > 500:
+	case n > descriptionLimit(flowRepair):
 		t.say("repair.bad_description_long", nil)
 		return f.e.save(ctx, s)
 	}
@@ -225,11 +276,76 @@ func collectPhoto(t *turn, s *guanjia.Session) bool {
 		t.say("repair.too_many_photos", map[string]any{"Max": maxPhotos})
 		return true
 	}
-	if isOneOf(t.text(), skipWords) {
+	if isOneOf(t.text(), skipWords) || saysNoPhoto(t.text()) {
 		return true
+	}
+	if addDetail(t, s) {
+		return false
 	}
 	t.say("repair.bad_photo", nil)
 	return false
+}
+
+// addDetail adds what was typed at the photo step ("水是从水槽下面的管子漏出来的") to the
+// description, within the flow's limit, and says so; the photo question stays open. It
+// reports false for what is no detail: a word or two, or a command.
+func addDetail(t *turn, s *guanjia.Session) bool {
+	text := strings.TrimSpace(t.text())
+	if utf8.RuneCountInString(text) < 4 || strings.HasPrefix(text, "/") {
+		return false
+	}
+	if _, ok := parseStaffCommand(text); ok {
+		return false
+	}
+	if no, mine := progressQuery(text); no != "" || mine {
+		return false
+	}
+	if utf8.RuneCountInString(text) <= 8 && slices.ContainsFunc(laterWords, func(w string) bool { return strings.Contains(text, w) }) {
+		// "明天再说": about the photo, not the problem.
+		return false
+	}
+	limit := descriptionLimit(s.Flow)
+	d := joinDescription(s.Data["description"], text)
+	if utf8.RuneCountInString(d) > limit {
+		t.say("repair.detail_too_long", map[string]any{"Max": limit})
+		return true
+	}
+	s.Data["description"] = d
+	t.say("repair.detail_added", nil)
+	return true
+}
+
+// laterWords put the photo off ("明天再说", "晚点拍").
+var laterWords = []string{"再说", "稍后", "等会", "等一下", "待会", "一会", "晚点", "回头", "later"}
+
+// joinDescription adds more to a description, as one more sentence.
+func joinDescription(d, more string) string {
+	if d == "" {
+		return more
+	}
+	last, _ := utf8.DecodeLastRuneInString(d)
+	switch {
+	case strings.ContainsRune("。！？；，、…!?;,.", last):
+		if last < utf8.RuneSelf {
+			return d + " " + more
+		}
+		return d + more
+	case last < utf8.RuneSelf:
+		return d + ". " + more
+	}
+	return d + "。" + more
+}
+
+// saysNoPhoto recognises a short "there is no photo" in words: 「没有照片」「拍不了照」.
+func saysNoPhoto(text string) bool {
+	lower := strings.ToLower(strings.TrimSpace(text))
+	if utf8.RuneCountInString(lower) > 12 {
+		return false
+	}
+	hasAny := func(words ...string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(lower, w) })
+	}
+	return hasAny("照片", "图片", "相片", "拍", "photo", "picture", "pic") && hasAny("没", "不", "无", "no")
 }
 
 func isOneOf(text string, words []string) bool {

@@ -79,13 +79,14 @@ func afterCommand(tr trigger, text string) (string, bool) {
 
 // startDescription is what the message that started a flow already says about the problem:
 // the words after its command ("报修 厨房水管漏水"), or the whole message when words, not a
-// command, started it ("厨房水管漏水了"). Too short or too long to describe anything is "".
-func startDescription(flow, text string) string {
+// command, started it ("厨房水管漏水了"). Too short to describe anything is ""; over the
+// flow's limit is "" too, and tooLong says so, so that the resident is told why it is asked
+// for again.
+func startDescription(flow, text string) (d string, tooLong bool) {
 	fields := strings.Fields(text)
 	if len(fields) == 0 {
-		return ""
+		return "", false
 	}
-	var d string
 	for _, tr := range triggers {
 		if tr.flow != flow {
 			continue
@@ -96,10 +97,21 @@ func startDescription(flow, text string) string {
 			d = text
 		}
 	}
-	if n := utf8.RuneCountInString(d); n < 4 || n > 500 {
-		return ""
+	switch n := utf8.RuneCountInString(d); {
+	case n < 4:
+		return "", false
+	case n > descriptionLimit(flow):
+		return "", true
 	}
-	return d
+	return d, false
+}
+
+// descriptionLimit is the longest description, in characters, a flow takes.
+func descriptionLimit(flow string) int {
+	if flow == flowComplaint {
+		return 1000
+	}
+	return 500
 }
 
 // smallTalk recognises greetings and thanks, which deserve an answer rather than "not

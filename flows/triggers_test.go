@@ -97,7 +97,7 @@ func TestStartDescription(t *testing.T) {
 		"/start repair-sample": "",
 		"/repair 阳台灯不亮了":       "阳台灯不亮了",
 	} {
-		if got := startDescription(flowRepair, in); got != want {
+		if got, _ := startDescription(flowRepair, in); got != want {
 			t.Errorf("startDescription(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -130,7 +130,7 @@ func TestFlowCommand(t *testing.T) {
 			t.Errorf("flowCommand(%q) = %q, want %q", text, got, want)
 		}
 	}
-	if d := startDescription(flowRepair, "报修：卫生间马桶堵了"); d != "卫生间马桶堵了" {
+	if d, _ := startDescription(flowRepair, "报修：卫生间马桶堵了"); d != "卫生间马桶堵了" {
 		t.Errorf("description after 报修： = %q", d)
 	}
 }
