@@ -163,12 +163,20 @@ func (e *Engine) progressInPrivate(ctx context.Context, t *turn, no string) erro
 // and call-back tasks are the office's own.
 func residentsLast(tk guanjia.Ticket) guanjia.Event {
 	for i := len(tk.Timeline) - 1; i > 0; i-- {
-		switch ev := tk.Timeline[i]; {
-		case ev.Staff, ev.Action == guanjia.ActEscalate, ev.Action == guanjia.ActNote,
-			ev.Action == guanjia.ActCallBackDue, ev.Action == guanjia.ActCallBack:
-		default:
+		if ev := tk.Timeline[i]; !staffOnly(ev) {
 			return ev
 		}
 	}
 	return tk.Timeline[0]
+}
+
+// staffOnly reports whether an event of a ticket's timeline is the office's own business,
+// never shown to the resident: internal notes, escalations, call-back tasks and anything
+// marked for staff.
+func staffOnly(ev guanjia.Event) bool {
+	switch ev.Action {
+	case guanjia.ActEscalate, guanjia.ActNote, guanjia.ActCallBackDue, guanjia.ActCallBack:
+		return true
+	}
+	return ev.Staff
 }

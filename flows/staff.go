@@ -419,7 +419,8 @@ func cardData(e *Engine, lang string, tk guanjia.Ticket, errp *error) map[string
 // detailsData is what a ticket's details show; notes for supervisors only when private says
 // the reader may see them.
 // private lets the reader see what only the reporter and supervisors may (notes for the
-// supervisors); staff lets them see the office's internal notes (备注), never shown to residents.
+// supervisors); staff lets them see the office's own events (internal notes, escalations,
+// call-back tasks: staffOnly), never shown to residents.
 func detailsData(e *Engine, lang string, tk guanjia.Ticket, private, staff bool, errp *error) map[string]any {
 	d := cardData(e, lang, tk, errp)
 	d["Status"] = e.render(lang, "status."+string(tk.Status), nil, errp)
@@ -436,7 +437,7 @@ func detailsData(e *Engine, lang string, tk guanjia.Ticket, private, staff bool,
 	}
 	var lines []string
 	for _, ev := range tk.Timeline {
-		if ev.Action == guanjia.ActNote && !staff {
+		if !staff && staffOnly(ev) {
 			continue
 		}
 		line := fmt.Sprintf("%s %s %s", ev.At.In(e.location()).Format("01-02 15:04"), ev.ActorName,
