@@ -55,9 +55,22 @@ func stewardPhrase(text string) string {
 // forms of the day, started by a word; the others answer at once, also in the middle of a form.
 var stewardForms = map[string]bool{"patrol": true, "hazard": true, "handover": true}
 
+// flowOf is the flow a form's word starts.
+var flowOf = map[string]string{"patrol": flowPatrol, "hazard": flowHazard, "handover": flowHandover}
+
+// mayLeave reports whether a form's word in the middle of the conversation leaves it for the new
+// form. A follow-up waits a day for its answer and is not left this way.
+func mayLeave(sess guanjia.Session) bool {
+	return sess.Flow != flowFollowUp && sess.Flow != flowFeedback
+}
+
 // stewardCommand runs the steward's day's words for staff. Anyone else sending one of those
 // words alone is told it is for staff; their longer words go on to be understood as they are.
-func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, active bool) (bool, error) {
+// In the middle of a conversation (sess), a word of another form of the day starts that form
+// instead, as switching flows does; a patrol waiting for its confirm takes a patrol's work
+// (已查…, 隐患…) as the yes.
+func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, sess guanjia.Session) (bool, error) {
+	active := sess.Flow != ""
 	first, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
 	if r, size := firstRuneCut(first); size > 0 && stewardWords[first] == "" {
 		// "隐患：2号楼…" as well as "隐患 2号楼…"
@@ -73,7 +86,7 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, activ
 		t.say("staff.forbidden", map[string]any{"Command": first})
 		return true, nil
 	}
-	if what == "" || e.Workday == nil || !t.known || !t.person.IsStaff() || active && stewardForms[what] {
+	if what == "" || e.Workday == nil || !t.known || !t.person.IsStaff() || active && stewardForms[what] && !mayLeave(sess) {
 		return false, nil
 	}
 	rest = strings.TrimSpace(rest)
@@ -84,6 +97,22 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, activ
 	if !t.person.IsOffice() && what != "tasks" && what != "hazard" {
 		t.say("staff.office_only", map[string]any{"Command": first})
 		return true, nil
+	}
+	if active && sess.Flow == flowPatrol && sess.Step == formConfirm && (what == "check" || what == "hazard") {
+		// "已查 1 2" or "隐患 3 …" asked to confirm the patrol: it is started, then the work done.
+		if err := e.flows[flowPatrol].(*form).submit(ctx, t, &sess); err != nil {
+			return true, err
+		}
+		active = false
+	}
+	if active && stewardForms[what] {
+		// "交班" in the middle of a hazard report: the steward moved on; the report is dropped.
+		if err := e.finish(ctx, t); err != nil {
+			return true, err
+		}
+		if flowOf[what] != sess.Flow && sess.Flow != flowIntent {
+			t.say("common.switched", map[string]any{"Flow": t.label("flow." + sess.Flow)})
+		}
 	}
 	switch what {
 	case "plan":

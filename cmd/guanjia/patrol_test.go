@@ -7,7 +7,9 @@ import (
 	"testing"
 )
 
-// TestStewardPatrolsAndHazards: a hazard's place is checked as a repair's address is.
+// TestStewardPatrolsAndHazards: a hazard's place is checked as a repair's address is, a form
+// word of the day in the middle of a form starts that form instead of answering, and a patrol
+// waiting for its confirm takes the patrol's own work as the yes.
 func TestStewardPatrolsAndHazards(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -27,6 +29,32 @@ func TestStewardPatrolsAndHazards(t *testing.T) {
 			[]string{"地点：3号楼1层楼道", "情况：电动车在楼道充电"}, []string{"9号楼"}},
 		{"a building that exists", []string{"隐患 3号楼 电动车在楼道充电", "跳过"},
 			[]string{"地点：3号楼"}, []string{"没有"}},
+		{"交班 in a hazard report", []string{"隐患 3号楼", "交班"},
+			[]string{"「隐患上报」先不办了", "交班备注"}, []string{"哪类隐患"}},
+		{"巡查 in a hazard report", []string{"隐患 3号楼", "巡查"},
+			[]string{"「隐患上报」先不办了", "请选择巡查路线"}, []string{"哪类隐患"}},
+		{"隐患 in a handover", []string{"交班", "隐患 3号楼 电动车在楼道充电"},
+			[]string{"先不办了", "请拍一张现场照片"}, nil},
+		{"今日计划 in a hazard report", []string{"隐患 3号楼", "今日计划"},
+			[]string{"今日计划"}, []string{"哪类隐患", "先不办了"}},
+		{"待办 in a hazard report", []string{"隐患 3号楼", "待办"},
+			[]string{"目前没有待办事项"}, []string{"哪类隐患"}},
+		{"接班 in a hazard report", []string{"隐患 3号楼", "接班"},
+			[]string{"没有等您确认的交班"}, []string{"哪类隐患"}},
+		{"取消 in a hazard report", []string{"隐患 3号楼", "取消"},
+			[]string{"已取消"}, []string{"哪类隐患"}},
+		{"the form goes on after a list", []string{"隐患 3号楼", "待办", "楼道堆满杂物", "跳过"},
+			[]string{"类别：垃圾", "情况：楼道堆满杂物"}, nil},
+		{"已查 confirms the patrol", []string{"巡查", "消防设施", "已查 1 2"},
+			[]string{"（消防设施）已开始", "已查：灭火器、消火栓。还有 2 个检查点。"}, []string{"没有进行中的巡查"}},
+		{"隐患 confirms the patrol", []string{"巡查", "消防设施", "隐患 3 灭火器过期了"},
+			[]string{"（消防设施）已开始", "这属于哪类隐患？"}, []string{"请从下面的选项中选一个"}},
+		{"the hazard is the patrol's", []string{"巡查", "消防设施", "隐患 3 灭火器过期了", "3", "跳过", "1", "巡查结束"},
+			[]string{"未查：灭火器、消火栓、消防通道", "发现隐患：H"}, nil},
+		{"the patrol's confirm still takes 1", []string{"巡查 消防设施", "1"},
+			[]string{"（消防设施）已开始"}, nil},
+		{"the patrol's confirm still takes 取消", []string{"巡查 消防设施", "取消", "已查 1"},
+			[]string{"没有进行中的巡查"}, nil},
 	}
 	for i, c := range cases {
 		// Numbered: a test's name names its database, which takes no Chinese or commas.
