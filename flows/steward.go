@@ -114,38 +114,47 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, sess 
 			t.say("common.switched", map[string]any{"Flow": t.label("flow." + sess.Flow)})
 		}
 	}
+	if err := e.runStewardWord(ctx, t, what, first, text, rest); err != nil || !active || stewardForms[what] || !mayLeave(sess) || sess.Flow == flowIntent {
+		return true, err
+	}
+	// A list asked for in the middle of a form: the form still waits, and says so.
+	return true, e.resume(ctx, t, &sess, "common.still_waiting")
+}
+
+// runStewardWord does what a steward's word asks.
+func (e *Engine) runStewardWord(ctx context.Context, t *turn, what, first, text, rest string) error {
 	switch what {
 	case "plan":
-		return true, e.sayPlan(ctx, t)
+		return e.sayPlan(ctx, t)
 	case "priority":
 		if p, ok := strings.CutPrefix(strings.TrimSpace(text), "设置今日重点"); ok {
 			rest = strings.TrimLeft(strings.TrimSpace(p), "：:，, ")
 		}
-		return true, e.addPriority(ctx, t, rest)
+		return e.addPriority(ctx, t, rest)
 	case "handovers":
-		return true, e.recentHandovers(ctx, t)
+		return e.recentHandovers(ctx, t)
 	case "care":
-		return true, e.sayCare(ctx, t)
+		return e.sayCare(ctx, t)
 	case "tasks":
-		return true, e.myTasks(ctx, t)
+		return e.myTasks(ctx, t)
 	case "todo":
-		return true, e.todo(ctx, t, false)
+		return e.todo(ctx, t, false)
 	case "overdue":
-		return true, e.todo(ctx, t, true)
+		return e.todo(ctx, t, true)
 	case "patrol":
-		return true, e.flows[flowPatrol].start(ctx, t)
+		return e.flows[flowPatrol].start(ctx, t)
 	case "check":
-		return true, e.checkPoints(ctx, t, rest)
+		return e.checkPoints(ctx, t, rest)
 	case "patrol_end":
-		return true, e.endPatrol(ctx, t)
+		return e.endPatrol(ctx, t)
 	case "hazard":
-		return true, e.flows[flowHazard].start(ctx, t)
+		return e.flows[flowHazard].start(ctx, t)
 	case "handover":
-		return true, e.flows[flowHandover].start(ctx, t)
+		return e.flows[flowHandover].start(ctx, t)
 	case "takeover":
-		return true, e.takeOver(ctx, t, rest)
+		return e.takeOver(ctx, t, rest)
 	}
-	return false, nil
+	return nil
 }
 
 // firstRuneCut splits "隐患：…" at a full-width or ASCII colon or comma after a word.

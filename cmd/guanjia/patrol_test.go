@@ -9,7 +9,8 @@ import (
 
 // TestStewardPatrolsAndHazards: a hazard's place is checked as a repair's address is, a form
 // word of the day in the middle of a form starts that form instead of answering, and a patrol
-// waiting for its confirm takes the patrol's own work as the yes.
+// waiting for its confirm takes the patrol's own work as the yes. A list asked for in between is
+// answered, and the form says it still waits.
 func TestStewardPatrolsAndHazards(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -36,11 +37,11 @@ func TestStewardPatrolsAndHazards(t *testing.T) {
 		{"隐患 in a handover", []string{"交班", "隐患 3号楼 电动车在楼道充电"},
 			[]string{"先不办了", "请拍一张现场照片"}, nil},
 		{"今日计划 in a hazard report", []string{"隐患 3号楼", "今日计划"},
-			[]string{"今日计划"}, []string{"哪类隐患", "先不办了"}},
+			[]string{"今日计划", "您的「隐患上报」还没有填完", "请回复「取消」", "请描述一下隐患的情况"}, []string{"哪类隐患", "先不办了"}},
 		{"待办 in a hazard report", []string{"隐患 3号楼", "待办"},
-			[]string{"目前没有待办事项"}, []string{"哪类隐患"}},
+			[]string{"目前没有待办事项", "还没有填完", "请描述一下隐患的情况"}, []string{"哪类隐患"}},
 		{"接班 in a hazard report", []string{"隐患 3号楼", "接班"},
-			[]string{"没有等您确认的交班"}, []string{"哪类隐患"}},
+			[]string{"没有等您确认的交班", "还没有填完", "请描述一下隐患的情况"}, []string{"哪类隐患"}},
 		{"取消 in a hazard report", []string{"隐患 3号楼", "取消"},
 			[]string{"已取消"}, []string{"哪类隐患"}},
 		{"the form goes on after a list", []string{"隐患 3号楼", "待办", "楼道堆满杂物", "跳过"},
