@@ -531,6 +531,12 @@ type prompter interface {
 
 // reprompt tells the person their unfinished conversation is kept and asks its question again.
 func (e *Engine) reprompt(ctx context.Context, t *turn, s *guanjia.Session) error {
+	return e.resume(ctx, t, s, "danger.resume")
+}
+
+// resume says what the template key says of the unfinished conversation (its data: the flow's
+// name) and asks its question again.
+func (e *Engine) resume(ctx context.Context, t *turn, s *guanjia.Session, key string) error {
 	p, ok := e.flows[s.Flow].(prompter)
 	if !ok {
 		return nil
@@ -548,7 +554,7 @@ func (e *Engine) reprompt(ctx context.Context, t *turn, s *guanjia.Session) erro
 	}
 	asked := slices.Clone(t.out[n:])
 	t.out = t.out[:n]
-	t.say("danger.resume", map[string]any{"Flow": t.label("flow." + s.Flow)})
+	t.say(key, map[string]any{"Flow": t.label("flow." + s.Flow)})
 	t.out = append(t.out, asked...)
 	return nil
 }

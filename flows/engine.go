@@ -288,7 +288,7 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 	if handled, err := e.broadcastCommand(ctx, t, text, active); handled || err != nil {
 		return err
 	}
-	if handled, err := e.stewardCommand(ctx, t, text, active); handled || err != nil {
+	if handled, err := e.stewardCommand(ctx, t, text, sess); handled || err != nil {
 		return err
 	}
 	if handled, err := e.eventCommand(ctx, t, text, sess); handled || err != nil {

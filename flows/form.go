@@ -24,7 +24,8 @@ type field struct {
 	// options, when set, are the choices offered; an answer must pick one of them.
 	options func(t *turn, s *guanjia.Session) []option
 	// parse turns a free-text answer into the value kept, or returns a reason template key
-	// (re-asked with it) when the answer will not do. nil keeps the text, 1 to 500 characters.
+	// (re-asked with it) when the answer will not do; reasonSaid when it has said why itself.
+	// nil keeps the text, 1 to 500 characters.
 	parse func(ctx context.Context, t *turn, s *guanjia.Session, text string) (value, reason string, err error)
 	// skip reports that the step needs no question (its answer is known already).
 	skip func(s *guanjia.Session) bool
@@ -52,6 +53,10 @@ type form struct {
 
 // formConfirm is the step of a form's preview.
 const formConfirm = "confirm"
+
+// reasonSaid is the reason of an answer that will not do when the field has already said why
+// (with data a reason's template has not): the question is only asked again.
+const reasonSaid = "-"
 
 func (f *form) start(ctx context.Context, t *turn) error {
 	s := guanjia.Session{Key: t.key, Flow: f.name, Data: map[string]string{}}
@@ -89,7 +94,7 @@ func (f *form) ask(t *turn, s *guanjia.Session, fd field, reason string) {
 		opts = fd.options(t, s)
 	}
 	data := f.data(t, s)
-	if reason != "" {
+	if reason != "" && reason != reasonSaid {
 		t.reask(reason, key, data, opts)
 		return
 	}

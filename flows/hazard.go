@@ -100,9 +100,29 @@ func (e *Engine) hazardForm() *form {
 		if kind, ok := guessHazard(rest); ok {
 			s.Data["kind"] = kind
 		}
+		if s.Data["building"] != "" {
+			if ok, err := e.hazardPlace(ctx, t, s, rest); err != nil || !ok {
+				// "9号楼" where there are buildings 1 to 3: said so; the place is asked again.
+				s.Data["place"], s.Data["building"] = "", ""
+				return err == nil, err
+			}
+		}
 		return true, nil
 	}
 	f.fields = []field{
+		{name: "place", prompt: "hazard.ask_place", skip: func(s *guanjia.Session) bool { return s.Data["place"] != "" },
+			parse: func(ctx context.Context, t *turn, s *guanjia.Session, text string) (string, string, error) {
+				if n := utf8.RuneCountInString(text); n < 1 || n > 60 {
+					return "", "form.bad_text", nil
+				}
+				if isOneOf(text, skipWords) {
+					return "", "hazard.place_needed", nil
+				}
+				if ok, err := e.hazardPlace(ctx, t, s, text); err != nil || !ok {
+					return "", reasonSaid, err
+				}
+				return text, "", nil
+			}},
 		{name: "description", prompt: "hazard.ask_description", skip: func(s *guanjia.Session) bool { return s.Data["description"] != "" },
 			parse: func(_ context.Context, _ *turn, s *guanjia.Session, text string) (string, string, error) {
 				if n := utf8.RuneCountInString(text); n < 2 || n > 500 {
@@ -135,6 +155,25 @@ func (e *Engine) hazardForm() *form {
 	}
 	f.submit = func(ctx context.Context, t *turn, s *guanjia.Session) error { return e.fileHazard(ctx, t, s) }
 	return f
+}
+
+// hazardPlace checks a hazard's place as a repair's address is checked: a building the
+// community does not have is refused, saying which it has. Places without a building (地库,
+// a patrol's check point) are taken as they are. It keeps the building named.
+func (e *Engine) hazardPlace(ctx context.Context, t *turn, s *guanjia.Session, text string) (bool, error) {
+	p, _, problem, err := e.checkAddress(ctx, s.Data["community"], text)
+	if err != nil {
+		return false, err
+	}
+	if problem != nil && problem.key == "repair.address_no_building" {
+		t.say("hazard.no_building", problem.data)
+		return false, nil
+	}
+	s.Data["building"] = ""
+	if p.building > 0 {
+		s.Data["building"] = strconv.Itoa(p.building)
+	}
+	return true, nil
 }
 
 // noPhoto is the answer "no photo" to the hazard's photo question.

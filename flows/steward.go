@@ -55,9 +55,22 @@ func stewardPhrase(text string) string {
 // forms of the day, started by a word; the others answer at once, also in the middle of a form.
 var stewardForms = map[string]bool{"patrol": true, "hazard": true, "handover": true}
 
+// flowOf is the flow a form's word starts.
+var flowOf = map[string]string{"patrol": flowPatrol, "hazard": flowHazard, "handover": flowHandover}
+
+// mayLeave reports whether a form's word in the middle of the conversation leaves it for the new
+// form. A follow-up waits a day for its answer and is not left this way.
+func mayLeave(sess guanjia.Session) bool {
+	return sess.Flow != flowFollowUp && sess.Flow != flowFeedback
+}
+
 // stewardCommand runs the steward's day's words for staff. Anyone else sending one of those
 // words alone is told it is for staff; their longer words go on to be understood as they are.
-func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, active bool) (bool, error) {
+// In the middle of a conversation (sess), a word of another form of the day starts that form
+// instead, as switching flows does; a patrol waiting for its confirm takes a patrol's work
+// (已查…, 隐患…) as the yes.
+func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, sess guanjia.Session) (bool, error) {
+	active := sess.Flow != ""
 	first, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
 	if r, size := firstRuneCut(first); size > 0 && stewardWords[first] == "" {
 		// "隐患：2号楼…" as well as "隐患 2号楼…"
@@ -73,7 +86,7 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, activ
 		t.say("staff.forbidden", map[string]any{"Command": first})
 		return true, nil
 	}
-	if what == "" || e.Workday == nil || !t.known || !t.person.IsStaff() || active && stewardForms[what] {
+	if what == "" || e.Workday == nil || !t.known || !t.person.IsStaff() || active && stewardForms[what] && !mayLeave(sess) {
 		return false, nil
 	}
 	rest = strings.TrimSpace(rest)
@@ -85,38 +98,63 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, activ
 		t.say("staff.office_only", map[string]any{"Command": first})
 		return true, nil
 	}
+	if active && sess.Flow == flowPatrol && sess.Step == formConfirm && (what == "check" || what == "hazard") {
+		// "已查 1 2" or "隐患 3 …" asked to confirm the patrol: it is started, then the work done.
+		if err := e.flows[flowPatrol].(*form).submit(ctx, t, &sess); err != nil {
+			return true, err
+		}
+		active = false
+	}
+	if active && stewardForms[what] {
+		// "交班" in the middle of a hazard report: the steward moved on; the report is dropped.
+		if err := e.finish(ctx, t); err != nil {
+			return true, err
+		}
+		if flowOf[what] != sess.Flow && sess.Flow != flowIntent {
+			t.say("common.switched", map[string]any{"Flow": t.label("flow." + sess.Flow)})
+		}
+	}
+	if err := e.runStewardWord(ctx, t, what, first, text, rest); err != nil || !active || stewardForms[what] || !mayLeave(sess) || sess.Flow == flowIntent {
+		return true, err
+	}
+	// A list asked for in the middle of a form: the form still waits, and says so.
+	return true, e.resume(ctx, t, &sess, "common.still_waiting")
+}
+
+// runStewardWord does what a steward's word asks.
+func (e *Engine) runStewardWord(ctx context.Context, t *turn, what, first, text, rest string) error {
 	switch what {
 	case "plan":
-		return true, e.sayPlan(ctx, t)
+		return e.sayPlan(ctx, t)
 	case "priority":
 		if p, ok := strings.CutPrefix(strings.TrimSpace(text), "设置今日重点"); ok {
 			rest = strings.TrimLeft(strings.TrimSpace(p), "：:，, ")
 		}
-		return true, e.addPriority(ctx, t, rest)
+		return e.addPriority(ctx, t, rest)
 	case "handovers":
-		return true, e.recentHandovers(ctx, t)
+		return e.recentHandovers(ctx, t)
 	case "care":
-		return true, e.sayCare(ctx, t)
+		return e.sayCare(ctx, t)
 	case "tasks":
-		return true, e.myTasks(ctx, t)
+		return e.myTasks(ctx, t)
 	case "todo":
-		return true, e.todo(ctx, t, false)
+		return e.todo(ctx, t, false)
 	case "overdue":
-		return true, e.todo(ctx, t, true)
+		return e.todo(ctx, t, true)
 	case "patrol":
-		return true, e.flows[flowPatrol].start(ctx, t)
+		return e.flows[flowPatrol].start(ctx, t)
 	case "check":
-		return true, e.checkPoints(ctx, t, rest)
+		return e.checkPoints(ctx, t, rest)
 	case "patrol_end":
-		return true, e.endPatrol(ctx, t)
+		return e.endPatrol(ctx, t)
 	case "hazard":
-		return true, e.flows[flowHazard].start(ctx, t)
+		return e.flows[flowHazard].start(ctx, t)
 	case "handover":
-		return true, e.flows[flowHandover].start(ctx, t)
+		return e.flows[flowHandover].start(ctx, t)
 	case "takeover":
-		return true, e.takeOver(ctx, t, rest)
+		return e.takeOver(ctx, t, rest)
 	}
-	return false, nil
+	return nil
 }
 
 // firstRuneCut splits "隐患：…" at a full-width or ASCII colon or comma after a word.
