@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/guanjia/guanjia"
@@ -80,9 +81,19 @@ func (e *Engine) tellMyTickets(ctx context.Context, t *turn) error {
 	if err != nil {
 		return fmt.Errorf("flows: my tickets: %w", err)
 	}
+	// "我的投诉怎么样了" asks after complaints only, "报修进度" after repairs.
+	kind, named := askedKind(t.text())
+	shown := func(tk guanjia.Ticket) bool { return tk.Open() || tk.Status == guanjia.StatusResolved }
+	if named && !slices.ContainsFunc(list, func(tk guanjia.Ticket) bool { return tk.Kind == kind && shown(tk) }) {
+		if slices.ContainsFunc(list, shown) {
+			// None of that kind: said, and what is open shown instead.
+			t.say("progress.none_of_kind", map[string]any{"What": t.label("kind." + string(kind))})
+		}
+		named = false
+	}
 	var lines []string
 	for _, tk := range list {
-		if !tk.Open() && tk.Status != guanjia.StatusResolved {
+		if !shown(tk) || named && tk.Kind != kind {
 			continue
 		}
 		last := residentsLast(tk)
@@ -97,6 +108,20 @@ func (e *Engine) tellMyTickets(ctx context.Context, t *turn) error {
 	}
 	t.say("progress.list", map[string]any{"Lines": lines})
 	return nil
+}
+
+// askedKind is the kind of ticket a progress question names, if one.
+func askedKind(text string) (guanjia.TicketKind, bool) {
+	lower := strings.ToLower(text)
+	switch {
+	case strings.Contains(text, "投诉") || strings.Contains(lower, "complaint"):
+		return guanjia.KindComplaint, true
+	case strings.Contains(text, "报修") || strings.Contains(text, "维修") || strings.Contains(lower, "repair"):
+		return guanjia.KindRepair, true
+	case strings.Contains(text, "咨询") || strings.Contains(lower, "question"):
+		return guanjia.KindInquiry, true
+	}
+	return "", false
 }
 
 // deepLinkProgress opens the private chat to answer a progress question asked in a group.

@@ -58,3 +58,25 @@ func TestInternalNotesStayWithStaff(t *testing.T) {
 		t.Errorf("the steward does not see the note in the ticket's details:\n%s", got)
 	}
 }
+
+// TestProgressOfOneKind: 「我的投诉怎么样了」 is about complaints: with none open the resident is
+// told so (and shown what is open), never a repair passed off as the complaint.
+func TestProgressOfOneKind(t *testing.T) {
+	clk := newClock()
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), clk, &out)
+	defer app.Close()
+	app.say(t, "张三: 报修 马桶漏水", "张三: 1", "张三: 1", "张三: 跳过", "张三: 1", "张三: 1")
+	from := out.Len()
+	app.say(t, "张三: 我的投诉怎么样了")
+	if got := out.String()[from:]; !strings.Contains(got, "您目前没有进行中的投诉") {
+		t.Errorf("asked after complaints with only a repair open:\n%s", got)
+	}
+	app.say(t, "张三: 投诉 楼上半夜装修", "张三: 1", "张三: 跳过", "张三: 2", "张三: 1")
+	from = out.Len()
+	app.say(t, "张三: 我的投诉怎么样了")
+	got := out.String()[from:]
+	if !strings.Contains(got, "C20261126-0001") || strings.Contains(got, "R20261126-0001") {
+		t.Errorf("asked after complaints: want the complaint only:\n%s", got)
+	}
+}
