@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// answerCase is one answer to a question: the lines that lead to the question, the answer, what
+// the reply must say and what it must not.
+type answerCase struct {
+	before []string
+	say    string
+	want   []string
+	not    []string
+}
+
+// playAnswers plays each case in an app of its own.
+func playAnswers(t *testing.T, cases []answerCase) {
+	t.Helper()
+	for _, c := range cases {
+		clk := newClock()
+		var out bytes.Buffer
+		app := openTestApp(t, testConfig(t), clk, &out)
+		app.say(t, c.before...)
+		from := out.Len()
+		app.say(t, c.say)
+		got := out.String()[from:]
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("after %q, %q: want %q in:\n%s", c.before, c.say, w, got)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(got, n) {
+				t.Errorf("after %q, %q: want no %q in:\n%s", c.before, c.say, n, got)
+			}
+		}
+		app.Close()
+	}
+}
+
+// 「不急」 is 一般 and 「很急」 紧急; 「不用」 is 不要.
+func TestOptionsAnsweredInWords(t *testing.T) {
+	urgency := []string{"张三: 报修", "张三: 1", "张三: 1", "张三: 厨房水管漏水了", "张三: 跳过"}
+	survey := []string{"王管家: 问卷", "王管家: 下个月办什么活动？", "王管家: 亲子烧烤/露天电影/徒步",
+		"王管家: 单选", "王管家: 3", "王管家: 11-30 20:00"}
+	playAnswers(t, []answerCase{
+		{urgency, "张三: 不急", []string{"紧急程度：一般"}, nil},
+		{urgency, "张三: 不着急", []string{"紧急程度：一般"}, nil},
+		{urgency, "张三: 不是很急", []string{"紧急程度：一般"}, nil},
+		{urgency, "张三: 很急", []string{"紧急程度：紧急"}, nil},
+		{urgency, "张三: 特别急！", []string{"紧急程度：紧急"}, nil},
+		{survey, "王管家: 不用", []string{"私信住户：不要"}, nil},
+		{survey, "王管家: 否", []string{"私信住户：不要"}, nil},
+		{survey, "王管家: 不要了", []string{"私信住户：不要"}, nil},
+		{survey, "王管家: 要的", []string{"私信住户：要"}, nil},
+	})
+}
