@@ -63,7 +63,8 @@ func flowCommand(text string) (string, bool) {
 func afterCommand(tr trigger, text string) (string, bool) {
 	text = strings.TrimSpace(text)
 	first, rest, _ := strings.Cut(text, " ")
-	first = stripBotName(strings.ToLower(first))
+	// 「报修吧」: the command, said as people say it.
+	first = strings.TrimRight(stripBotName(strings.ToLower(first)), "吧啊呀啦嘛。.!！~～")
 	for _, c := range tr.commands {
 		if first == c {
 			return strings.TrimSpace(rest), true

@@ -40,6 +40,16 @@ func playAnswers(t *testing.T, cases []answerCase) {
 	}
 }
 
+const repairStarts = "我来帮您登记报修"
+
+// 「报修吧」 alone starts a repair: it is no cancel.
+func TestRepairWithParticleStartsRepair(t *testing.T) {
+	playAnswers(t, []answerCase{
+		{nil, "张三: 报修吧", []string{repairStarts}, []string{"不需要取消"}},
+		{nil, "张三: 报修啊", []string{repairStarts}, nil},
+	})
+}
+
 // 「不急」 is 一般 and 「很急」 紧急; 「不用」 is 不要.
 func TestOptionsAnsweredInWords(t *testing.T) {
 	urgency := []string{"张三: 报修", "张三: 1", "张三: 1", "张三: 厨房水管漏水了", "张三: 跳过"}
