@@ -42,6 +42,38 @@ func playAnswers(t *testing.T, cases []answerCase) {
 
 const repairStarts = "我来帮您登记报修"
 
+// Asked 「您是想：1) 报修 2) 查进度」, a resident answers in words: an option named is picked
+// and goes on with the first message; a bare yes is asked which; 「都不是」 gets the menu.
+func TestIntentQuestionAnsweredInWords(t *testing.T) {
+	which := []string{"张三: 我家厨房水管漏水了，已经两天了，楼下邻居都来敲门了😭 你们什么时候能来修啊"}
+	const (
+		noTickets  = "您目前没有进行中的报修或投诉"
+		askedAgain = "请问您是想办哪一项"
+		menu       = "那请从下面选一项"
+	)
+	playAnswers(t, []answerCase{
+		{which, "张三: 报修吧", []string{repairStarts}, []string{"不需要取消"}},
+		{which, "张三: 报修", []string{repairStarts}, nil},
+		{which, "张三: 是报修", []string{repairStarts}, nil},
+		{which, "张三: 我要报修", []string{repairStarts}, nil},
+		{which, "张三: 第一个", []string{repairStarts}, nil},
+		{which, "张三: 1吧", []string{repairStarts}, nil},
+		{which, "张三: 查进度", []string{noTickets}, nil},
+		{which, "张三: 进度", []string{noTickets}, nil},
+		{which, "张三: 查一下进度", []string{noTickets}, nil},
+		// The first message is the report's description, as when 1 is picked.
+		{append(which, "张三: 报修吧", "张三: 1"), "张三: 1", []string{"问题描述：我家厨房水管漏水了"}, nil},
+		{which, "张三: 对", []string{askedAgain, "1) 报修", "2) 查进度"}, []string{"投诉"}},
+		{which, "张三: 是的", []string{askedAgain, "1) 报修"}, []string{"没能确定"}},
+		{which, "张三: 嗯", []string{askedAgain, "1) 报修"}, []string{"不客气"}},
+		{which, "张三: 好", []string{askedAgain, "1) 报修"}, nil},
+		{append(which, "张三: 对"), "张三: 1", []string{repairStarts}, nil},
+		{which, "张三: 都不是", []string{menu, "转给管家"}, []string{"没能确定"}},
+		{which, "张三: 不是", []string{menu, "转给管家"}, nil},
+		{append(which, "张三: 都不是"), "张三: 都不是", []string{"您可以直接说说需要办什么"}, []string{"1) 报修"}},
+	})
+}
+
 // 「报修吧」 alone starts a repair: it is no cancel.
 func TestRepairWithParticleStartsRepair(t *testing.T) {
 	playAnswers(t, []answerCase{
