@@ -99,3 +99,22 @@ func TestOptionsAnsweredInWords(t *testing.T) {
 		{survey, "王管家: 要的", []string{"私信住户：要"}, nil},
 	})
 }
+
+// 「不修了」, 「算了不修了」, 「不投诉了」 in a report end it, as 取消 does.
+func TestReportStoppedInWords(t *testing.T) {
+	description := []string{"张三: 报修", "张三: 1", "张三: 1"}
+	const cancelled = "好的，已取消"
+	playAnswers(t, []answerCase{
+		{description, "张三: 不修了", []string{cancelled}, []string{"太简单"}},
+		{[]string{"张三: 报修"}, "张三: 算了不修了", []string{cancelled}, []string{"请问是哪一类问题"}},
+		{[]string{"张三: 投诉", "张三: 1"}, "张三: 不投诉了", []string{cancelled}, nil},
+		{[]string{"张三: 投诉", "张三: 1"}, "张三: 算了", []string{cancelled}, nil},
+		{[]string{"张三: 投诉"}, "张三: 我不想投诉了", []string{cancelled}, nil},
+		// Ended: a number afterwards answers nothing.
+		{append(description, "张三: 不修了"), "张三: 1", []string{"现在没有等您回答的问题"}, nil},
+		// A description that only mentions such words is still a description.
+		{description, "张三: 上次师傅说不修了，现在又漏了", []string{"方便的话请拍一张照片"}, []string{cancelled}},
+		// 「不用」 at the photo step still skips the photo.
+		{append(description, "张三: 厨房水管漏水了"), "张三: 不用", []string{"这个问题紧急吗"}, []string{cancelled}},
+	})
+}
