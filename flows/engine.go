@@ -242,6 +242,10 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		return fmt.Errorf("flows: load session: %w", err)
 	}
 	active := sess.Flow != ""
+	if active && w == wordNone && stopsReport(sess.Flow, text) {
+		// 「不修了」 in a report: 取消 in other words.
+		w = wordCancel
+	}
 	switch w {
 	case wordCancel:
 		if !active {

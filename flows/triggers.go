@@ -63,7 +63,8 @@ func flowCommand(text string) (string, bool) {
 func afterCommand(tr trigger, text string) (string, bool) {
 	text = strings.TrimSpace(text)
 	first, rest, _ := strings.Cut(text, " ")
-	first = stripBotName(strings.ToLower(first))
+	// 「报修吧」: the command, said as people say it.
+	first = strings.TrimRight(stripBotName(strings.ToLower(first)), "吧啊呀啦嘛。.!！~～")
 	for _, c := range tr.commands {
 		if first == c {
 			return strings.TrimSpace(rest), true
@@ -112,6 +113,28 @@ func descriptionLimit(flow string) int {
 		return 1000
 	}
 	return 500
+}
+
+// stopWords say, as a whole message, that the person no longer wants the report they are
+// making: 「不修了」, 「算了不修了」, 「不投诉了」.
+var stopWords = regexp.MustCompile(`^(算了|那|那就|还是|我|先|暂时|哦|嗯)*` +
+	`((不|不用|不想|不要|不需要|别|甭)再?(报修|维修|修|报|投诉|登记|来修)了?|不用来了?|` +
+	`算了.*(不用了|不要了|不需要了|没事了)|(取消|撤销)(报修|投诉)?(吧|了)?)$`)
+
+// stopsReport reports whether text, in a repair report or a complaint, means 取消. Other
+// conversations ask questions 「不用了」 answers, and are left alone.
+func stopsReport(flow, text string) bool {
+	if flow != flowRepair && flow != flowComplaint {
+		return false
+	}
+	text = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" ，,。.!！~～、…", r) {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(text))
+	text = strings.TrimRight(text, "吧啊呀啦哈")
+	return text != "" && stopWords.MatchString(text)
 }
 
 // smallTalk recognises greetings and thanks, which deserve an answer rather than "not

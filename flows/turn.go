@@ -198,12 +198,28 @@ func (t *turn) pick(opts []option) (string, bool) {
 			return o.value, true
 		}
 	}
-	text := choiceText(t.msg.Text)
+	// The answer as typed, then without the words around it ("报修吧", "我要报修", "1吧").
+	for _, text := range answerForms(t.msg.Text) {
+		if v, ok := t.pickText(opts, text); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// pickText finds the option one form of an answer names: its number, its words, or words
+// that mean it (answerWords).
+func (t *turn) pickText(opts []option, text string) (string, bool) {
 	if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= len(opts) {
 		return opts[n-1].value, true
 	}
 	if text == "" {
 		return "", false
+	}
+	for _, o := range opts {
+		if slices.Contains(answerWords[o.label], strings.ToLower(text)) {
+			return o.value, true
+		}
 	}
 	// The words of an option, or of its start ("紧急" for "紧急（如漏水不止…）"); else a part
 	// of the words that only one option has ("提交" of "确认提交").
@@ -226,6 +242,49 @@ func (t *turn) pick(opts []option) (string, bool) {
 		return part[0], true
 	}
 	return "", false
+}
+
+// answerWords are what people answer an option with besides its own words, by the option's
+// label: 「不急」 is 一般, 「不用」 is 不要.
+var answerWords = map[string][]string{
+	"repair.urgency.normal": {"不急", "不着急", "不是很急", "不太急", "不怎么急", "没那么急", "不算急", "不紧急",
+		"不是很着急", "不太着急", "还好", "还行", "一般般", "普通", "not urgent", "normal"},
+	"repair.urgency.urgent": {"急", "很急", "特别急", "非常急", "挺急", "比较急", "太急了", "急急急", "着急", "很着急",
+		"特别着急", "非常着急", "十万火急", "加急", "urgent", "very urgent"},
+	"event.yes": {"需要", "好", "好的", "是", "是的", "对", "嗯", "可以", "yes", "y"},
+	"event.no":  {"不用", "不用了", "不要了", "不需要", "不需要了", "否", "不", "不了", "no", "n"},
+}
+
+// answerLeads and answerTrails are the words around an answer that do not change it:
+// 「我要」报修「吧」.
+var (
+	answerLeads  = []string{"我要", "我想", "我选", "选", "要", "是", "就", "那就", "还是", "帮我"}
+	answerTrails = []string{"吧", "啊", "呀", "呢", "哈", "啦", "嘛", "的", "哦", "喔"}
+)
+
+// answerForms are an answer to a choice as typed (see choiceText), then without its filler
+// words, plainest last; a form is never empty.
+func answerForms(s string) []string {
+	text := choiceText(s)
+	forms := []string{text}
+	cut := text
+	for changed := true; changed; {
+		changed = false
+		for _, w := range answerTrails {
+			if c, ok := strings.CutSuffix(cut, w); ok && strings.TrimSpace(c) != "" {
+				cut, changed = strings.TrimSpace(c), true
+			}
+		}
+		for _, w := range answerLeads {
+			if c, ok := strings.CutPrefix(cut, w); ok && strings.TrimSpace(c) != "" {
+				cut, changed = strings.TrimSpace(c), true
+			}
+		}
+	}
+	if cut = choiceText(cut); cut != text {
+		forms = append(forms, cut)
+	}
+	return forms
 }
 
 // chineseDigits are the numbers people type with a Chinese keyboard for a choice.

@@ -385,6 +385,11 @@ var menuIntents = []string{"repair", "complaint", "fee", "progress", "inquiry", 
 
 // offerMenu answers a message nothing fits: the menu, and the steward for the message itself.
 func (e *Engine) offerMenu(ctx context.Context, t *turn, text string) error {
+	return e.offerMenuAs(ctx, t, text, "intent.unknown")
+}
+
+// offerMenuAs offers the menu as offerMenu does, with key as the words before it.
+func (e *Engine) offerMenuAs(ctx context.Context, t *turn, text, key string) error {
 	names := menuIntents
 	forward := utf8.RuneCountInString(text) >= 4 && (t.person.Community != "" || t.chat.Community != "")
 	if _, err := strconv.Atoi(choiceText(text)); err == nil {
@@ -396,7 +401,7 @@ func (e *Engine) offerMenu(ctx context.Context, t *turn, text string) error {
 	if text == "" {
 		return e.askWhich(ctx, t, text, names, "intent.empty", nil, false)
 	}
-	return e.askWhich(ctx, t, text, names, "intent.unknown", map[string]any{"Forward": forward}, false)
+	return e.askWhich(ctx, t, text, names, key, map[string]any{"Forward": forward}, false)
 }
 
 // askWhich asks which of names the message meant and keeps the message for the answer:
@@ -428,7 +433,32 @@ func (f *intentFlow) start(ctx context.Context, t *turn) error {
 }
 
 func (f *intentFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) error {
-	v, ok := t.pick(intentOptions(strings.Split(s.Data["options"], ",")))
+	names := strings.Split(s.Data["options"], ",")
+	v, ok := t.pick(intentOptions(names))
+	answer := answerForms(t.text())
+	plain := strings.ToLower(answer[len(answer)-1])
+	switch {
+	case ok:
+	case t.msg.Choice == "" && slices.Contains(noneWords, plain):
+		// 「都不是」: what the no-idea answer offers, unless that was offered already.
+		return f.noneOf(ctx, t, s, names)
+	case t.msg.Choice == "" && slices.Contains(yesWords, plain):
+		if len(names) == 1 {
+			v, ok = "intent:"+names[0], true
+			break
+		}
+		// 「对」 to several things says yes to none of them: which one, once more.
+		t.ask("intent.which_again", nil, intentOptions(names))
+		return f.e.save(ctx, s)
+	case s.Data["carry"] != "":
+		// 「查一下进度」: other words for one of the things offered, about the first message.
+		// An answer that names a ticket is about that ticket: taken afresh.
+		if _, named := guanjia.FindTicketNo(t.text()); !named {
+			if name, sure := f.e.meansOneOf(t, t.text(), names); sure {
+				v, ok = "intent:"+name, true
+			}
+		}
+	}
 	if err := f.e.finish(ctx, t); err != nil {
 		return err
 	}
@@ -451,4 +481,33 @@ func (f *intentFlow) answer(ctx context.Context, t *turn, s *guanjia.Session) er
 		return (&inquiryFlow{f.e}).submit(ctx, t, q)
 	}
 	return f.e.act(ctx, t, name, text)
+}
+
+// noneWords answer "which did you mean?" with none of the things offered.
+var noneWords = []string{"都不是", "都不对", "都没有", "都不要", "都不", "也不是", "以上都不是", "都不是这些",
+	"不是这些", "不是", "不对", "没有", "不", "否", "别的", "其他", "其它", "none", "neither", "no"}
+
+// noneOf answers 「都不是」 to "which did you mean?": the menu, and the steward for the message,
+// as for a message nothing fits. Asked that already, it says how to go on instead.
+func (f *intentFlow) noneOf(ctx context.Context, t *turn, s *guanjia.Session, names []string) error {
+	if err := f.e.finish(ctx, t); err != nil {
+		return err
+	}
+	text := s.Data["text"]
+	menu := !slices.ContainsFunc(menuIntents, func(n string) bool { return !slices.Contains(names, n) })
+	if menu || text == "" {
+		t.say("intent.none_left", nil)
+		return nil
+	}
+	return f.e.offerMenuAs(ctx, t, text, "intent.none")
+}
+
+// meansOneOf reports which of names a message clearly asks for, by the examples.
+func (e *Engine) meansOneOf(t *turn, text string, names []string) (string, bool) {
+	staff := t.known && t.person.IsStaff()
+	d, _ := e.intents().Decide(text, func(name string) bool { return staff || !strings.HasPrefix(name, "staff.") })
+	if d.Confidence != nlu.Sure || !slices.Contains(names, d.Intents[0]) {
+		return "", false
+	}
+	return d.Intents[0], true
 }
