@@ -130,7 +130,7 @@ func TestImportSamplesEndToEnd(t *testing.T) {
 		{[]string{"import", "-community", "sample", "readings", "samples/readings.csv"}, "已导入 24 行"},
 		{[]string{"bills", "generate", "2026-10"}, "2026-10："},
 		{[]string{"import", "payments", "samples/payments.csv"}, "新记录 5 笔收费"},
-		{[]string{"faq", "import", "samples/faq.yaml"}, "已导入 5 条常见问题"},
+		{[]string{"faq", "import", "samples/faq.yaml"}, "已导入 6 条常见问题"},
 	}
 	for _, s := range steps {
 		mustContain(t, strings.Join(s.args, " "), runCmd(t, getenv, "", s.args...), s.want)
@@ -153,7 +153,7 @@ func TestImportSamplesEndToEnd(t *testing.T) {
 		return b.String()
 	}
 	before := snapshot()
-	if !strings.HasPrefix(before, "6 households, 6 residents, 5 FAQ entries\n") {
+	if !strings.HasPrefix(before, "6 households, 6 residents, 6 FAQ entries\n") {
 		t.Fatalf("after importing the samples:\n%s", before)
 	}
 	for _, s := range steps {

@@ -26,7 +26,7 @@ func testSeed(t *testing.T, st *Store) {
 	}
 	before := counts(t, st)
 	want := map[string]int64{"communities": 1, "households": 3, "people": 7, "identities": 7, "chats": 9,
-		"readings": 6, "faqs": 5, "bills": 0}
+		"readings": 6, "faqs": 6, "bills": 0}
 	for name, n := range want {
 		if before[name] != n {
 			t.Errorf("%s: %d records, want %d", name, before[name], n)
@@ -57,7 +57,7 @@ func testSeed(t *testing.T, st *Store) {
 	if h, err := st.Household(ctx, SampleCommunity, "3-1-1201"); err != nil || h.ParkingSpaces != 1 {
 		t.Errorf("张三's household = %+v, %v; want one parking space", h, err)
 	}
-	if faqs, err := st.FAQs(ctx, SampleCommunity); err != nil || len(faqs) != 5 {
+	if faqs, err := st.FAQs(ctx, SampleCommunity); err != nil || len(faqs) != 6 {
 		t.Errorf("sample FAQ = %d entries, %v", len(faqs), err)
 	}
 
