@@ -32,8 +32,10 @@ var fixedOptions = []option{
 // askFollowUp starts the follow-up in the reporter's chat. A resident busy with another
 // conversation there is only told the news, so that their answers are not taken over.
 func (e *Engine) askFollowUp(ctx context.Context, t *turn, tk guanjia.Ticket, r reporter) error {
-	_, err := e.Sessions.Load(ctx, r.key)
+	cur, err := e.Sessions.Load(ctx, r.key)
 	switch {
+	case err == nil && cur.Flow == flowFollowUp && cur.Data["no"] == tk.No:
+		// A follow-up of this very ticket left from before it was reopened: asked afresh.
 	case err == nil:
 		what := e.render(r.lang, kindKey(tk), nil, &t.err)
 		t.send(r.reply(e.render(r.lang, "ticket.resolved_busy", map[string]any{"No": tk.No, "What": what}, &t.err), nil))
