@@ -83,6 +83,12 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 		t.say("fee.unbound", nil)
 		return nil
 	}
+	if p, ok := parsePlace(t.text()); ok && p.entrance > 0 && p.room > 0 &&
+		fmt.Sprintf("%d-%d-%d", p.building, p.entrance, p.room) != t.person.Household {
+		// "2-2-502欠多少钱" from another home: each home's fees are its own.
+		t.say("fee.not_your_home", map[string]any{"Household": fmt.Sprintf("%d-%d-%d", p.building, p.entrance, p.room)})
+		return nil
+	}
 	period, ok := e.askedPeriod(t.text())
 	if !ok {
 		if back, rel := relativeYear(t.text()); rel && badMonth(t.text()) == "" {

@@ -80,3 +80,25 @@ func TestProgressOfOneKind(t *testing.T) {
 		t.Errorf("asked after complaints: want the complaint only:\n%s", got)
 	}
 }
+
+// TestFeesOfAnotherHome: asking what another home owes is refused politely, in a group or in
+// private; the asker's own bill is not sent in its place, nor the other home's figures.
+func TestFeesOfAnotherHome(t *testing.T) {
+	clk := newClock()
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), clk, &out)
+	defer app.Close()
+	for _, line := range []string{"张三@3号楼业主群: @管家 2-2-502欠多少钱", "张三: 2-2-502的物业费多少"} {
+		from := out.Len()
+		app.say(t, line)
+		got := out.String()[from:]
+		if !strings.Contains(got, "只能查询您自己家的") || strings.Contains(got, "元") {
+			t.Errorf("%q:\n%s", line, got)
+		}
+	}
+	from := out.Len()
+	app.say(t, "张三: 3-1-1201的物业费多少")
+	if got := out.String()[from:]; strings.Contains(got, "只能查询您自己家的") {
+		t.Errorf("his own home named: refused:\n%s", got)
+	}
+}
