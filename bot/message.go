@@ -31,6 +31,9 @@ type Message struct {
 	Photo string
 	// Mentioned is true when the message addressed the bot in a group.
 	Mentioned bool
+	// PromptID is the platform's id of the bot's message whose button was pressed, for a
+	// press; replies may edit that message (Reply.Edit).
+	PromptID string
 	// Quote is the text of the message this one answers (a reply on Telegram, a quote on
 	// WeChat), when it answers one: a steward answering a ticket card with "接单" means that
 	// ticket.
@@ -85,6 +88,10 @@ type Reply struct {
 	// Tag names what the message belongs to (a broadcast), for Outbox's Delivered hook;
 	// channels ignore it.
 	Tag string `json:",omitempty"`
+	// Edit is the platform's id of a message of the bot in the chat to replace (its text and
+	// buttons) instead of sending a new one: a survey's counts kept up to date in place.
+	// Channels that cannot edit messages send it as a new one.
+	Edit string `json:",omitempty"`
 	// Unless names a condition that makes the message pointless (a reminder of a bill paid
 	// meanwhile); the outbox asks Options.Stale just before sending it and drops it then.
 	Unless string `json:",omitempty"`

@@ -159,11 +159,24 @@ func PaidUnless(community, household, period string) string {
 	return "paid|" + community + "|" + household + "|" + period
 }
 
-// ReminderStale reports whether a reminder queued with unless (PaidUnless) has become
-// pointless: its month was paid meanwhile, in chat or by import. It is asked just before the
-// reminder is sent.
+// ReminderStale reports whether a message queued with unless has become pointless: a reminder
+// (PaidUnless) whose month was paid meanwhile, in chat or by import, or an edit of a survey's
+// counts (SurveyEditUnless) a later vote has a fresher one for. It is asked just before the
+// message is sent.
 func (e *Engine) ReminderStale(ctx context.Context, unless string) (bool, error) {
 	parts := strings.Split(unless, "|")
+	if len(parts) == 3 && parts[0] == "survey" {
+		// An edit of a survey's counts a later vote has a fresher one queued for.
+		seq, err := strconv.ParseInt(parts[2], 10, 64)
+		if err != nil {
+			return false, nil
+		}
+		now, err := e.Attempts.Tries(ctx, parts[1])
+		if err != nil {
+			return false, fmt.Errorf("flows: survey edit: %w", err)
+		}
+		return now > seq, nil
+	}
 	if len(parts) != 4 || parts[0] != "paid" {
 		return false, nil
 	}

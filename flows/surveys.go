@@ -117,6 +117,21 @@ func numbered(opts []string) []string {
 	return out
 }
 
+// surveyReply is the survey's message with its buttons; with answers, the counts so far too
+// (the group's message kept up to date as residents vote).
+func (e *Engine) surveyReply(lang string, sv guanjia.Survey, answers []guanjia.Answer, errp *error) bot.Reply {
+	data := map[string]any{"No": sv.No, "Question": sv.Question, "Options": numbered(sv.Options),
+		"Multiple": sv.Multiple, "Closes": e.when(sv.Closes), "Counts": []string(nil), "Votes": 0}
+	if answers != nil {
+		data["Counts"], data["Votes"] = e.countLines(sv, answers), len(answers)
+	}
+	choices := make([]bot.Choice, len(sv.Options))
+	for i, o := range sv.Options {
+		choices[i] = bot.Choice{Label: o, Value: "vote:" + sv.No + ":" + strconv.Itoa(i+1)}
+	}
+	return bot.Reply{Text: e.render(lang, "survey.message", data, errp), Choices: choices, Lane: bot.LaneNotice}
+}
+
 // SurveyMessages are a survey as its audience receives it: in each of the audience's groups,
 // with a button per option (numbered replies where there are no buttons), and privately to
 // each bound resident of the audience when the survey asks them so.
@@ -126,15 +141,7 @@ func (e *Engine) SurveyMessages(ctx context.Context, sv guanjia.Survey) ([]bot.R
 	if gerr != nil {
 		return nil, gerr
 	}
-	build := func(lang string) bot.Reply {
-		text := e.render(lang, "survey.message", map[string]any{"No": sv.No, "Question": sv.Question,
-			"Options": numbered(sv.Options), "Multiple": sv.Multiple, "Closes": e.when(sv.Closes)}, &err)
-		choices := make([]bot.Choice, len(sv.Options))
-		for i, o := range sv.Options {
-			choices[i] = bot.Choice{Label: o, Value: "vote:" + sv.No + ":" + strconv.Itoa(i+1)}
-		}
-		return bot.Reply{Text: text, Choices: choices, Lane: bot.LaneNotice}
-	}
+	build := func(lang string) bot.Reply { return e.surveyReply(lang, sv, nil, &err) }
 	var out []bot.Reply
 	for _, g := range groups {
 		r := build(e.Templates.Lang(""))
@@ -232,9 +239,46 @@ func (e *Engine) vote(ctx context.Context, t *turn, rest string) error {
 	for i, p := range picks {
 		chosen[i] = sv.Options[p-1]
 	}
-	t.say("survey.voted", map[string]any{"No": sv.No, "Chosen": strings.Join(chosen, "、"), "Counts": e.countLines(sv, answers),
-		"Closes": e.when(sv.Closes)})
+	voted := map[string]any{"No": sv.No, "Chosen": strings.Join(chosen, "、"), "Counts": e.countLines(sv, answers),
+		"Closes": e.when(sv.Closes)}
+	if t.msg.PromptID == "" || !t.chat.IsGroup() {
+		t.say("survey.voted", voted)
+		return nil
+	}
+	// A press on the survey in a group: the survey shows the counts in place, and the voter
+	// hears privately that their answer is kept — a group of two hundred homes is not
+	// answered two hundred times.
+	seq, err := e.Attempts.CountAttempt(ctx, surveyEditKey(sv), surveyEditWindow)
+	if err != nil {
+		return fmt.Errorf("flows: survey %s: %w", sv.No, err)
+	}
+	edit := e.surveyReply(e.Templates.Lang(""), sv, answers, &t.err)
+	edit.Channel, edit.ChatID, edit.Group, edit.Edit = t.msg.Channel, t.msg.ChatID, true, t.msg.PromptID
+	edit.Unless = SurveyEditUnless(sv, seq)
+	t.send(edit)
+	c, ok, err := e.privateChatOn(ctx, t.person.ID, t.msg.Channel)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		t.say("survey.voted", voted)
+		return nil
+	}
+	t.send(bot.Reply{Channel: c.Channel, ChatID: c.PlatformID, Text: t.render("survey.voted", voted)})
 	return nil
+}
+
+// surveyEditWindow is how long a survey's count of edits is kept: longer than any survey runs.
+const surveyEditWindow = 90 * 24 * time.Hour
+
+// surveyEditKey counts the edits of a survey's group messages.
+func surveyEditKey(sv guanjia.Survey) string { return "survey-edit:" + sv.ID }
+
+// SurveyEditUnless makes an edit of a survey's counts pointless at sending once a later
+// vote queued a fresher one (see Engine.ReminderStale): of a burst of votes only the last edit
+// goes out, instead of one per vote at the group's pace.
+func SurveyEditUnless(sv guanjia.Survey, seq int64) string {
+	return "survey|" + surveyEditKey(sv) + "|" + strconv.FormatInt(seq, 10)
 }
 
 func surveyNos(list []guanjia.Survey) string {

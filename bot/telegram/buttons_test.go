@@ -36,7 +36,8 @@ func TestButtonPress(t *testing.T) {
 	id, query := fake.Press(private, zhang, sent.MessageID, "电路故障")
 	got := r.in.Next(t)
 	want := bot.Message{Channel: "telegram", ID: strconv.FormatInt(id, 10), ChatID: "4711", ChatName: "张三",
-		SenderID: "4711", SenderName: "张三", Text: "电路故障", Choice: "electric", Mentioned: true, At: got.At}
+		SenderID: "4711", SenderName: "张三", Text: "电路故障", Choice: "electric", Mentioned: true,
+		PromptID: strconv.Itoa(sent.MessageID), At: got.At}
 	if got != want {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}

@@ -121,7 +121,7 @@ func (c *Channel) callback(ctx context.Context, updateID int64, q *models.Callba
 		Channel: Name, ID: itoa(updateID),
 		ChatID: itoa(chat.ID), ChatName: chat.Title, Group: chat.Type != models.ChatTypePrivate,
 		SenderID: presser, SenderName: displayName(&q.From),
-		Text: label, Choice: value,
+		Text: label, Choice: value, PromptID: itoa(int64(messageID)),
 		// Pressing the bot's button addresses the bot, in a group too.
 		Mentioned: true,
 		At:        time.Now(),

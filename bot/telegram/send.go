@@ -31,6 +31,9 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply) error {
 	if len(r.Choices) > 0 {
 		markup = keyboard(r.Choices)
 	}
+	if id, err := strconv.Atoi(r.Edit); err == nil && r.Photo == "" {
+		return c.edit(ctx, chatID, id, r.Text, markup)
+	}
 	var (
 		sent *models.Message
 		err  error
@@ -60,6 +63,24 @@ func (c *Channel) Send(ctx context.Context, r bot.Reply) error {
 		c.savePrompt(ctx, r, chat, sent.ID)
 	}
 	return nil
+}
+
+// edit replaces the text and buttons of a message the bot sent. An edit Telegram refuses
+// (the message is gone, or already says this) is logged and dropped: the message stays as it
+// was and the chat is fine. A chat that refuses the bot, a limit or a network fault is
+// reported as for a send.
+func (c *Channel) edit(ctx context.Context, chatID any, messageID int, text string, markup models.ReplyMarkup) error {
+	_, err := c.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: messageID, Text: text, ReplyMarkup: markup})
+	if err == nil {
+		return nil
+	}
+	e := sendError(err)
+	var se *bot.SendError
+	if errors.As(e, &se) && se.Kind == bot.SendPermanent && !errors.Is(err, tgbot.ErrorForbidden) {
+		c.log.Info("telegram edit not made", "chat_id", chatID, "message_id", messageID, "err", err)
+		return nil
+	}
+	return e
 }
 
 // photo is what to send for a reply's photo: a Telegram file id as it is, another channel's

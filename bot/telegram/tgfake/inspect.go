@@ -46,7 +46,7 @@ func (s *Server) Keyboard(chat int64, messageID int) *models.InlineKeyboardMarku
 	return s.markups[msgKey{chat, messageID}]
 }
 
-// Edits returns the keyboard edits the server accepted, in order.
+// Edits returns the edits (keyboards, texts) the server accepted, in order.
 func (s *Server) Edits() []Edit {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -44,6 +44,8 @@ func (m Sent) Labels() []string {
 type Edit struct {
 	ChatID    int64
 	MessageID int
+	// Text is the new text of an editMessageText; empty for a keyboard-only edit.
+	Text string
 	// Markup is the new keyboard; nil when it was removed.
 	Markup *models.InlineKeyboardMarkup
 	At     time.Time
@@ -259,6 +261,44 @@ func (s *Server) editMarkup(p params) (any, *apiError) {
 	s.edits = append(s.edits, Edit{ChatID: chat, MessageID: id, Markup: markup, At: time.Now()})
 	s.notify()
 	m.ReplyMarkup = markup
+	return m, nil
+}
+
+// editText answers editMessageText: the message's text and keyboard replaced, as Telegram
+// does, which counts against the chat's limits like a message sent.
+func (s *Server) editText(p params) (any, *apiError) {
+	chat, _ := strconv.ParseInt(p["chat_id"], 10, 64)
+	id, _ := strconv.Atoi(p["message_id"])
+	text := p["text"]
+	if text == "" {
+		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message text is empty"}
+	}
+	if len(utf16.Encode([]rune(text))) > 4096 {
+		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message is too long"}
+	}
+	markup, apiErr := readMarkup(p)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := msgKey{chat, id}
+	i, ok := s.byKey[key]
+	if !ok {
+		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message to edit not found"}
+	}
+	if s.sent[i].Text == text && reflect.DeepEqual(s.markups[key], markup) {
+		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}
+	}
+	if e := s.failure(chat, now); e != nil {
+		return nil, e
+	}
+	s.sent[i].Text = text
+	s.markups[key] = markup
+	s.edits = append(s.edits, Edit{ChatID: chat, MessageID: id, Text: text, Markup: markup, At: now})
+	s.notify()
+	m, _ := s.sentMessage(chat, id)
 	return m, nil
 }
 

@@ -5,8 +5,9 @@
 // Telegram's send limits.
 //
 // It knows getMe, getUpdates (long polling with offsets), sendMessage, sendPhoto,
-// answerCallbackQuery, editMessageReplyMarkup, setWebhook and deleteWebhook; while a webhook is
-// set it posts updates to it, as Telegram does, and refuses getUpdates.
+// answerCallbackQuery, editMessageReplyMarkup, editMessageText, setWebhook and
+// deleteWebhook; while a webhook is set it posts updates to it, as Telegram does, and refuses
+// getUpdates.
 package tgfake
 
 import (
@@ -137,6 +138,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		result, apiErr = s.answerCallback(p)
 	case "editmessagereplymarkup":
 		result, apiErr = s.editMarkup(p)
+	case "editmessagetext":
+		result, apiErr = s.editText(p)
 	case "setwebhook":
 		result, apiErr = s.setWebhook(p)
 	case "deletewebhook":
