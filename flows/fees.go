@@ -100,7 +100,7 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 		t.say("fee.bad_month", map[string]any{"Month": badMonth(t.text())})
 		return nil
 	}
-	text, err := e.feeText(ctx, t.lang, t.person.Community, t.person.Household, period, explain, &t.err)
+	text, err := e.feeText(ctx, t.lang, t.person.Community, t.person.Household, period, explain, false, &t.err)
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func badMonth(text string) string { return monthInText.FindString(text) }
 
 // feeText renders a household's fees: the period's bill by item (with the reasons when
 // explain), what is owed by period, the due date and how to pay.
-func (e *Engine) feeText(ctx context.Context, lang, community, household, period string, explain bool, errp *error) (string, error) {
+func (e *Engine) feeText(ctx context.Context, lang, community, household, period string, explain, staff bool, errp *error) (string, error) {
 	bill, err := e.Fees.Bill(ctx, community, household, period)
 	hasBill := err == nil
 	if err != nil && !errors.Is(err, guanjia.ErrNotFound) {
@@ -216,7 +216,7 @@ func (e *Engine) feeText(ctx context.Context, lang, community, household, period
 		"Corrected": len(bill.Corrections) > 0, "Paid": paid, "Overdue": max(guanjia.DaysOverdue(bill.Due, e.Now(), e.location()), 0),
 		"Household": household, "Period": periodName(lang, period), "HasBill": hasBill, "Items": items, "Total": bill.Total.String(),
 		"Due": bill.Due.In(e.location()).Format("2006-01-02"), "Owed": owed, "OwedTotal": total.String(),
-		"Explain": explain, "HowToPay": howToPay, "Hours": int(e.Config.ComplaintReply.Hours()),
+		"Explain": explain, "HowToPay": howToPay, "Hours": int(e.Config.ComplaintReply.Hours()), "Staff": staff,
 	}, errp), nil
 }
 
@@ -297,7 +297,7 @@ func (e *Engine) lookUpFees(ctx context.Context, t *turn, household string) erro
 	} else if err != nil {
 		return fmt.Errorf("flows: look up fees: %w", err)
 	}
-	text, err := e.feeText(ctx, t.lang, t.person.Community, household, e.period(), true, &t.err)
+	text, err := e.feeText(ctx, t.lang, t.person.Community, household, e.period(), true, true, &t.err)
 	if err != nil {
 		return err
 	}
