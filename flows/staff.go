@@ -90,6 +90,11 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 	if cmd.verb == verbFalseAlarm {
 		return e.falseAlarm(ctx, t, current, cmd.rest)
 	}
+	if cmd.verb == verbAssign && current.Assignee == worker.ID && current.Open() {
+		// Assigned again to whoever has it: nothing changes, nobody is told twice.
+		t.say("staff.assigned_already", map[string]any{"No": no, "Worker": current.AssigneeName})
+		return nil
+	}
 	if refused := e.refuseChange(t, cmd, current); refused {
 		return nil
 	}
@@ -153,6 +158,12 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 	}
 	if action == guanjia.ActAssign && current.Assignee != "" && current.Assignee != worker.ID {
 		if err := e.tellUnassigned(ctx, t, tk, current.Assignee); err != nil {
+			return err
+		}
+	}
+	if action == guanjia.ActClose && current.Open() || action == guanjia.ActReopen {
+		// The worker who has the job hears that it is called off, or back on, before he sets out.
+		if err := e.tellAssignee(ctx, t, tk, "ticket.job_"+cmd.verb); err != nil {
 			return err
 		}
 	}
@@ -394,6 +405,24 @@ func (e *Engine) tellUnassigned(ctx context.Context, t *turn, tk guanjia.Ticket,
 	_, err = e.toPerson(ctx, t, p, func(lang string) bot.Reply {
 		return bot.Reply{Text: e.render(lang, "ticket.unassigned",
 			map[string]any{"No": tk.No, "Worker": tk.AssigneeName, "Actor": t.person.Name}, &t.err)}
+	})
+	return err
+}
+
+// tellAssignee tells the worker a ticket is assigned to, privately, what became of his job
+// (key): closed, reopened, a false alarm. Whoever did it himself is not told.
+func (e *Engine) tellAssignee(ctx context.Context, t *turn, tk guanjia.Ticket, key string) error {
+	if tk.Assignee == "" || tk.Assignee == t.person.ID {
+		return nil
+	}
+	p, err := e.Directory.Person(ctx, tk.Assignee)
+	if errors.Is(err, guanjia.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: assigned worker: %w", err)
+	}
+	_, err = e.toPerson(ctx, t, p, func(lang string) bot.Reply {
+		return bot.Reply{Text: e.render(lang, key, map[string]any{"No": tk.No, "Actor": t.person.Name}, &t.err)}
 	})
 	return err
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// report is 张三's kitchen leak, filed as R20261126-0001.
+var report = []string{"张三: 报修 厨房水管漏水", "张三: 1", "张三: 1", "张三: 跳过", "张三: 1", "张三: 1"}
+
+// TestWorkerToldWhenJobCalledOff: the worker a job is assigned to is told privately when it is
+// closed, a false alarm or given to someone else, so that he does not set out; and
+// when it is reopened, that it is still his.
+func TestWorkerToldWhenJobCalledOff(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		before []string
+		lines  []string
+		want   []string
+		not    []string
+	}{
+		{"closed", report, []string{"王管家@员工群: 派单 R20261126-0001 刘师傅", "王管家@员工群: 关闭 R20261126-0001"},
+			[]string{"[刘师傅] 维修任务 R20261126-0001 已由王管家关闭，您不用再去了，谢谢。"}, nil},
+		{"given to someone else", report, []string{"王管家@员工群: 派单 R20261126-0001 刘师傅", "王管家@员工群: 派单 R20261126-0001 王管家"},
+			[]string{"[刘师傅] 维修任务 R20261126-0001 已由王管家改派给王管家，您不用再去了，谢谢。"}, nil},
+		{"false alarm", []string{"张三: 电梯困人了！我被困在3号楼1单元电梯里"},
+			[]string{"王管家@员工群: 派单 H20261126-0001 刘师傅", "王管家@员工群: 误报 H20261126-0001 已核实"},
+			[]string{"[刘师傅] H20261126-0001 经王管家核实是误报，已取消，您不用再去了，谢谢。"}, nil},
+		{"reopened", report, []string{"王管家@员工群: 派单 R20261126-0001 刘师傅", "刘师傅: 完成 R20261126-0001", "王管家@员工群: 重开 R20261126-0001"},
+			[]string{"[刘师傅] 维修任务 R20261126-0001 已由王管家重新打开，仍由您负责"}, nil},
+		{"closed unassigned", report, []string{"王管家@员工群: 关闭 R20261126-0001"}, nil, []string{"[刘师傅]"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			app := openTestApp(t, testConfig(t), newClock(), &out)
+			defer app.Close()
+			app.say(t, c.before...)
+			app.say(t, c.lines...)
+			got := out.String()
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("missing %q in:\n%s", w, got)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(got, w) {
+					t.Errorf("unexpected %q in:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+// TestAssignTwiceToSameWorker: assigning a job again to whoever has it changes nothing.
+func TestAssignTwiceToSameWorker(t *testing.T) {
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), newClock(), &out)
+	defer app.Close()
+	app.say(t, report...)
+	app.say(t, "王管家@员工群: 派单 R20261126-0001 刘师傅")
+	from := out.Len()
+	app.say(t, "王管家@员工群: 派单 R20261126-0001 刘师傅")
+	got := out.String()[from:]
+	if !strings.Contains(got, "R20261126-0001 已经派给刘师傅了") {
+		t.Errorf("not told it is assigned already:\n%s", got)
+	}
+	for _, w := range []string{"[刘师傅]", "[张三]"} {
+		if strings.Contains(got, w) {
+			t.Errorf("%s told again:\n%s", w, got)
+		}
+	}
+	from = out.Len()
+	app.say(t, "王管家@员工群: 详情 R20261126-0001")
+	if n := strings.Count(out.String()[from:], "王管家 派单"); n != 1 {
+		t.Errorf("details show %d assignments:\n%s", n, out.String()[from:])
+	}
+}
