@@ -35,6 +35,24 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		t.say("staff.office_only", map[string]any{"Command": verbLabel})
 		return nil
 	}
+	if cmd.verb == verbResolve && cmd.no == "" {
+		// 「完成」 alone from whoever has one job open is that job; with several, which one?
+		mine, err := e.openJobsOf(ctx, t.person)
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(mine) == 1:
+			cmd.no = mine[0].No
+		case len(mine) > 1:
+			var lines []string
+			for _, tk := range mine {
+				lines = append(lines, e.ticketLine(t.lang, tk, e.Now(), &t.err))
+			}
+			t.say("staff.resolve_which", map[string]any{"Lines": lines, "No": mine[0].No})
+			return nil
+		}
+	}
 	no, ok := guanjia.ParseTicketNo(cmd.no)
 	needsText := cmd.verb == verbAssign || cmd.verb == verbProgress || cmd.verb == verbReply || cmd.verb == verbNote || cmd.verb == verbCallBack
 	if !ok || needsText && cmd.rest == "" {
@@ -425,6 +443,24 @@ func (e *Engine) tellAssignee(ctx context.Context, t *turn, tk guanjia.Ticket, k
 		return bot.Reply{Text: e.render(lang, key, map[string]any{"No": tk.No, "Actor": t.person.Name}, &t.err)}
 	})
 	return err
+}
+
+// openJobsOf are the open tickets assigned to a person, as 我的任务 lists them.
+func (e *Engine) openJobsOf(ctx context.Context, p guanjia.Person) ([]guanjia.Ticket, error) {
+	if e.Workday == nil {
+		return nil, nil
+	}
+	list, err := e.Workday.WorkTickets(ctx, p.Community)
+	if err != nil {
+		return nil, fmt.Errorf("flows: open jobs: %w", err)
+	}
+	var mine []guanjia.Ticket
+	for _, tk := range list {
+		if tk.Open() && tk.Assignee == p.ID && (!tk.Confidential || p.IsSupervisor()) {
+			mine = append(mine, tk)
+		}
+	}
+	return mine, nil
 }
 
 // lang2sep separates items of a list in a sentence of the language.

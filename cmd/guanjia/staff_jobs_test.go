@@ -76,3 +76,47 @@ func TestAssignTwiceToSameWorker(t *testing.T) {
 		t.Errorf("details show %d assignments:\n%s", n, out.String()[from:])
 	}
 }
+
+// TestBareDoneFromWorker: 「完成」 alone from a worker with one open job completes it, naming it;
+// with several he is asked which; with none he gets the usage.
+func TestBareDoneFromWorker(t *testing.T) {
+	second := []string{"李四: 报修 卫生间灯不亮", "李四: 1", "李四: 1", "李四: 跳过", "李四: 1", "李四: 1"}
+	for _, c := range []struct {
+		name string
+		jobs []string
+		done string
+		want []string
+		not  []string
+	}{
+		{"one job", []string{"王管家@员工群: 派单 R20261126-0001 刘师傅"}, "刘师傅: 完成",
+			[]string{"[刘师傅] 已标记完成：R20261126-0001", "[张三] 您的报修 R20261126-0001 已处理完成"}, []string{"格式不对"}},
+		{"one job in own words", []string{"王管家@员工群: 派单 R20261126-0001 刘师傅"}, "刘师傅: 修好了",
+			[]string{"[刘师傅] 已标记完成：R20261126-0001"}, nil},
+		{"two jobs", []string{"王管家@员工群: 派单 R20261126-0001 刘师傅", "王管家@员工群: 派单 R20261126-0002 刘师傅"}, "刘师傅: 完成",
+			[]string{"[刘师傅] 您手上有 2 个未完成的任务，请问完成的是哪一个？", "R20261126-0001", "R20261126-0002"},
+			[]string{"已标记完成", "已处理完成"}},
+		{"no job", nil, "刘师傅: 完成", []string{"[刘师傅] 格式不对"}, []string{"已标记完成"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			app := openTestApp(t, testConfig(t), newClock(), &out)
+			defer app.Close()
+			app.say(t, report...)
+			app.say(t, second...)
+			app.say(t, c.jobs...)
+			from := out.Len()
+			app.say(t, c.done)
+			got := out.String()[from:]
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("missing %q in:\n%s", w, got)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(got, w) {
+					t.Errorf("unexpected %q in:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
