@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -111,6 +112,45 @@ func TestBareDoneFromWorker(t *testing.T) {
 				if !strings.Contains(got, w) {
 					t.Errorf("missing %q in:\n%s", w, got)
 				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(got, w) {
+					t.Errorf("unexpected %q in:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+// TestStaffAskAboutTheirWork: staff asking about their work in their own words get their tasks
+// (workers) or the to-do list (the office); words nothing fits get the staff commands, not the
+// residents' menu with the steward.
+func TestStaffAskAboutTheirWork(t *testing.T) {
+	for i, c := range []struct {
+		say  string
+		want string
+		not  []string
+	}{
+		{"刘师傅: 今天有啥活", "[刘师傅] 您的任务：\n", []string{"转给管家", "您是想"}},
+		{"刘师傅: 我的活", "[刘师傅] 您的任务：\n", []string{"社区活动", "您是想"}},
+		{"刘师傅: 今天干什么", "[刘师傅] 您的任务：\n", []string{"仅限"}},
+		{"王管家: my tasks", "[王管家] 待办", []string{"您目前没有进行中的报修或投诉"}},
+		{"王管家: 今天要干嘛", "[王管家] 待办", []string{"转给管家"}},
+		{"刘师傅: 那个蓝色盒子放哪边", "[刘师傅] 抱歉，我没太明白您的意思。工作人员常用指令：\n  · 我的任务", []string{"转给管家"}},
+		{"王管家: 那个蓝色盒子放哪边", "[王管家] 抱歉，我没太明白您的意思。工作人员常用指令：\n  · 待办", []string{"转给管家"}},
+		{"张三: 那个蓝色盒子放哪边", "转给管家", []string{"工作人员常用指令"}},
+	} {
+		t.Run("case"+strconv.Itoa(i), func(t *testing.T) {
+			var out bytes.Buffer
+			app := openTestApp(t, testConfig(t), newClock(), &out)
+			defer app.Close()
+			app.say(t, report...)
+			app.say(t, "王管家@员工群: 派单 R20261126-0001 刘师傅")
+			from := out.Len()
+			app.say(t, c.say)
+			got := out.String()[from:]
+			if !strings.Contains(got, c.want) {
+				t.Errorf("missing %q in:\n%s", c.want, got)
 			}
 			for _, w := range c.not {
 				if strings.Contains(got, w) {
