@@ -512,6 +512,9 @@ func (e *Engine) falseAlarm(ctx context.Context, t *turn, current guanjia.Ticket
 	}
 	e.Log.Info("false alarm", "ticket", tk.No, "actor", t.person.ID)
 	t.say("danger.false_done", map[string]any{"No": tk.No})
+	if err := e.tellAssignee(ctx, t, tk, "ticket.job_false_alarm"); err != nil {
+		return err
+	}
 	r, err := e.reporterOf(ctx, tk)
 	if err != nil {
 		return err

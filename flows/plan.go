@@ -222,16 +222,14 @@ func (e *Engine) addPriority(ctx context.Context, t *turn, text string) error {
 
 // myTasks lists the open jobs assigned to a worker (我的任务); a steward also sees what they accepted.
 func (e *Engine) myTasks(ctx context.Context, t *turn) error {
-	list, err := e.Workday.WorkTickets(ctx, t.person.Community)
+	list, err := e.openJobsOf(ctx, t.person)
 	if err != nil {
-		return fmt.Errorf("flows: my tasks: %w", err)
+		return err
 	}
 	now := e.Now()
 	var lines []string
 	for _, tk := range list {
-		if tk.Open() && tk.Assignee == t.person.ID && (!tk.Confidential || t.person.IsSupervisor()) {
-			lines = append(lines, e.ticketLine(t.lang, tk, now, &t.err))
-		}
+		lines = append(lines, e.ticketLine(t.lang, tk, now, &t.err))
 	}
 	if len(lines) == 0 {
 		t.say("plan.no_tasks", nil)

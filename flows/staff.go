@@ -35,6 +35,24 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 		t.say("staff.office_only", map[string]any{"Command": verbLabel})
 		return nil
 	}
+	if cmd.verb == verbResolve && cmd.no == "" {
+		// 「完成」 alone from whoever has one job open is that job; with several, which one?
+		mine, err := e.openJobsOf(ctx, t.person)
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(mine) == 1:
+			cmd.no = mine[0].No
+		case len(mine) > 1:
+			var lines []string
+			for _, tk := range mine {
+				lines = append(lines, e.ticketLine(t.lang, tk, e.Now(), &t.err))
+			}
+			t.say("staff.resolve_which", map[string]any{"Lines": lines, "No": mine[0].No})
+			return nil
+		}
+	}
 	no, ok := guanjia.ParseTicketNo(cmd.no)
 	needsText := cmd.verb == verbAssign || cmd.verb == verbProgress || cmd.verb == verbReply || cmd.verb == verbNote || cmd.verb == verbCallBack
 	if !ok || needsText && cmd.rest == "" {
@@ -89,6 +107,11 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 	}
 	if cmd.verb == verbFalseAlarm {
 		return e.falseAlarm(ctx, t, current, cmd.rest)
+	}
+	if cmd.verb == verbAssign && current.Assignee == worker.ID && current.Open() {
+		// Assigned again to whoever has it: nothing changes, nobody is told twice.
+		t.say("staff.assigned_already", map[string]any{"No": no, "Worker": current.AssigneeName})
+		return nil
 	}
 	if refused := e.refuseChange(t, cmd, current); refused {
 		return nil
@@ -153,6 +176,12 @@ func (e *Engine) staffCommand(ctx context.Context, t *turn, cmd staffCommand) er
 	}
 	if action == guanjia.ActAssign && current.Assignee != "" && current.Assignee != worker.ID {
 		if err := e.tellUnassigned(ctx, t, tk, current.Assignee); err != nil {
+			return err
+		}
+	}
+	if action == guanjia.ActClose && current.Open() || action == guanjia.ActReopen {
+		// The worker who has the job hears that it is called off, or back on, before he sets out.
+		if err := e.tellAssignee(ctx, t, tk, "ticket.job_"+cmd.verb); err != nil {
 			return err
 		}
 	}
@@ -396,6 +425,42 @@ func (e *Engine) tellUnassigned(ctx context.Context, t *turn, tk guanjia.Ticket,
 			map[string]any{"No": tk.No, "Worker": tk.AssigneeName, "Actor": t.person.Name}, &t.err)}
 	})
 	return err
+}
+
+// tellAssignee tells the worker a ticket is assigned to, privately, what became of his job
+// (key): closed, reopened, a false alarm. Whoever did it himself is not told.
+func (e *Engine) tellAssignee(ctx context.Context, t *turn, tk guanjia.Ticket, key string) error {
+	if tk.Assignee == "" || tk.Assignee == t.person.ID {
+		return nil
+	}
+	p, err := e.Directory.Person(ctx, tk.Assignee)
+	if errors.Is(err, guanjia.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("flows: assigned worker: %w", err)
+	}
+	_, err = e.toPerson(ctx, t, p, func(lang string) bot.Reply {
+		return bot.Reply{Text: e.render(lang, key, map[string]any{"No": tk.No, "Actor": t.person.Name}, &t.err)}
+	})
+	return err
+}
+
+// openJobsOf are the open tickets assigned to a person, as 我的任务 lists them.
+func (e *Engine) openJobsOf(ctx context.Context, p guanjia.Person) ([]guanjia.Ticket, error) {
+	if e.Workday == nil {
+		return nil, nil
+	}
+	list, err := e.Workday.WorkTickets(ctx, p.Community)
+	if err != nil {
+		return nil, fmt.Errorf("flows: open jobs: %w", err)
+	}
+	var mine []guanjia.Ticket
+	for _, tk := range list {
+		if tk.Open() && tk.Assignee == p.ID && (!tk.Confidential || p.IsSupervisor()) {
+			mine = append(mine, tk)
+		}
+	}
+	return mine, nil
 }
 
 // lang2sep separates items of a list in a sentence of the language.

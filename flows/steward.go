@@ -40,8 +40,21 @@ var stewardPhrases = []struct {
 	{"plan", []string{"今天的计划", "今日的计划", "今天干什么", "今天有什么安排"}},
 }
 
+// workPhrases are how staff ask what work they have: their tasks for a worker, the to-do list
+// for the office. Words about activities (「我的活动」) are not among them.
+var workPhrases = []string{"有啥活", "有什么活", "有没有活", "我的活", "我的工作", "我的单", "有啥任务", "有什么任务",
+	"今天干啥", "今天干嘛", "今天要干嘛", "今天要干啥", "今天要干什么", "今天做什么", "今天要做什么", "今天做啥",
+	"my tasks", "my jobs", "my work", "what do i do today", "what should i do"}
+
 // stewardPhrase finds what a steward's own words ask for.
 func stewardPhrase(text string) string {
+	if lower := strings.ToLower(text); !strings.Contains(lower, "活动") {
+		for _, w := range workPhrases {
+			if strings.Contains(lower, w) {
+				return "work"
+			}
+		}
+	}
 	for _, p := range stewardPhrases {
 		for _, w := range p.words {
 			if strings.Contains(text, w) {
@@ -90,6 +103,13 @@ func (e *Engine) stewardCommand(ctx context.Context, t *turn, text string, sess 
 		return false, nil
 	}
 	rest = strings.TrimSpace(rest)
+	if what == "work" || what == "plan" && !t.person.IsOffice() && stewardWords[stripBotName(strings.ToLower(first))] == "" {
+		// 「今天有啥活」: a worker's tasks, the office's to-do list.
+		what = "tasks"
+		if t.person.IsOffice() {
+			what = "todo"
+		}
+	}
 	if t.residentsRead() {
 		t.say("staff.not_here", nil)
 		return true, nil

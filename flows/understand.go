@@ -183,6 +183,11 @@ func (e *Engine) understand(ctx context.Context, t *turn, text string, expired b
 		if answered, err := e.answerFromFAQ(ctx, t, text, true); answered || err != nil {
 			return err
 		}
+		if staff && text != "" {
+			// Staff are offered their own commands, not the residents' menu and the steward.
+			t.say("staff.unknown", map[string]any{"Office": t.person.IsOffice()})
+			return nil
+		}
 		return e.offerMenu(ctx, t, text)
 	}
 	var names []string
