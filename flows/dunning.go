@@ -140,15 +140,19 @@ func (e *Engine) arrearsList(ctx context.Context, t *turn, building int) error {
 				"Overdue": max(guanjia.DaysOverdue(a.Due, e.Now(), e.location()), 0)}, &t.err))
 		}
 		total += sum
-		step := -1
+		// The latest reminder of either kind: the ladder's step, or one sent by hand (催缴).
+		step, manual := -1, ""
+		var last time.Time
 		for _, m := range sent {
-			if m.Household != h {
+			if m.Household != h || m.At.Before(last) {
 				continue
 			}
 			if p := strings.Split(m.Purpose, ":"); len(p) == 3 && p[0] == "step" {
-				if n, err := strconv.Atoi(p[2]); err == nil && n > step {
-					step = n
+				if n, err := strconv.Atoi(p[2]); err == nil {
+					step, manual, last = n, "", m.At
 				}
+			} else if m.Purpose == "manual" {
+				step, manual, last = -1, m.At.In(e.location()).Format("01-02"), m.At
 			}
 		}
 		var mine []guanjia.DunningAction
@@ -163,7 +167,7 @@ func (e *Engine) arrearsList(ctx context.Context, t *turn, building int) error {
 				"Reason": a.Reason, "Holds": a.Holds(e.Now())}, &t.err)
 		}
 		lines = append(lines, e.render(t.lang, "dunning.list_line", map[string]any{"Household": h, "Months": strings.Join(months, "，"),
-			"Total": sum.String(), "Step": step + 1, "Steps": len(e.DunningSteps(community)), "State": state}, &t.err))
+			"Total": sum.String(), "Step": step + 1, "Manual": manual, "Steps": len(e.DunningSteps(community)), "State": state}, &t.err))
 	}
 	t.say("dunning.list", map[string]any{"Lines": lines, "Count": len(lines), "Total": total.String(), "Building": building})
 	return nil

@@ -216,8 +216,17 @@ func (e *Engine) join(ctx context.Context, t *turn, rest string) error {
 		}
 		switch len(open) {
 		case 0:
-			t.say("event.none_open", nil)
-			return nil
+			// Something may be open, only not for this home's building: say so, rather than
+			// that nothing is.
+			others, err := e.openEvents(ctx, t.person.Community, 0)
+			if err != nil {
+				return err
+			}
+			if len(others) == 0 {
+				t.say("event.none_open", nil)
+				return nil
+			}
+			ev = others[0]
 		case 1:
 			ev = open[0]
 		default:

@@ -177,6 +177,44 @@ func (e *Engine) voteChoice(ctx context.Context, t *turn, choice string) error {
 	return e.vote(ctx, t, parts[1]+" "+parts[2])
 }
 
+// groupVote takes a bare number in a residents' group ("2", or "1 3" for a multiple-choice
+// survey) from a bound resident as a vote, when a survey open for the group's buildings waits
+// for answers; with several open, it asks which. It runs only when no conversation of the
+// person's waits for an answer in this chat: that conversation's question comes first.
+func (e *Engine) groupVote(ctx context.Context, t *turn, text string) (bool, error) {
+	if e.Activities == nil || !t.residentsRead() || !t.known || t.person.Household == "" {
+		return false, nil
+	}
+	if _, ok := parsePicks(text, guanjia.MaxSurveyOptions); !ok {
+		return false, nil
+	}
+	community := t.chat.Community
+	if community == "" {
+		community = t.person.Community
+	}
+	all, err := e.Activities.Surveys(ctx, community)
+	if err != nil {
+		return true, fmt.Errorf("flows: surveys: %w", err)
+	}
+	var open []guanjia.Survey
+	for _, sv := range all {
+		if !e.Now().Before(sv.Closes) {
+			continue
+		}
+		if len(sv.Buildings) == 0 || slices.ContainsFunc(t.chat.Buildings, sv.For) {
+			open = append(open, sv)
+		}
+	}
+	switch len(open) {
+	case 0:
+		return false, nil
+	case 1:
+		return true, e.vote(ctx, t, open[0].No+" "+text)
+	}
+	t.say("survey.which", map[string]any{"Open": len(open), "Nos": surveyNos(open)})
+	return true, nil
+}
+
 // vote takes an answer: "投票 1", "投票 S… 1 3", or a bare number quoting the survey.
 func (e *Engine) vote(ctx context.Context, t *turn, rest string) error {
 	if !t.known || t.person.Household == "" {
@@ -202,11 +240,20 @@ func (e *Engine) vote(ctx context.Context, t *turn, rest string) error {
 		if err != nil {
 			return fmt.Errorf("flows: surveys: %w", err)
 		}
-		var open []guanjia.Survey
+		var open, others []guanjia.Survey
 		for _, s := range all {
-			if e.Now().Before(s.Closes) && s.For(h.Building) {
+			switch {
+			case !e.Now().Before(s.Closes):
+			case s.For(h.Building):
 				open = append(open, s)
+			default:
+				others = append(others, s)
 			}
+		}
+		if len(open) == 0 && len(others) > 0 {
+			// Open, only not for this home's building: say so, rather than that nothing is.
+			t.say("survey.not_for_you", map[string]any{"No": surveyNos(others)})
+			return nil
 		}
 		if len(open) != 1 {
 			t.say("survey.which", map[string]any{"Open": len(open), "Nos": surveyNos(open)})

@@ -126,6 +126,13 @@ func (e *Engine) understand(ctx context.Context, t *turn, text string, expired b
 		return e.startFlow(ctx, t, name)
 	}
 	spoken := !t.chat.IsGroup() || t.msg.Mentioned
+	if !expired {
+		// A number in a residents' group while a survey waits for answers is a vote (a number
+		// after a lapsed question answered that question, and is not taken as one).
+		if voted, err := e.groupVote(ctx, t, text); voted || err != nil {
+			return err
+		}
+	}
 	if no, ok := guanjia.ParseTicketNo(text); ok {
 		// A ticket number alone asks after that ticket.
 		return e.tellTicket(ctx, t, no)

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestArrearsListShowsLatestReminder: the office's list of arrears shows a reminder sent by
+// hand as the latest, after the ladder's steps.
+func TestArrearsListShowsLatestReminder(t *testing.T) {
+	out := runScript(t, `$ guanjia bills generate 2026-11
+!wait 648h
+$ guanjia jobs run dunning -at 2026-12-23T10:00
+!wait 24h
+王管家@员工群: 催缴 3-1-1201
+王管家@员工群: 欠费名单
+`)
+	got := replyTo(out, "王管家@员工群: 欠费名单")
+	line := ""
+	for _, l := range strings.Split(got, "\n") {
+		if strings.Contains(l, "3-1-1201") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "已手动提醒 12-24") {
+		t.Errorf("3-1-1201 in the list = %q, want 已手动提醒 12-24; transcript:\n%s", line, out)
+	}
+}
