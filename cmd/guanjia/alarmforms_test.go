@@ -63,3 +63,36 @@ func TestAlarmAboutOwnHomeInAGroupIsPlacedAtTheHome(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmWordsAtAFreeTextFieldAskAgain: 确认提交 and the other words of a form's confirm
+// step, sent where a form waits for free text, are not taken as the text: the question is asked
+// again, saying what to send.
+func TestConfirmWordsAtAFreeTextFieldAskAgain(t *testing.T) {
+	cases := []struct {
+		name  string
+		start []string
+		word  string
+		want  string
+	}{
+		{"emergency_submit", []string{"王管家@员工群: 紧急 1号楼 停电"}, "确认提交", "请发送通知正文"},
+		{"emergency_confirm", []string{"王管家@员工群: 紧急 1号楼 停电"}, "确认", "请发送通知正文"},
+		{"notice_submit", []string{"王管家@员工群: 通知 3号楼", "王管家@员工群: 2"}, "提交", "请发送通知正文"},
+		{"notice_redo", []string{"王管家@员工群: 通知 3号楼", "王管家@员工群: 2"}, "重新填写", "请发送通知正文"},
+		{"event_title", []string{"王管家: 活动"}, "确认提交", "活动名称是什么"},
+		{"survey_question", []string{"王管家: 问卷"}, "确认提交！", "问卷"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			who, _, _ := strings.Cut(c.start[0], ":")
+			line := who + ": " + c.word
+			out := runScript(t, strings.Join(c.start, "\n")+"\n"+line+"\n")
+			said := section(out, line)
+			if !strings.Contains(said, "还没到确认") || !strings.Contains(said, c.want) {
+				t.Errorf("after %q: want the question %q asked again, got:\n%s", c.word, c.want, out)
+			}
+			if strings.Contains(said, "请确认") || strings.Contains(said, c.word+"\n") {
+				t.Errorf("after %q: taken as the text:\n%s", c.word, out)
+			}
+		})
+	}
+}
