@@ -96,3 +96,27 @@ func TestConfirmWordsAtAFreeTextFieldAskAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestOnlySupervisorsApprove: 批准 from anyone who may not approve — a steward, a worker, in
+// the staff group or privately, by words or by the card's button — is politely refused.
+func TestOnlySupervisorsApprove(t *testing.T) {
+	draft := "王管家@员工群: 通知 全小区 本周六上午小区统一消杀，请关好门窗\n王管家@员工群: 立即发送\n王管家@员工群: 1\n"
+	cases := []struct{ name, line, who string }{
+		{"steward_group", "王管家@员工群: 批准 N20261126-0001", "[员工群] @王管家"},
+		{"worker_group", "刘师傅@员工群: 批准 N20261126-0001", "[员工群] @刘师傅"},
+		{"worker_private", "刘师傅: 批准 N20261126-0001", "[刘师傅]"},
+		{"worker_private_lower", "刘师傅: 批准 n20261126-0001", "[刘师傅]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := runScript(t, draft+c.line+"\n")
+			said := section(out, c.line)
+			if !strings.HasPrefix(said, c.who+" 只有主管可以批准通知 N20261126-0001") {
+				t.Errorf("%s: want the refusal, got:\n%s", c.line, out)
+			}
+			if strings.Contains(out, "已批准") {
+				t.Errorf("%s: approved:\n%s", c.line, out)
+			}
+		})
+	}
+}
