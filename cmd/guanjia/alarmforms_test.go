@@ -120,3 +120,47 @@ func TestOnlySupervisorsApprove(t *testing.T) {
 		})
 	}
 }
+
+// TestEventInvitationsWaitOutQuietHours: an invitation to go out now, or at a time, in quiet
+// hours is held to their end, as announcements are, and the steward is told when it goes; the
+// last call too.
+func TestEventInvitationsWaitOutQuietHours(t *testing.T) {
+	form := func(invite string) string {
+		return "王管家: 活动\n王管家: 冬至包饺子\n王管家: 2026-11-30 15:00\n王管家: 社区活动室\n王管家: 20\n王管家: 3\n" +
+			"王管家: 2026-11-30 02:00\n王管家: " + invite + "\n王管家: 不用\n王管家: 无\n王管家: 1\n"
+	}
+	cases := []struct {
+		name, wait, invite, created string
+		jobs                        []struct{ at, want string }
+	}{
+		{"now_at_night", "!wait 17h56m", "现在", "为免夜间打扰，邀请将于 2026-11-27 08:00 发到 1 个业主群", nil},
+		{"at_a_time_in_the_night", "!wait 1m", "2026-11-26 23:30", "为免夜间打扰，邀请将于 2026-11-27 08:00 发到 1 个业主群", nil},
+		{"now_by_day", "!wait 1m", "现在", "邀请已发到 1 个业主群", nil},
+	}
+	cases[0].jobs = []struct{ at, want string }{{"2026-11-27 03:00", ""}, {"2026-11-27 08:00", "【社区活动】"},
+		// The last call, a day before the deadline at 02:00, waits for the morning too.
+		{"2026-11-29 02:05", ""}, {"2026-11-29 08:00", "冬至包饺子"}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			script := c.wait + "\n" + form(c.invite)
+			for _, j := range c.jobs {
+				script += "!job events " + j.at + "\n"
+			}
+			out := runScript(t, script)
+			created := section(out, "王管家: 1")
+			if !strings.Contains(created, c.created) {
+				t.Fatalf("want %q, got:\n%s", c.created, out)
+			}
+			if held := !strings.Contains(c.created, "已发到"); held && strings.Contains(created, "【社区活动】") {
+				t.Errorf("the invitation went out in quiet hours:\n%s", created)
+			}
+			for _, j := range c.jobs {
+				said := section(out, "!job events "+j.at)
+				if j.want == "" && strings.Contains(said, "[3号楼业主群]") || j.want != "" && !strings.Contains(said, "[3号楼业主群] "+j.want) &&
+					!strings.Contains(said, j.want) {
+					t.Errorf("job at %s: want %q, got:\n%s", j.at, j.want, out)
+				}
+			}
+		})
+	}
+}
