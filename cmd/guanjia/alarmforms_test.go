@@ -37,7 +37,8 @@ func TestAlarmAboutOwnHomeInAGroupIsPlacedAtTheHome(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out := runScript(t, c.line+"\n王管家@员工群: 详情 H20261126-0001\n")
+			out := runScript(t, c.line+"\n王管家@员工群: 详情 H20261126-0001\n王管家@员工群: 接单 H20261126-0001\n"+
+				"王管家@员工群: 完成 H20261126-0001 已处理\n")
 			said := section(out, c.line)
 			staff := ""
 			for _, l := range strings.Split(said, "\n") {
@@ -49,8 +50,9 @@ func TestAlarmAboutOwnHomeInAGroupIsPlacedAtTheHome(t *testing.T) {
 				t.Errorf("want %q in the staff's card, got:\n%s", c.want, said)
 			}
 			if strings.Contains(c.line, "@") {
-				// What the residents' group read (its lines up to the next chat's) has no home in it.
-				for _, l := range strings.Split(said, "\n[") {
+				// What the residents' group read (its lines up to the next chat's), then or later,
+				// has no home in it.
+				for _, l := range strings.Split(out, "\n[") {
 					if strings.HasPrefix(strings.TrimPrefix(l, "["), "3号楼业主群]") && strings.Contains(l, "1-1-101") {
 						t.Errorf("the residents' group was shown the home:\n%s", said)
 					}
