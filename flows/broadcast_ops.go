@@ -50,6 +50,12 @@ func (e *Engine) broadcastCommand(ctx context.Context, t *turn, text string, act
 		m = bcastCommand.FindStringSubmatch(t.msg.Choice)
 	}
 	if m != nil {
+		if m[1] == "批准" && !(t.known && t.person.IsSupervisor()) {
+			// Whoever may not approve is told so, as a steward is: a worker pressing the
+			// button of a card forwarded to them, or typing it, in a group or privately.
+			t.say("broadcast.supervisor_only", map[string]any{"No": strings.ToUpper(m[2])})
+			return true, nil
+		}
 		if !t.known || !t.person.IsOffice() {
 			return false, nil
 		}

@@ -303,8 +303,8 @@ func (e *Engine) fileAlarm(ctx context.Context, t *turn, d danger, c guanjia.Com
 		Address:  e.alarmPlace(t, text),
 		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},
 	}
-	if t.known && t.person.Household != "" && !t.chat.IsGroup() {
-		tk.Household = t.person.Household
+	if home := alarmHome(t, text); home != "" {
+		tk.Household = home
 	}
 	if b := alarmBuilding(t, tk, text); b > 0 {
 		tk.Building = b
@@ -355,8 +355,9 @@ func kindKey(tk guanjia.Ticket) string {
 	return "kind." + string(tk.Kind)
 }
 
-// alarmPlace is where the danger is, as far as the message and the records tell: the home on
-// file for a resident telling it privately, else the chat it came from.
+// alarmPlace is where the danger is, as far as the message and the records tell: a place the
+// message names; the home on file for a resident telling it privately, or speaking of their
+// own home in a group; else the chat it came from.
 func (e *Engine) alarmPlace(t *turn, text string) string {
 	if p, ok := parsePlace(text); ok {
 		if p.entrance > 0 && p.room > 0 {
@@ -364,8 +365,8 @@ func (e *Engine) alarmPlace(t *turn, text string) string {
 		}
 		return fmt.Sprintf("%d号楼", p.building)
 	}
-	if t.known && t.person.Household != "" && !t.chat.IsGroup() {
-		return t.person.Household
+	if home := alarmHome(t, text); home != "" {
+		return home
 	}
 	if t.chat.IsGroup() {
 		if len(t.chat.Buildings) == 1 {
@@ -375,6 +376,56 @@ func (e *Engine) alarmPlace(t *turn, text string) string {
 		return t.chat.Name
 	}
 	return ""
+}
+
+// alarmHome is the home on file an alarm is at: the reporter's, when they tell it privately
+// or speak of their own home (「我家」「家里」) in a group. A place the message names comes
+// first; the home is only ever shown to the staff.
+func alarmHome(t *turn, text string) string {
+	if !t.known || t.person.Household == "" {
+		return ""
+	}
+	if _, ok := parsePlace(text); ok {
+		return ""
+	}
+	if !t.chat.IsGroup() || ownHome(text) {
+		return t.person.Household
+	}
+	return ""
+}
+
+// ownHomeWords speak of the speaker's own home; ownHomeAfter of a home only when nobody else's
+// is named before them (「邻居家里」 is not the speaker's).
+var (
+	ownHomeWords = []string{"我家", "我们家", "咱家", "咱们家", "俺家", "自己家", "我屋", "我房间", "我的房子", "我住的"}
+	ownHomeAfter = []string{"家里", "家中", "屋里", "屋子里", "房间里"}
+	othersHome   = []string{"邻居", "隔壁", "对门", "楼上", "楼下", "他", "她", "别人", "人家", "朋友", "亲戚", "老人"}
+)
+
+// ownHome reports whether a message speaks of the speaker's own home: 「我家厨房冒烟了」,
+// 「家里着火了」, 「屋里好大的烟」; not 「邻居家里着火了」.
+func ownHome(text string) bool {
+	for _, w := range ownHomeWords {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	for _, w := range ownHomeAfter {
+		i := strings.Index(text, w)
+		if i < 0 {
+			continue
+		}
+		before := strings.TrimSuffix(text[:i], "的")
+		if strings.HasSuffix(before, "我") || strings.HasSuffix(before, "我们") {
+			return true
+		}
+		if !slices.ContainsFunc(othersHome, func(o string) bool {
+			return strings.HasSuffix(before, o) || strings.HasSuffix(before, o+"们")
+		}) {
+			return true
+		}
+	}
+	return false
 }
 
 // alarmBuilding is the building an alarm concerns: named in the message, the resident's own,

@@ -41,3 +41,24 @@ func TestDangerIn(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnHome(t *testing.T) {
+	for text, want := range map[string]bool{
+		"救命 我家厨房冒烟了":  true,
+		"家里着火了":       true,
+		"我们家燃气泄漏了":    true,
+		"屋里好大的烟":      true,
+		"我的家里进水了":     true,
+		"家里老人晕倒了":     true,
+		"邻居家里着火了":     false,
+		"隔壁屋里冒烟":      false,
+		"他们家里好像着火了":   false,
+		"楼道里着火了":      false,
+		"电梯里有人被困":     false,
+		"3号楼二单元门口冒烟了": false,
+	} {
+		if got := ownHome(text); got != want {
+			t.Errorf("ownHome(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

@@ -107,6 +107,13 @@ func (e *Engine) eventForm() *form {
 		if s.Data["invite"] != "invite:now" {
 			ev.InviteAt = e.dataTime(s, "invite")
 		}
+		// An invitation is an announcement: in quiet hours it waits for the morning, as long
+		// as the sign-up is still open then.
+		quiet := false
+		if held := e.afterQuiet(ev.InviteAt); held.After(ev.InviteAt) && held.Before(ev.Deadline) {
+			ev.InviteAt, quiet = held, true
+		}
+		sendNow := s.Data["invite"] == "invite:now" && !quiet
 		if err := ev.Validate(now); err != nil {
 			// Time passed while the form was open: the times are asked again.
 			s.Data = map[string]string{"community": ev.Community, "title": ev.Title, "survey": ev.Survey}
@@ -124,9 +131,9 @@ func (e *Engine) eventForm() *form {
 		if err != nil {
 			return err
 		}
-		t.say("event.created", map[string]any{"No": ev.No, "Title": ev.Title, "Now": s.Data["invite"] == "invite:now",
+		t.say("event.created", map[string]any{"No": ev.No, "Title": ev.Title, "Now": sendNow, "Quiet": quiet,
 			"Invite": e.when(ev.InviteAt), "Groups": len(groups)})
-		if s.Data["invite"] == "invite:now" {
+		if sendNow {
 			for _, r := range e.invitation(ev, groups, "event.invitation", &t.err) {
 				t.send(r)
 			}

@@ -137,10 +137,11 @@ func (e *Engine) eventDue(ctx context.Context, ev guanjia.Activity, at time.Time
 		}
 		return e.privately(ctx, residents, household, text)
 	}
-	if ev.InviteAt.After(ev.CreatedAt) && !at.Before(ev.InviteAt) && at.Before(ev.Deadline) {
+	// Invitations and last calls to the groups wait out quiet hours, as announcements do.
+	if ev.InviteAt.After(ev.CreatedAt) && !at.Before(e.afterQuiet(ev.InviteAt)) && at.Before(ev.Deadline) {
 		out = append(out, Notice{Key: "event-invite:" + ev.ID, Replies: e.invitation(ev, groups, "event.invitation", &rerr)})
 	}
-	lastCall := ev.Deadline.Add(-e.Config.Events.LastCall)
+	lastCall := e.afterQuiet(ev.Deadline.Add(-e.Config.Events.LastCall))
 	if taken < ev.Capacity && !at.Before(lastCall) && at.Before(ev.Deadline) && ev.InviteAt.Before(lastCall) {
 		out = append(out, Notice{Key: "event-last-call:" + ev.ID, Replies: e.invitation(ev, groups, "event.last_call", &rerr)})
 	}

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -153,6 +154,11 @@ func (f *form) take(ctx context.Context, t *turn, s *guanjia.Session, fd field) 
 			return "", "common.pick_one", nil
 		}
 	}
+	if f.confirmWord(t) {
+		// 「确认提交」 where the form waits for words: the confirm comes after the last
+		// question, and the words are not what this one asks for.
+		return "", "form.not_confirm_yet", nil
+	}
 	text := strings.TrimSpace(t.text())
 	if fd.parse != nil {
 		return fd.parse(ctx, t, s, text)
@@ -161,4 +167,29 @@ func (f *form) take(ctx context.Context, t *turn, s *guanjia.Session, fd field) 
 		return "", "form.bad_text", nil
 	}
 	return text, "", nil
+}
+
+// confirmWords are what people send to a form's confirm step besides its options' own words.
+var confirmWords = []string{"确认", "确定", "提交", "确认提交", "确定提交", "确认发送", "重新填写", "重填", "重新填",
+	"confirm", "submit", "start over", "redo"}
+
+// confirmWord reports whether the answer is only a word of the confirm step (确认提交, 重新填写),
+// sent before the form has come to it.
+func (f *form) confirmWord(t *turn) bool {
+	if t.msg.Photo != "" {
+		return false
+	}
+	for _, text := range answerForms(t.msg.Text) {
+		if slices.Contains(confirmWords, strings.ToLower(text)) {
+			return true
+		}
+		for _, o := range confirmOptions[:2] {
+			for _, lang := range []string{t.lang, "zh", "en"} {
+				if l, err := f.e.Templates.Render(lang, o.label, nil); err == nil && strings.EqualFold(l, text) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
