@@ -103,16 +103,7 @@ func TestWhatResidentsTypeIsKept(t *testing.T) {
 			app.say(t, c.lines...)
 			app.drain(t)
 			got := out.String()
-			for _, w := range c.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("missing %q in:\n%s", w, got)
-				}
-			}
-			for _, w := range c.notWant {
-				if strings.Contains(got, w) {
-					t.Errorf("%q should not be in:\n%s", w, got)
-				}
-			}
+			checkText(t, got, c.want, c.notWant)
 			if c.ticket == nil {
 				return
 			}

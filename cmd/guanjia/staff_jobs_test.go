@@ -39,16 +39,7 @@ func TestWorkerToldWhenJobCalledOff(t *testing.T) {
 			app.say(t, c.before...)
 			app.say(t, c.lines...)
 			got := out.String()
-			for _, w := range c.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("missing %q in:\n%s", w, got)
-				}
-			}
-			for _, w := range c.not {
-				if strings.Contains(got, w) {
-					t.Errorf("unexpected %q in:\n%s", w, got)
-				}
-			}
+			checkText(t, got, c.want, c.not)
 		})
 	}
 }
@@ -108,16 +99,7 @@ func TestBareDoneFromWorker(t *testing.T) {
 			from := out.Len()
 			app.say(t, c.done)
 			got := out.String()[from:]
-			for _, w := range c.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("missing %q in:\n%s", w, got)
-				}
-			}
-			for _, w := range c.not {
-				if strings.Contains(got, w) {
-					t.Errorf("unexpected %q in:\n%s", w, got)
-				}
-			}
+			checkText(t, got, c.want, c.not)
 		})
 	}
 }

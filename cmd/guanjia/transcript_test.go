@@ -386,3 +386,18 @@ func waitDelivered(t *testing.T, app *testApp) {
 	}
 	t.Fatalf("a job's messages were not delivered in time")
 }
+
+// checkText fails t for each of want that got lacks and each of not that it holds.
+func checkText(t *testing.T, got string, want, not []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in:\n%s", w, got)
+		}
+	}
+	for _, w := range not {
+		if strings.Contains(got, w) {
+			t.Errorf("unexpected %q in:\n%s", w, got)
+		}
+	}
+}

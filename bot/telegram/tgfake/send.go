@@ -139,13 +139,8 @@ func (s *Server) send(p params, photo bool) (any, *apiError) {
 		if p["photo"] == "" {
 			return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: there is no photo in the request"}
 		}
-	} else if text == "" {
-		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message text is empty"}
 	}
-	if len(utf16.Encode([]rune(text))) > limit {
-		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message is too long"}
-	}
-	markup, apiErr := readMarkup(p)
+	markup, apiErr := readContent(p, text, !photo, limit)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -264,19 +259,25 @@ func (s *Server) editMarkup(p params) (any, *apiError) {
 	return m, nil
 }
 
+// readContent checks a message's text (needed unless it is a photo's caption, at most limit
+// UTF-16 units, as Telegram counts) and reads its keyboard.
+func readContent(p params, text string, needText bool, limit int) (*models.InlineKeyboardMarkup, *apiError) {
+	if needText && text == "" {
+		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message text is empty"}
+	}
+	if len(utf16.Encode([]rune(text))) > limit {
+		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message is too long"}
+	}
+	return readMarkup(p)
+}
+
 // editText answers editMessageText: the message's text and keyboard replaced, as Telegram
 // does, which counts against the chat's limits like a message sent.
 func (s *Server) editText(p params) (any, *apiError) {
 	chat, _ := strconv.ParseInt(p["chat_id"], 10, 64)
 	id, _ := strconv.Atoi(p["message_id"])
 	text := p["text"]
-	if text == "" {
-		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message text is empty"}
-	}
-	if len(utf16.Encode([]rune(text))) > 4096 {
-		return nil, &apiError{code: http.StatusBadRequest, desc: "Bad Request: message is too long"}
-	}
-	markup, apiErr := readMarkup(p)
+	markup, apiErr := readContent(p, text, true, 4096)
 	if apiErr != nil {
 		return nil, apiErr
 	}
