@@ -366,6 +366,10 @@ func (e *Engine) tellReporter(ctx context.Context, t *turn, tk guanjia.Ticket, a
 		key = "ticket.accepted"
 	case guanjia.ActAssign:
 		key = "ticket.assigned"
+		if tk.Kind != guanjia.KindRepair {
+			// Someone sent to an alarm or a hazard does not "come to repair".
+			key = "ticket.assigned_attend"
+		}
 	case guanjia.ActProgress:
 		key, data["Note"] = "ticket.progress", tk.Timeline[len(tk.Timeline)-1].Note
 	case guanjia.ActReply:

@@ -41,3 +41,17 @@ func TestAlarmsOfDifferentDangersStaySeparate(t *testing.T) {
 		t.Errorf("trapped in a lift, privately:\n%s", private)
 	}
 }
+
+// TestAlarmAssignedSaysSomeoneIsComing: the resident of an alarm hears that someone is on the
+// way, not that a worker will "come to repair" and call first.
+func TestAlarmAssignedSaysSomeoneIsComing(t *testing.T) {
+	clk := newClock()
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), clk, &out)
+	defer app.Close()
+	app.say(t, "张三: 厨房着火了", "王管家@员工群: 接单 H20261126-0001")
+	from := out.Len()
+	app.say(t, "王管家@员工群: 派单 H20261126-0001 刘师傅")
+	got := out.String()[from:]
+	checkText(t, got, []string{"H20261126-0001 已安排刘师傅前往处理"}, []string{"上门维修"})
+}
