@@ -34,6 +34,11 @@ func (e *Engine) broadcastCommand(ctx context.Context, t *turn, text string, act
 		// "紧急" alone in the middle of a conversation answers its question (a repair's
 		// urgency); with words after it, it is a broadcast.
 		if !t.known || !t.person.IsOffice() {
+			if t.known && t.person.IsStaff() {
+				// A worker is told who sends notices, not how to report an emergency.
+				t.say("broadcast.office_only", nil)
+				return true, nil
+			}
 			t.say("broadcast.staff_only", nil)
 			return true, nil
 		}

@@ -142,3 +142,13 @@ func TestStaffAskAboutTheirWork(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkerAskingToSendANotice: a worker starting a notice is told stewards and supervisors
+// send them, not given the residents' advice on emergencies.
+func TestWorkerAskingToSendANotice(t *testing.T) {
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), newClock(), &out)
+	defer app.Close()
+	app.say(t, "刘师傅@员工群: 通知 3号楼 明天停水")
+	checkText(t, out.String(), []string{"群发通知需要由管家或主管操作"}, []string{"如果您遇到紧急情况"})
+}
