@@ -110,6 +110,17 @@ func (e *Engine) arrearsList(ctx context.Context, t *turn, building int) error {
 		return nil
 	}
 	community := t.person.Community
+	if building > 0 {
+		c, err := e.Directory.Community(ctx, community)
+		if err != nil {
+			return fmt.Errorf("flows: arrears list: %w", err)
+		}
+		if len(c.Buildings) > 0 && !containsInt(c.Buildings, building) {
+			// "欠费名单 9" where there is no building 9: said so, not "nothing owed".
+			t.say("hazard.no_building", map[string]any{"Community": c.Name, "Building": building, "Buildings": joinInts(c.Buildings)})
+			return nil
+		}
+	}
 	owing, err := e.Dunning.AllArrears(ctx, community)
 	if err != nil {
 		return fmt.Errorf("flows: arrears list: %w", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -25,4 +26,14 @@ $ guanjia jobs run dunning -at 2026-12-23T10:00
 	if !strings.Contains(line, "已手动提醒 12-24") {
 		t.Errorf("3-1-1201 in the list = %q, want 已手动提醒 12-24; transcript:\n%s", line, out)
 	}
+}
+
+// TestArrearsListOfABuildingThatDoesNotExist: 「欠费名单 9」 where there is no building 9 says so,
+// with the buildings there are, instead of "nothing owed".
+func TestArrearsListOfABuildingThatDoesNotExist(t *testing.T) {
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), newClock(), &out)
+	defer app.Close()
+	app.say(t, "王管家@员工群: 欠费名单 9")
+	checkText(t, out.String(), []string{"没有 9 号楼，本小区有 1、2、3 号楼"}, []string{"目前没有欠费"})
 }
