@@ -277,7 +277,7 @@ func parseBroadcastText(_ context.Context, _ *turn, _ *guanjia.Session, text str
 
 var (
 	relativeTime = regexp.MustCompile(`^(\d{1,4})\s*(分钟|小时)后$`)
-	clockTime    = regexp.MustCompile(`^(今天|明天|后天)?\s*(\d{1,2})\s*(?:[:：点])\s*(\d{1,2}|半)?\s*分?$`)
+	clockTime    = regexp.MustCompile(`^(今天|明天|后天|昨天)?\s*(\d{1,2})\s*(?:[:：点])\s*(\d{1,2}|半)?\s*分?$`)
 	dateTime     = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})$`)
 )
 
@@ -315,7 +315,7 @@ func parseWhen(text string, now time.Time, loc *time.Location) (time.Time, bool)
 		if h > 23 || mi > 59 {
 			return time.Time{}, false
 		}
-		days := map[string]int{"": 0, "今天": 0, "明天": 1, "后天": 2}[m[1]]
+		days := map[string]int{"": 0, "今天": 0, "明天": 1, "后天": 2, "昨天": -1}[m[1]]
 		return time.Date(now.Year(), now.Month(), now.Day()+days, h, mi, 0, 0, loc), true
 	}
 	return time.Time{}, false

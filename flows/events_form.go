@@ -242,7 +242,7 @@ func audienceOf(s string) []int {
 	return bs
 }
 
-var whenPattern = regexp.MustCompile(`^(?:(\d{4})[-/年.])?(?:(\d{1,2})[-/月.](\d{1,2})[日号]?)?\s*(今天|明天|后天)?\s*(上午|下午|晚上|中午|早上)?\s*(\d{1,2})(?::(\d{2})|点(半|(\d{1,2})分?)?)$`)
+var whenPattern = regexp.MustCompile(`^(?:(\d{4})[-/年.])?(?:(\d{1,2})[-/月.](\d{1,2})[日号]?)?\s*(今天|明天|后天|昨天|前天)?\s*(上午|下午|晚上|中午|早上)?\s*(\d{1,2})(?::(\d{2})|点(半|(\d{1,2})分?)?)$`)
 
 // parseEventWhen reads a time: "2026-11-28 15:00", "11-28 15:00", "11月28日下午3点", "明天 9:30".
 // A date without a year is the next such day.
@@ -262,12 +262,8 @@ func parseEventWhen(text string, now time.Time, loc *time.Location) (time.Time, 
 	if m[1] != "" {
 		y, _ = strconv.Atoi(m[1])
 	}
-	switch m[4] {
-	case "明天":
-		d++
-	case "后天":
-		d += 2
-	}
+	// A day named relative to today; one in the past is read, and then refused as past.
+	shift := map[string]int{"明天": 1, "后天": 2, "昨天": -1, "前天": -2}[m[4]]
 	h, _ := strconv.Atoi(m[6])
 	mi := 0
 	switch {
@@ -281,10 +277,10 @@ func parseEventWhen(text string, now time.Time, loc *time.Location) (time.Time, 
 	if (m[5] == "下午" || m[5] == "晚上") && h < 12 {
 		h += 12
 	}
-	if h > 23 || mi > 59 || mo < 1 || mo > 12 || d < 1 || d > 31+2 {
+	if h > 23 || mi > 59 || mo < 1 || mo > 12 || d < 1 || d > 31 {
 		return time.Time{}, false
 	}
-	at := time.Date(y, mo, d, h, mi, 0, 0, loc)
+	at := time.Date(y, mo, d+shift, h, mi, 0, 0, loc)
 	if m[1] == "" && m[2] != "" && at.Before(now.AddDate(0, 0, -1)) {
 		at = at.AddDate(1, 0, 0)
 	}
