@@ -67,7 +67,7 @@ func (e *Engine) markChecked(ctx context.Context, t *turn, name string) error {
 	if err != nil {
 		return err
 	}
-	var marked []string
+	var marked, before []string
 	for _, b := range open {
 		building, err := guanjia.ParseHouseholdCode(p.Household)
 		if err != nil || !b.Covers(building) {
@@ -76,10 +76,20 @@ func (e *Engine) markChecked(ctx context.Context, t *turn, name string) error {
 		ev := guanjia.BroadcastEvent{ID: guanjia.BroadcastEventID(b.Community, b.No, guanjia.BcastChecked, p.ID), Community: b.Community,
 			No: b.No, Action: guanjia.BcastChecked, At: e.Now(), Actor: t.person.ID, ActorName: t.person.Name,
 			Household: p.Household, Building: building, Note: p.Name}
-		if _, err := e.Broadcasts.AddBroadcastEvent(ctx, ev); err != nil {
+		added, err := e.Broadcasts.AddBroadcastEvent(ctx, ev)
+		if err != nil {
 			return fmt.Errorf("flows: check %s: %w", b.No, err)
 		}
+		if !added {
+			before = append(before, b.No)
+			continue
+		}
 		marked = append(marked, b.No)
+	}
+	if len(marked) == 0 && len(before) > 0 {
+		// Confirmed already (by this steward or another): said so, nothing recorded twice.
+		t.say("broadcast.checked_before", map[string]any{"Name": name, "Nos": strings.Join(before, "、")})
+		return nil
 	}
 	if len(marked) == 0 {
 		t.say("broadcast.not_on_roll", map[string]any{"Name": name})
