@@ -208,6 +208,17 @@ func (e *Engine) remindNow(ctx context.Context, t *turn, household string) error
 	} else {
 		owed = due
 	}
+	actions, err := e.Dunning.DunningActions(ctx, community, household)
+	if err != nil {
+		return fmt.Errorf("flows: remind: %w", err)
+	}
+	if a, ok := guanjia.LatestAction(actions); ok && a.Holds(now) &&
+		(a.Kind == guanjia.DunningPause || a.Kind == guanjia.DunningHardship || a.Kind == guanjia.DunningRefusal) {
+		// Held on purpose: said so, with how to lift it, rather than sent past the hold.
+		t.say("dunning.held", map[string]any{"Household": household, "State": e.render(t.lang, "dunning.state."+a.Kind,
+			map[string]any{"Until": a.Until.Add(-time.Minute).In(e.location()).Format("01-02"), "Reason": a.Reason, "Holds": true}, &t.err)})
+		return nil
+	}
 	recent, err := e.Dunning.HouseholdFeeMessages(ctx, community, household, now.Add(-ManualReminderGap))
 	if err != nil {
 		return fmt.Errorf("flows: remind: %w", err)

@@ -37,3 +37,22 @@ func TestArrearsListOfABuildingThatDoesNotExist(t *testing.T) {
 	app.say(t, "王管家@员工群: 欠费名单 9")
 	checkText(t, out.String(), []string{"没有 9 号楼，本小区有 1、2、3 号楼"}, []string{"目前没有欠费"})
 }
+
+// TestRemindByHandRespectsAPause: 催缴 on a home whose reminders a steward paused says so and
+// how to lift it; once resumed, it is sent.
+func TestRemindByHandRespectsAPause(t *testing.T) {
+	out := runScript(t, `$ guanjia bills generate 2026-11
+!wait 648h
+王管家@员工群: 暂停催缴 3-1-1201 业主出国
+王管家@员工群: 催缴 3-1-1201
+王管家@员工群: 恢复催缴 3-1-1201
+王管家@员工群: 催缴 3-1-1201
+`)
+	lines := strings.Split(out, "> 王管家@员工群: 催缴 3-1-1201")
+	if len(lines) != 3 {
+		t.Fatalf("transcript:\n%s", out)
+	}
+	first, second := lines[1], lines[2]
+	checkText(t, first, []string{"催缴现在不发：已暂停：业主出国", "恢复催缴 3-1-1201"}, []string{"已私信提醒"})
+	checkText(t, second, []string{"已私信提醒"}, []string{"催缴现在不发"})
+}
