@@ -216,9 +216,17 @@ func (e *Engine) takeOver(ctx context.Context, t *turn, rest string) error {
 			t.say("handover.confirm_usage", map[string]any{"Max": len(h.Items)})
 			return nil
 		}
-		if h.Items[n-1].ConfirmedAt.IsZero() {
-			h.Items[n-1].ConfirmedAt = now
+		if !h.Items[n-1].ConfirmedAt.IsZero() {
+			left := 0
+			for _, it := range h.Items {
+				if it.ConfirmedAt.IsZero() {
+					left++
+				}
+			}
+			t.say("handover.item_confirmed_before", map[string]any{"No": h.No, "Item": n, "Left": left})
+			return nil
 		}
+		h.Items[n-1].ConfirmedAt = now
 	}
 	left := 0
 	for _, it := range h.Items {

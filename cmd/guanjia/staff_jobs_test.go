@@ -152,3 +152,18 @@ func TestWorkerAskingToSendANotice(t *testing.T) {
 	app.say(t, "刘师傅@员工群: 通知 3号楼 明天停水")
 	checkText(t, out.String(), []string{"群发通知需要由管家或主管操作"}, []string{"如果您遇到紧急情况"})
 }
+
+// TestHandoverItemConfirmedTwice: confirming a handover item again says it was confirmed
+// already, not "confirmed" once more.
+func TestHandoverItemConfirmedTwice(t *testing.T) {
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), newClock(), &out)
+	defer app.Close()
+	app.say(t, "张三: 报修", "张三: 1", "张三: 1", "张三: 厨房水管接头一直在漏水", "张三: 跳过", "张三: 1", "张三: 1",
+		"李四: 报修", "李四: 1", "李四: 2", "李四: 门锁坏了打不开", "李四: 跳过", "李四: 1", "李四: 1",
+		"王管家: 交班", "王管家: 等配件，明天上午到", "王管家: 等业主在家再上门", "王管家: 无", "王管家: 1",
+		"孙管家: 接班 1")
+	from := out.Len()
+	app.say(t, "孙管家: 接班 1")
+	checkText(t, out.String()[from:], []string{"第 1 项已经确认过了", "还有 1 项待确认"}, []string{"已确认。"})
+}
