@@ -36,6 +36,10 @@ const MaxPromise = 60 * 24 * time.Hour
 // ClaimHold is how long a resident's 已缴 holds the reminders while the steward checks it.
 const ClaimHold = 3 * 24 * time.Hour
 
+// AnswerWindow is how long after a fee message (the month's bill notice, a reminder) a
+// resident's 已缴, 有疑问, promise or hardship is taken as the answer to it before the due date.
+const AnswerWindow = 45 * 24 * time.Hour
+
 // DunningSteps is the community's ladder: days after the due date.
 func (e *Engine) DunningSteps(community string) []int {
 	for _, k := range []string{community, "*"} {
