@@ -34,6 +34,7 @@ func TestResidentsAnswerFeeMessagesInEverydayWords(t *testing.T) {
 		{"month end", reminded, "张三: 月底交", "您将在 2026-12-31 前缴纳", ""},
 		{"the day of the month", reminded, "张三: 28号交", "您将在 2026-12-28 前缴纳", ""},
 		{"some days later", reminded, "张三: 过几天交", "请问您打算哪天缴呢", ""},
+		{"another day", reminded, "张三: 改天交", "请问您打算哪天缴呢", ""},
 		{"hardship in words", reminded, "李奶奶: 我一个老太婆哪有钱交", "管家会和您联系商量", ""},
 		{"no money", reminded, "李奶奶: 没钱交", "管家会和您联系商量", ""},
 		{"cannot afford", reminded, "李奶奶: 交不起", "管家会和您联系商量", ""},
