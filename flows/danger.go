@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
@@ -300,10 +302,10 @@ func (e *Engine) fileAlarm(ctx context.Context, t *turn, d danger, c guanjia.Com
 		Origin:     guanjia.Origin{Channel: t.msg.Channel, Chat: t.msg.ChatID, User: t.msg.SenderID},
 		Submission: submission, Category: dangerCategory + d.kind, Description: text,
 		Urgency: guanjia.UrgencyUrgent, CreatedAt: now, UpdatedAt: now, DueAt: now.Add(5 * time.Minute),
-		Address:  e.alarmPlace(t, text),
+		Address:  e.alarmPlace(ctx, t, text),
 		Timeline: []guanjia.Event{{At: now, Action: guanjia.ActSubmit, Actor: t.person.ID, ActorName: t.person.Name}},
 	}
-	if home := alarmHome(t, text); home != "" {
+	if home := e.alarmHome(ctx, t, text); home != "" {
 		tk.Household = home
 	}
 	if b := alarmBuilding(t, tk, text); b > 0 {
@@ -357,16 +359,28 @@ func kindKey(tk guanjia.Ticket) string {
 
 // alarmPlace is where the danger is, as far as the message and the records tell: a place the
 // message names; the home on file for a resident telling it privately, or speaking of their
-// own home in a group; else the chat it came from.
-func (e *Engine) alarmPlace(t *turn, text string) string {
+// own home in a group; a neighbour's home the message names by entrance and room; else the
+// building, said to be someone else's home when the message speaks of one, or the chat it came
+// from.
+func (e *Engine) alarmPlace(ctx context.Context, t *turn, text string) string {
 	if p, ok := parsePlace(text); ok {
 		if p.entrance > 0 && p.room > 0 {
 			return fmt.Sprintf("%d-%d-%d", p.building, p.entrance, p.room)
 		}
 		return fmt.Sprintf("%d号楼", p.building)
 	}
-	if home := alarmHome(t, text); home != "" {
+	if home := e.alarmHome(ctx, t, text); home != "" {
 		return home
+	}
+	b := 0
+	if len(t.chat.Buildings) == 1 {
+		b = t.chat.Buildings[0]
+	} else if t.known && t.person.Household != "" {
+		b, _ = guanjia.ParseHouseholdCode(t.person.Household)
+	}
+	if othersHome(text) && b > 0 {
+		// Someone else's home, not the reporter's: the building, and whose words they are.
+		return fmt.Sprintf("%d号楼（%s报告：邻居家）", b, t.person.Name)
 	}
 	if t.chat.IsGroup() {
 		if len(t.chat.Buildings) == 1 {
@@ -379,13 +393,18 @@ func (e *Engine) alarmPlace(t *turn, text string) string {
 }
 
 // alarmHome is the home on file an alarm is at: the reporter's, when they tell it privately
-// or speak of their own home (「我家」「家里」) in a group. A place the message names comes
-// first; the home is only ever shown to the staff.
-func alarmHome(t *turn, text string) string {
-	if !t.known || t.person.Household == "" {
+// or speak of their own home (「我家」「家里」) in a group, but never when the message speaks of
+// someone else's home; then the neighbour's, when the message names it by entrance and room
+// (「1单元101李奶奶家」) in the building of the group or of the reporter. A place the message
+// names comes first; the home is only ever shown to the staff.
+func (e *Engine) alarmHome(ctx context.Context, t *turn, text string) string {
+	if _, ok := parsePlace(text); ok {
 		return ""
 	}
-	if _, ok := parsePlace(text); ok {
+	if othersHome(text) {
+		return e.namedHome(ctx, t, text)
+	}
+	if !t.known || t.person.Household == "" {
 		return ""
 	}
 	if !t.chat.IsGroup() || ownHome(text) {
@@ -394,38 +413,118 @@ func alarmHome(t *turn, text string) string {
 	return ""
 }
 
-// ownHomeWords speak of the speaker's own home; ownHomeAfter of a home only when nobody else's
-// is named before them (「邻居家里」 is not the speaker's).
-var (
-	ownHomeWords = []string{"我家", "我们家", "咱家", "咱们家", "俺家", "自己家", "我屋", "我房间", "我的房子", "我住的"}
-	ownHomeAfter = []string{"家里", "家中", "屋里", "屋子里", "房间里"}
-	othersHome   = []string{"邻居", "隔壁", "对门", "楼上", "楼下", "他", "她", "别人", "人家", "朋友", "亲戚", "老人"}
-)
+// entranceRoom is a home named by entrance and room only: 「1单元101」「二单元502室」.
+var entranceRoom = regexp.MustCompile(`(\d{1,2})\s*(?:单元|号门)\s*(\d{2,5})\s*(?:室|号|房)?`)
 
-// ownHome reports whether a message speaks of the speaker's own home: 「我家厨房冒烟了」,
-// 「家里着火了」, 「屋里好大的烟」; not 「邻居家里着火了」.
-func ownHome(text string) bool {
+// namedHome is the household on file a message names by entrance and room, in the one building
+// of the group it was told in, or the reporter's building; "" when there is none.
+func (e *Engine) namedHome(ctx context.Context, t *turn, text string) string {
+	s := chineseNumbered.ReplaceAllStringFunc(asciiText(text), func(m string) string {
+		sub := chineseNumbered.FindStringSubmatch(m)
+		if n, ok := chineseNumber(sub[1]); ok {
+			return strconv.Itoa(n) + sub[2]
+		}
+		return m
+	})
+	m := entranceRoom.FindStringSubmatch(s)
+	if m == nil || e.Directory == nil {
+		return ""
+	}
+	b := 0
+	if len(t.chat.Buildings) == 1 {
+		b = t.chat.Buildings[0]
+	} else if t.known && t.person.Household != "" {
+		b, _ = guanjia.ParseHouseholdCode(t.person.Household)
+	}
+	community := t.chat.Community
+	if community == "" {
+		community = t.person.Community
+	}
+	if b == 0 || community == "" {
+		return ""
+	}
+	homes, err := e.Directory.HouseholdsInBuilding(ctx, community, b)
+	if err != nil {
+		return ""
+	}
+	code := fmt.Sprintf("%d-%d-%d", b, atoi(m[1]), atoi(m[2]))
+	for _, h := range homes {
+		if h.Code == code {
+			return code
+		}
+	}
+	return ""
+}
+
+// ownHomeWords speak of the speaker's own home. 「家里」「屋里」 and the like are the speaker's
+// only at the start of a message (or of a clause) or right after 我, 我们, 咱 or 俺.
+var ownHomeWords = []string{"我家", "我们家", "咱家", "咱们家", "俺家", "俺们家", "自己家", "我屋", "我房间", "我的房子", "我住的"}
+
+// homeRefs are the homes a message speaks of, each as the speaker's (own) or someone else's.
+func homeRefs(text string) (own, other bool) {
 	for _, w := range ownHomeWords {
 		if strings.Contains(text, w) {
-			return true
+			own = true
 		}
 	}
-	for _, w := range ownHomeAfter {
-		i := strings.Index(text, w)
-		if i < 0 {
+	rs := []rune(text)
+	for i, r := range rs {
+		if r != '家' && r != '屋' {
 			continue
 		}
-		before := strings.TrimSuffix(text[:i], "的")
-		if strings.HasSuffix(before, "我") || strings.HasSuffix(before, "我们") {
-			return true
+		next := rune(0)
+		if i+1 < len(rs) {
+			next = rs[i+1]
 		}
-		if !slices.ContainsFunc(othersHome, func(o string) bool {
-			return strings.HasSuffix(before, o) || strings.HasSuffix(before, o+"们")
-		}) {
-			return true
+		if r == '家' && strings.ContainsRune("具电居务政常乡", next) && next != 0 {
+			continue // 家具, 家电: not a home.
+		}
+		if r == '屋' && !strings.ContainsRune("里内中子", next) {
+			continue // 屋顶, 屋檐: part of a building.
+		}
+		j := i
+		if j > 0 && rs[j-1] == '的' {
+			j--
+		}
+		if j == 0 {
+			own = true
+			continue
+		}
+		prev := rs[j-1]
+		switch {
+		case !unicode.Is(unicode.Han, prev):
+			// The start of a clause: 「救命，家里着火了」.
+			own = true
+		case strings.ContainsRune("我咱俺己", prev):
+			own = true
+		case prev == '们':
+			if j >= 2 && strings.ContainsRune("我咱俺", rs[j-2]) {
+				own = true
+			} else {
+				other = true
+			}
+		case strings.ContainsRune("大回在到住离搬全老娘婆国专商厂作行管", prev):
+			// 大家, 回家, 在家, 老家: no one's home in particular.
+		default:
+			// 李奶奶家, 对门家里, 邻居家, 隔壁屋里, 他家: someone else's.
+			other = true
 		}
 	}
-	return false
+	return own, other
+}
+
+// ownHome reports whether a message speaks of the speaker's own home: 「我家厨房冒烟了」,
+// 「家里着火了」, 「屋里好大的烟」; not 「邻居家里着火了」 nor 「1单元101李奶奶家里有煤气味」.
+func ownHome(text string) bool {
+	own, other := homeRefs(text)
+	return own && !other
+}
+
+// othersHome reports whether a message speaks of someone else's home: 「对门家里有煤气味」,
+// 「楼下李奶奶家里冒烟了」.
+func othersHome(text string) bool {
+	_, other := homeRefs(text)
+	return other
 }
 
 // alarmBuilding is the building an alarm concerns: named in the message, the resident's own,

@@ -1,6 +1,9 @@
 package flows
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestDangerIn(t *testing.T) {
 	cases := []struct {
@@ -56,9 +59,23 @@ func TestOwnHome(t *testing.T) {
 		"楼道里着火了":      false,
 		"电梯里有人被困":     false,
 		"3号楼二单元门口冒烟了": false,
+		"救命，家里着火了":    true,
+		"我家里有煤气味":     true,
+		"咱家冒烟了":       true,
+		"俺家着火了":       true,
+		"1单元101李奶奶家里好像有煤气味，敲门没人应": false,
+		"楼下李奶奶家里冒烟了":              false,
+		"对门家里好像有煤气味":              false,
+		"楼上家里漏水冒烟":                false,
+		"对面家里着火了":                 false,
+		"我家楼下李奶奶家里冒烟了":            false,
+		"大家注意，家里着火了":              true,
 	} {
 		if got := ownHome(text); got != want {
 			t.Errorf("ownHome(%q) = %v, want %v", text, got, want)
+		}
+		if got, others := othersHome(text), !want && strings.ContainsAny(text, "家屋"); got != others {
+			t.Errorf("othersHome(%q) = %v, want %v", text, got, others)
 		}
 	}
 }

@@ -59,6 +59,10 @@ func (f *repairFlow) start(ctx context.Context, t *turn) error {
 		// Told when the description is asked for, so that it is not asked for without a reason.
 		s.Data[dataLongDescription] = "1"
 	}
+	if addr, ok := placeAddress(t.text()); ok {
+		// "2号楼电梯坏了": the place is told already, and it is not the home on file.
+		s.Data[dataNamedPlace] = addr
+	}
 	community, err := f.e.communityOf(ctx, t, &s)
 	if err != nil || s.Step == stepCommunity {
 		return err
@@ -72,9 +76,53 @@ func (f *repairFlow) start(ctx context.Context, t *turn) error {
 	return f.askAddress(ctx, t, &s)
 }
 
-// askAddress asks where the repair is: the home on file to confirm, or an address to type.
+// dataNamedPlace is the place the first message of a repair named ("2号楼电梯"), until it is
+// checked.
+const dataNamedPlace = "named_place"
+
+// placeAddress is the address the first message of a repair names, as the card says it:
+// "2号楼电梯" of "2号楼电梯坏了", "3号楼1单元楼道" of "3号楼1单元楼道灯不亮"; ok is false when
+// it names no building.
+func placeAddress(text string) (string, bool) {
+	p, ok := parsePlace(text)
+	if !ok {
+		return "", false
+	}
+	if p.entrance > 0 && p.room > 0 {
+		return fmt.Sprintf("%d-%d-%d", p.building, p.entrance, p.room), true
+	}
+	addr := fmt.Sprintf("%d号楼", p.building)
+	if p.entrance > 0 {
+		addr += fmt.Sprintf("%d单元", p.entrance)
+	}
+	if p.room > 0 {
+		addr += fmt.Sprintf("%d室", p.room)
+	}
+	for _, w := range publicPlaces {
+		if strings.HasPrefix(strings.ToLower(p.rest), w) {
+			return addr + w, true
+		}
+	}
+	return addr, true
+}
+
+// askAddress asks where the repair is: the place the first message named, when it checks out;
+// else the home on file to confirm, or an address to type.
 func (f *repairFlow) askAddress(ctx context.Context, t *turn, s *guanjia.Session) error {
 	s.Step = stepAddress
+	if addr := s.Data[dataNamedPlace]; addr != "" {
+		delete(s.Data, dataNamedPlace)
+		if t.known && t.person.Household != "" {
+			// Still "是" to the home on file, should the place named not check out.
+			s.Data["household"] = t.person.Household
+		}
+		ok, err := f.useAddress(ctx, t, s, addr)
+		if err != nil || !ok {
+			return err
+		}
+		t.say("repair.address_from_message", map[string]any{"Address": s.Data["address"]})
+		return f.askCategory(ctx, t, s)
+	}
 	if t.known && t.person.Household != "" {
 		s.Data["household"] = t.person.Household
 		if t.chat.IsGroup() {
@@ -148,14 +196,24 @@ func (f *repairFlow) takeAddress(ctx context.Context, t *turn, s *guanjia.Sessio
 		t.say("repair.bad_address", nil)
 		return f.e.save(ctx, s)
 	}
+	ok, err := f.useAddress(ctx, t, s, addr)
+	if err != nil || !ok {
+		return err
+	}
+	return f.askCategory(ctx, t, s)
+}
+
+// useAddress checks a typed address and takes it as the repair's. When it cannot be right it
+// says why, the session waits for the address again, and ok is false.
+func (f *repairFlow) useAddress(ctx context.Context, t *turn, s *guanjia.Session, addr string) (bool, error) {
 	p, household, problem, err := f.e.checkAddress(ctx, s.Data["community"], addr)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if problem != nil {
 		// Said what is wrong and what exists; the answer is asked for again.
 		t.say(problem.key, problem.data)
-		return f.e.save(ctx, s)
+		return false, f.e.save(ctx, s)
 	}
 	s.Data["address"], s.Data["household"], s.Data["building"] = addr, household, ""
 	if household != "" {
@@ -168,7 +226,7 @@ func (f *repairFlow) takeAddress(ctx context.Context, t *turn, s *guanjia.Sessio
 	if p.building > 0 {
 		s.Data["building"] = strconv.Itoa(p.building)
 	}
-	return f.askCategory(ctx, t, s)
+	return true, nil
 }
 
 // homeWords say the repair is at home: the home on file, when there is one.

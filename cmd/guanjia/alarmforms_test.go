@@ -30,7 +30,7 @@ func TestAlarmAboutOwnHomeInAGroupIsPlacedAtTheHome(t *testing.T) {
 		{"group_at_home", "李奶奶@3号楼业主群: 家里着火了", "位置：1-1-101", true},
 		{"group_our_home", "李奶奶@3号楼业主群: 我们家燃气泄漏了", "位置：1-1-101", true},
 		{"group_indoors", "李奶奶@3号楼业主群: 屋里好大的烟，着火了", "位置：1-1-101", true},
-		{"group_neighbour", "李奶奶@3号楼业主群: 邻居家里着火了", "位置：3号楼（3号楼业主群）", false},
+		{"group_neighbour", "李奶奶@3号楼业主群: 邻居家里着火了", "位置：3号楼（李奶奶报告：邻居家）", false},
 		{"group_stairs", "李奶奶@3号楼业主群: 楼道里着火了", "位置：3号楼（3号楼业主群）", false},
 		{"group_place_named", "李奶奶@3号楼业主群: 我家着火了 2-1-301", "位置：2-1-301", false},
 		{"private", "李奶奶: 救命 我家厨房冒烟了", "位置：1-1-101", true},
@@ -61,6 +61,37 @@ func TestAlarmAboutOwnHomeInAGroupIsPlacedAtTheHome(t *testing.T) {
 			details := section(out, "王管家@员工群: 详情 H20261126-0001")
 			if c.home && !strings.Contains(details, "1-1-101") {
 				t.Errorf("the ticket is not at the home:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestAlarmAboutANeighboursHomeIsNotPlacedAtTheReportersHome: a danger at someone else's home
+// is placed where the message says, or at the building, never at the reporter's home on file.
+func TestAlarmAboutANeighboursHomeIsNotPlacedAtTheReportersHome(t *testing.T) {
+	cases := []struct {
+		name, line, want, notWant string
+	}{
+		{"group_named_room_unknown", "张三@3号楼业主群: 1单元101李奶奶家里好像有煤气味，敲门没人应",
+			"位置：3号楼（张三报告：邻居家）", "3-1-1201"},
+		{"group_named_room_on_file", "李四@3号楼业主群: 1单元1201王阿姨家里好像有煤气味",
+			"位置：3-1-1201", "2-2-502"},
+		{"group_downstairs", "张三@3号楼业主群: 楼下李奶奶家里冒烟了", "位置：3号楼（张三报告：邻居家）", "3-1-1201"},
+		{"private_opposite", "李四: 对门家里好像有煤气味", "位置：2号楼（李四报告：邻居家）", "2-2-502"},
+		{"private_own", "李四: 我家里好像有煤气味", "位置：2-2-502", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := runScript(t, c.line+"\n王管家@员工群: 详情 H20261126-0001\n")
+			said := section(out, c.line)
+			if !strings.Contains(said, c.want) {
+				t.Errorf("want %q in the staff's card, got:\n%s", c.want, said)
+			}
+			if c.notWant != "" && strings.Contains(out, c.notWant) {
+				t.Errorf("the alarm is placed at the reporter's home %s:\n%s", c.notWant, out)
+			}
+			if !strings.Contains(said, strings.SplitN(c.line, ": ", 2)[1]) {
+				t.Errorf("the message is not on the card:\n%s", said)
 			}
 		})
 	}
