@@ -395,6 +395,19 @@ func (e *Engine) signedUp(ctx context.Context, community, household, text string
 
 // mySignUps lists the home's sign-ups.
 func (e *Engine) mySignUps(ctx context.Context, t *turn) error {
+	if t.chat.IsGroup() {
+		// A home's sign-ups are its own business: answered privately, the group told so.
+		sent, err := e.answerPrivately(ctx, t, func(private *turn) error { return e.mySignUps(ctx, private) })
+		if err != nil {
+			return err
+		}
+		if sent {
+			t.say("event.mine_sent_private", nil)
+		} else {
+			t.say("event.mine_ask_private", nil)
+		}
+		return nil
+	}
 	h, ok, err := e.home(ctx, t)
 	if err != nil || !ok {
 		return err

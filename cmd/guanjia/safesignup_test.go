@@ -30,3 +30,28 @@ func TestBindSameAccountAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestMySignUpsAskedInGroup: "我的报名" in a residents' group is answered in the private
+// chat; the group is told only that it was sent there.
+func TestMySignUpsAskedInGroup(t *testing.T) {
+	clk := newClock()
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), clk, &out)
+	defer app.Close()
+	ev := newEvent(t, app.App, 10, clk.Now())
+	app.say(t, "张三: 报名 "+ev.No)
+	if !strings.Contains(out.String(), ev.No) {
+		t.Fatalf("张三 did not sign up:\n%s", out.String())
+	}
+	out.Reset()
+	app.say(t, "张三@3号楼业主群: @管家 我的报名")
+	got := out.String()
+	if !strings.Contains(got, "[张三] 您家的活动报名") || !strings.Contains(got, "您家的报名情况属于个人信息，已私信您") {
+		t.Errorf("not answered privately:\n%s", got)
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if strings.HasPrefix(l, "[3号楼业主群]") && (strings.Contains(l, ev.Title) || strings.Contains(l, ev.No)) {
+			t.Errorf("the group was shown the sign-up: %q", l)
+		}
+	}
+}
