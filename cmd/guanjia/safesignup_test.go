@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,50 @@ func TestMySignUpsAskedInGroup(t *testing.T) {
 		if strings.HasPrefix(l, "[3号楼业主群]") && (strings.Contains(l, ev.Title) || strings.Contains(l, ev.No)) {
 			t.Errorf("the group was shown the sign-up: %q", l)
 		}
+	}
+}
+
+// TestCancelSignUpInPlainWords: with the home signed up for one event still to come,
+// "不去了" and "去不了了" cancel the sign-up as 取消报名 does; a bare 取消 outside any
+// conversation asks first and cancels nothing; with no sign-up, nothing changes.
+func TestCancelSignUpInPlainWords(t *testing.T) {
+	for i, tc := range []struct {
+		say     string
+		signed  bool
+		want    string
+		cancels bool
+	}{
+		{"不去了", true, "已取消您家对", true},
+		{"去不了了", true, "已取消您家对", true},
+		{"取消报名", true, "已取消您家对", true},
+		{"我们家不去了", true, "已取消您家对", true},
+		{"取消", true, "要取消", false},
+		{"取消", false, "当前没有进行中的事项，不需要取消", false},
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			clk := newClock()
+			var out bytes.Buffer
+			app := openTestApp(t, testConfig(t), clk, &out)
+			defer app.Close()
+			ev := newEvent(t, app.App, 10, clk.Now())
+			if tc.signed {
+				app.say(t, "张三: 报名 "+ev.No)
+			}
+			out.Reset()
+			app.say(t, "张三: "+tc.say)
+			got := out.String()
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("%q: want %q in:\n%s", tc.say, tc.want, got)
+			}
+			if tc.signed && !tc.cancels && !strings.Contains(got, ev.No) {
+				t.Errorf("%q: the question does not name the event:\n%s", tc.say, got)
+			}
+			out.Reset()
+			app.say(t, "张三: 我的报名")
+			still := strings.Contains(out.String(), ev.No)
+			if tc.signed && still == tc.cancels {
+				t.Errorf("%q: signed up afterwards = %v, want %v:\n%s", tc.say, still, !tc.cancels, out.String())
+			}
+		})
 	}
 }
