@@ -101,3 +101,33 @@ func TestCancelSignUpInPlainWords(t *testing.T) {
 		})
 	}
 }
+
+// TestHouseholdSafeAfterEmergency: after an emergency notice to building 3, a reply saying
+// the household is safe counts as safe; a question or a negation does not.
+func TestHouseholdSafeAfterEmergency(t *testing.T) {
+	for i, tc := range []struct {
+		line string
+		safe bool
+	}{
+		{"张三: 我们家都安全", true},
+		{"张三: 家里人都平安", true},
+		{"张三: 全家都好", true},
+		{"张三: 我们都没事", true},
+		{"张三: 家里不安全", false},
+		{"张三: 没事吧?", false},
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			clk := newClock()
+			var out bytes.Buffer
+			app := openTestApp(t, testConfig(t), clk, &out)
+			defer app.Close()
+			app.say(t, "王管家@员工群: 紧急 3号楼 燃气泄漏，请立即撤离", "王管家@员工群: 1")
+			out.Reset()
+			app.say(t, tc.line)
+			got := out.String()
+			if counted := strings.Contains(got, "您安全就好"); counted != tc.safe {
+				t.Errorf("%q counted safe = %v, want %v:\n%s", tc.line, counted, tc.safe, got)
+			}
+		})
+	}
+}
