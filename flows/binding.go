@@ -152,6 +152,12 @@ func (e *Engine) bindAccount(ctx context.Context, t *turn, p guanjia.Person, byP
 	if err != nil {
 		return fmt.Errorf("flows: bind: %w", err)
 	}
+	if slices.ContainsFunc(before, func(id guanjia.Identity) bool { return id.Channel == t.msg.Channel && id.PlatformID == accountID }) {
+		// Bound already: nothing changes, so nobody is alerted again.
+		t.person, t.known, t.lang = p, true, e.Templates.Lang(p.Lang)
+		t.say("bind.already", map[string]any{"Name": p.Name})
+		return nil
+	}
 	var others []guanjia.Chat
 	if slices.ContainsFunc(before, func(id guanjia.Identity) bool { return id.Channel != t.msg.Channel || id.PlatformID != accountID }) {
 		chats, err := e.Directory.PrivateChats(ctx, p.ID)

@@ -22,6 +22,18 @@ func TestAckReply(t *testing.T) {
 		{"不知道了", false, false},
 		{"楼下的水还在漏，收到请回复", false, false},
 		{"好的", false, false},
+		{"好", false, false},
+		{"我们家都安全", true, true},
+		{"家里人都平安", true, true},
+		{"全家都好", true, true},
+		{"我们都没事", true, true},
+		{"家里人都没事了，谢谢", true, true},
+		{"我们一家都挺好", true, true},
+		{"不安全", false, false},
+		{"家里不安全", false, false},
+		{"没事吧?", false, false},
+		{"没事吧", false, false},
+		{"家里人都好吗", false, false},
 	} {
 		ack, safe := ackReply(c.text)
 		if ack != c.ack || safe != c.safe {

@@ -100,6 +100,9 @@ func ackReply(text string) (ack, safe bool) {
 		strings.Contains(word, "没收") || strings.Contains(word, "不") {
 		return false, false
 	}
+	if householdSafe(word) {
+		return true, true
+	}
 	core := ackPadding.Replace(word)
 	if core == "" {
 		return false, false
@@ -115,6 +118,27 @@ func ackReply(text string) (ack, safe bool) {
 		}
 	}
 	return false, false
+}
+
+// householdSubject is who a safe reply speaks for ("我们家", "家里人都"), with what is put
+// around it, longest first.
+var householdSubject = strings.NewReplacer("我们一家", "", "我们家", "", "我们全家", "", "全家人", "", "一家人", "", "家里人", "",
+	"我家", "", "家人", "", "家里", "", "全家", "", "一家", "", "我们", "", "大家", "", "人", "", "也", "", "都", "",
+	"了", "", "啦", "", "哦", "", "嗯", "", "，", "", ",", "", "。", "", "！", "", "!", "", " ", "", "~", "", "谢谢", "")
+
+// householdSafe reports whether a reply says the household is safe in a few words:
+// "我们家都安全", "家里人都平安", "全家都好", "我们都没事". Negations and questions are
+// turned away before.
+func householdSafe(word string) bool {
+	core := householdSubject.Replace(word)
+	switch core {
+	case "安全", "平安", "没事", "很安全", "无恙", "安好", "平平安安":
+		return true
+	case "好", "挺好", "很好", "没问题":
+		// Alone, "好" agrees to something; with whom it speaks for, it says they are well.
+		return strings.ContainsAny(word, "都家们")
+	}
+	return false
 }
 
 // turnCommunity is the community a message is about: the person's, else the chat's.

@@ -246,6 +246,12 @@ func (e *Engine) route(ctx context.Context, t *turn) (err error) {
 		// 「不修了」 in a report: 取消 in other words.
 		w = wordCancel
 	}
+	if !active {
+		// 「不去了」 or 取消 from a home signed up for an event: about that sign-up.
+		if handled, err := e.notComing(ctx, t, text, w == wordCancel); handled || err != nil {
+			return err
+		}
+	}
 	switch w {
 	case wordCancel:
 		if !active {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/guanjia/guanjia"
 	"github.com/guanjia/guanjia/bot"
@@ -393,8 +394,52 @@ func (e *Engine) signedUp(ctx context.Context, community, household, text string
 	return out, nil
 }
 
+// notComingWords are how a resident says the home will not come to an event after all.
+var notComingWords = []string{"不去了", "去不了", "来不了", "不参加了", "参加不了"}
+
+// saysNotComing reports whether a short message says the home will not come after all
+// ("不去了", "我们家去不了了"), not a question or a longer story.
+func saysNotComing(text string) bool {
+	whole := strings.TrimRight(strings.TrimSpace(text), "?？!！。.，, ")
+	return utf8.RuneCountInString(whole) <= 10 && containsAny(whole, notComingWords...) && !strings.ContainsAny(whole, "吗？?")
+}
+
+// notComing answers, outside any conversation in a private chat, a home signed up for an
+// event still to come: "不去了" cancels as 取消报名 does, a bare 取消 asks first which
+// sign-up is meant and cancels nothing. It reports false when it is not about a sign-up.
+func (e *Engine) notComing(ctx context.Context, t *turn, text string, cancel bool) (bool, error) {
+	if e.Activities == nil || t.chat.IsGroup() || !t.known || t.person.Household == "" || !cancel && !saysNotComing(text) {
+		return false, nil
+	}
+	mine, err := e.signedUp(ctx, t.person.Community, t.person.Household, "")
+	if err != nil || len(mine) == 0 {
+		return false, err
+	}
+	if !cancel {
+		return true, e.leave(ctx, t, "")
+	}
+	if len(mine) != 1 {
+		return false, nil
+	}
+	t.say("event.leave_confirm", map[string]any{"No": mine[0].ev.No, "Title": mine[0].ev.Title})
+	return true, nil
+}
+
 // mySignUps lists the home's sign-ups.
 func (e *Engine) mySignUps(ctx context.Context, t *turn) error {
+	if t.chat.IsGroup() {
+		// A home's sign-ups are its own business: answered privately, the group told so.
+		sent, err := e.answerPrivately(ctx, t, func(private *turn) error { return e.mySignUps(ctx, private) })
+		if err != nil {
+			return err
+		}
+		if sent {
+			t.say("event.mine_sent_private", nil)
+		} else {
+			t.say("event.mine_ask_private", nil)
+		}
+		return nil
+	}
 	h, ok, err := e.home(ctx, t)
 	if err != nil || !ok {
 		return err

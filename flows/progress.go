@@ -146,42 +146,51 @@ func strongProgressQuery(text string) bool {
 // progressInPrivate answers a progress question asked in a group in the person's private
 // chat on that channel, and says so in the group; without one, it asks them to write privately.
 func (e *Engine) progressInPrivate(ctx context.Context, t *turn, no string) error {
-	var c guanjia.Chat
-	ok := false
-	if t.known {
-		var err error
-		if c, ok, err = e.privateChatOn(ctx, t.person.ID, t.msg.Channel); err != nil {
-			return err
+	sent, err := e.answerPrivately(ctx, t, func(private *turn) error {
+		if no != "" {
+			return e.tellProgress(ctx, private, no)
 		}
+		return e.tellMyTickets(ctx, private)
+	})
+	if err != nil {
+		return err
 	}
-	if !ok {
-		if l, has := e.Linkers[t.msg.Channel]; has {
-			if link, has := l.PrivateLink(deepLinkProgress); has {
-				t.say("progress.ask_private_link", map[string]any{"Link": link})
-				return nil
-			}
-		}
-		t.say("progress.ask_private", nil)
+	if sent {
+		t.say("progress.sent_private", nil)
 		return nil
 	}
-	var err error
+	if l, has := e.Linkers[t.msg.Channel]; has {
+		if link, has := l.PrivateLink(deepLinkProgress); has {
+			t.say("progress.ask_private_link", map[string]any{"Link": link})
+			return nil
+		}
+	}
+	t.say("progress.ask_private", nil)
+	return nil
+}
+
+// answerPrivately gives the answer to something personal asked in a group in the person's
+// private chat on that channel. It reports false, having said nothing, when they have none.
+func (e *Engine) answerPrivately(ctx context.Context, t *turn, answer func(private *turn) error) (bool, error) {
+	if !t.known {
+		return false, nil
+	}
+	c, ok, err := e.privateChatOn(ctx, t.person.ID, t.msg.Channel)
+	if err != nil || !ok {
+		return false, err
+	}
 	private := *t
 	private.out, private.chat = nil, c
 	private.msg.ChatID, private.msg.Group, private.msg.Mentioned = c.PlatformID, false, false
-	if no != "" {
-		err = e.tellProgress(ctx, &private, no)
-	} else {
-		err = e.tellMyTickets(ctx, &private)
-	}
+	err = answer(&private)
 	if private.err != nil && t.err == nil {
 		t.err = private.err
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	t.out = append(t.out, private.out...)
-	t.say("progress.sent_private", nil)
-	return nil
+	return true, nil
 }
 
 // residentsLast is the latest step of a ticket a resident may read: staff notes, escalations
