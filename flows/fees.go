@@ -100,6 +100,14 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 		t.say("fee.bad_month", map[string]any{"Month": badMonth(t.text())})
 		return nil
 	}
+	if explain && period == e.period() && !namesMonth(t.text()) {
+		// "为什么这么多" before this month's bill is out asks about the bill that is owed.
+		latest, err := e.latestOwed(ctx, t.person.Community, t.person.Household, period)
+		if err != nil {
+			return err
+		}
+		period = latest
+	}
 	text, err := e.feeText(ctx, t.lang, t.person.Community, t.person.Household, period, explain, false, &t.err)
 	if err != nil {
 		return err
@@ -127,6 +135,40 @@ func (e *Engine) answerFees(ctx context.Context, t *turn, explain bool) error {
 
 // monthInText finds a month a fee question names: "10月", "十月", "2026年10月", "上个月".
 var monthInText = regexp.MustCompile(`(?:(\d{4})\s*年\s*)?(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月`)
+
+// namesMonth reports whether a fee question names its month (10月, 本月, 上个月 …).
+func namesMonth(text string) bool {
+	if badMonth(text) != "" {
+		return true
+	}
+	for _, w := range []string{"本月", "这个月", "上月", "上个月", "last month", "this month"} {
+		if strings.Contains(strings.ToLower(text), w) {
+			return true
+		}
+	}
+	return false
+}
+
+// latestOwed is period when its bill exists, else the latest month the household owes for
+// (period again when it owes nothing).
+func (e *Engine) latestOwed(ctx context.Context, community, household, period string) (string, error) {
+	if _, err := e.Fees.Bill(ctx, community, household, period); err == nil {
+		return period, nil
+	} else if !errors.Is(err, guanjia.ErrNotFound) {
+		return "", fmt.Errorf("flows: fees: bill: %w", err)
+	}
+	arrears, err := e.Fees.Arrears(ctx, community, household)
+	if err != nil {
+		return "", fmt.Errorf("flows: fees: arrears: %w", err)
+	}
+	latest := period
+	for i, a := range arrears {
+		if i == 0 || a.Period > latest {
+			latest = a.Period
+		}
+	}
+	return latest, nil
+}
 
 // relativeYear reads a year named relative to this one: 今年 (0 back), 去年 (1), 前年 (2).
 func relativeYear(text string) (int, bool) {

@@ -102,3 +102,13 @@ func TestFeesOfAnotherHome(t *testing.T) {
 		t.Errorf("his own home named: refused:\n%s", got)
 	}
 }
+
+// TestWhySoMuchBeforeThisMonthsBill: 「为什么这么多」 while this month's bill is not out yet
+// explains the bill that is owed, not a bill that does not exist.
+func TestWhySoMuchBeforeThisMonthsBill(t *testing.T) {
+	out := runScript(t, `$ guanjia bills generate 2026-10
+李奶奶: 为什么这么多
+`)
+	got := replyTo(out, "李奶奶: 为什么这么多")
+	checkText(t, got, []string{"2026年10月账单", "×"}, []string{"2026年11月的账单还没有生成"})
+}
