@@ -81,7 +81,40 @@ func (e *Engine) broadcastCommand(ctx context.Context, t *turn, text string, act
 	if ack, safe := ackReply(text); ack {
 		return e.acknowledge(ctx, t, "", safe)
 	}
+	if asksWhatHappened(text) {
+		return e.repeatEmergency(ctx, t)
+	}
 	return false, nil
+}
+
+// whatHappened are the short questions of someone who got an emergency notice and did not take
+// it in: "什么事啊", "没收到?", "怎么了".
+var whatHappened = []string{"什么事", "啥事", "怎么了", "咋了", "什么情况", "啥情况", "发生什么", "出什么事", "出啥事", "没收到", "没看到", "what happened"}
+
+// asksWhatHappened reports whether a short message asks what an alert was about.
+func asksWhatHappened(text string) bool {
+	if utf8.RuneCountInString(text) > 12 {
+		return false
+	}
+	lower := strings.ToLower(text)
+	return slices.ContainsFunc(whatHappened, func(w string) bool { return strings.Contains(lower, w) })
+}
+
+// repeatEmergency tells again the latest open emergency the chat received, with how to
+// answer it; handled is false when the chat received none (the message is taken otherwise).
+func (e *Engine) repeatEmergency(ctx context.Context, t *turn) (bool, error) {
+	community := turnCommunity(t)
+	if community == "" {
+		return false, nil
+	}
+	open, err := e.openEmergencies(ctx, community, func(o guanjia.Broadcast) bool {
+		return slices.ContainsFunc(o.Audience, func(r guanjia.Recipient) bool { return r.Channel == t.msg.Channel && r.Chat == t.msg.ChatID })
+	})
+	if err != nil || len(open) == 0 {
+		return false, err
+	}
+	t.say("broadcast.repeat", map[string]any{"No": open[0].No, "Text": open[0].Text})
+	return true, nil
 }
 
 // ackPadding is what people put around an acknowledgement: "好的，收到了！", "嗯嗯知道了",

@@ -131,3 +131,21 @@ func TestHouseholdSafeAfterEmergency(t *testing.T) {
 		})
 	}
 }
+
+// TestWhatHappenedAfterEmergency: a resident who got an emergency notice and asks what it was
+// (什么事啊, 没收到?) is shown it again with how to answer; someone who got none is not.
+func TestWhatHappenedAfterEmergency(t *testing.T) {
+	clk := newClock()
+	var out bytes.Buffer
+	app := openTestApp(t, testConfig(t), clk, &out)
+	defer app.Close()
+	app.say(t, "王管家@员工群: 紧急 3号楼 燃气泄漏，请立即撤离", "王管家@员工群: 1")
+	for _, line := range []string{"张三: 什么事啊", "张三: 没收到?"} {
+		from := out.Len()
+		app.say(t, line)
+		checkText(t, out.String()[from:], []string{"这是刚才发给您的紧急通知（E20261126-0001）", "燃气泄漏", "回复「安全」"}, nil)
+	}
+	from := out.Len()
+	app.say(t, "李四: 什么事啊")
+	checkText(t, out.String()[from:], nil, []string{"这是刚才发给您的紧急通知"})
+}
