@@ -107,9 +107,7 @@ func (e *Engine) repeatEmergency(ctx context.Context, t *turn) (bool, error) {
 	if community == "" {
 		return false, nil
 	}
-	open, err := e.openEmergencies(ctx, community, func(o guanjia.Broadcast) bool {
-		return slices.ContainsFunc(o.Audience, func(r guanjia.Recipient) bool { return r.Channel == t.msg.Channel && r.Chat == t.msg.ChatID })
-	})
+	open, err := e.chatEmergencies(ctx, t, community)
 	if err != nil || len(open) == 0 {
 		return false, err
 	}
@@ -191,9 +189,7 @@ func (e *Engine) acknowledge(ctx context.Context, t *turn, no string, safe bool)
 	}
 	var b guanjia.Broadcast
 	if no == "" {
-		open, err := e.openEmergencies(ctx, community, func(o guanjia.Broadcast) bool {
-			return slices.ContainsFunc(o.Audience, func(r guanjia.Recipient) bool { return r.Channel == t.msg.Channel && r.Chat == t.msg.ChatID })
-		})
+		open, err := e.chatEmergencies(ctx, t, community)
 		if err != nil {
 			return false, err
 		}
@@ -228,6 +224,13 @@ func (e *Engine) acknowledge(ctx context.Context, t *turn, no string, safe bool)
 	}
 	t.say("broadcast.acked", map[string]any{"No": b.No, "Safe": safe, "Again": !isNew})
 	return true, nil
+}
+
+// chatEmergencies are the open emergencies the turn's chat received, newest first.
+func (e *Engine) chatEmergencies(ctx context.Context, t *turn, community string) ([]guanjia.Broadcast, error) {
+	return e.openEmergencies(ctx, community, func(o guanjia.Broadcast) bool {
+		return slices.ContainsFunc(o.Audience, func(r guanjia.Recipient) bool { return r.Channel == t.msg.Channel && r.Chat == t.msg.ChatID })
+	})
 }
 
 // openFor is how far back open emergencies are looked for: an acknowledgement ("收到", "1")

@@ -138,15 +138,23 @@ var monthInText = regexp.MustCompile(`(?:(\d{4})\s*年\s*)?(\d{1,2}|十[一二]?
 
 // namesMonth reports whether a fee question names its month (10月, 本月, 上个月 …).
 func namesMonth(text string) bool {
-	if badMonth(text) != "" {
-		return true
+	_, relative := monthsBack(text)
+	return relative || badMonth(text) != ""
+}
+
+// monthsBack reads a month named relative to this one: 本月/这个月 (0 back), 上个月 (1),
+// 上上个月 (2).
+func monthsBack(text string) (int, bool) {
+	lower := strings.ToLower(text)
+	switch {
+	case strings.Contains(text, "上上个月") || strings.Contains(text, "上上月"):
+		return 2, true
+	case strings.Contains(text, "上个月") || strings.Contains(text, "上月") || strings.Contains(lower, "last month"):
+		return 1, true
+	case strings.Contains(text, "这个月") || strings.Contains(text, "本月") || strings.Contains(lower, "this month"):
+		return 0, true
 	}
-	for _, w := range []string{"本月", "这个月", "上月", "上个月", "last month", "this month"} {
-		if strings.Contains(strings.ToLower(text), w) {
-			return true
-		}
-	}
-	return false
+	return 0, false
 }
 
 // latestOwed is period when its bill exists, else the latest month the household owes for
@@ -190,13 +198,8 @@ func relativeYear(text string) (int, bool) {
 func (e *Engine) askedPeriod(text string) (string, bool) {
 	now := e.Now().In(e.location())
 	back, relative := relativeYear(text)
-	switch {
-	case strings.Contains(text, "上上个月") || strings.Contains(text, "上上月"):
-		return time.Date(now.Year(), now.Month()-2, 1, 0, 0, 0, 0, time.UTC).Format("2006-01"), true
-	case strings.Contains(text, "上个月") || strings.Contains(text, "上月") || strings.Contains(strings.ToLower(text), "last month"):
-		return time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01"), true
-	case strings.Contains(text, "这个月") || strings.Contains(text, "本月"):
-		return e.period(), true
+	if n, ok := monthsBack(text); ok {
+		return time.Date(now.Year(), now.Month()-time.Month(n), 1, 0, 0, 0, 0, time.UTC).Format("2006-01"), true
 	}
 	m := monthInText.FindStringSubmatch(text)
 	if m == nil {

@@ -217,23 +217,12 @@ func (e *Engine) takeOver(ctx context.Context, t *turn, rest string) error {
 			return nil
 		}
 		if !h.Items[n-1].ConfirmedAt.IsZero() {
-			left := 0
-			for _, it := range h.Items {
-				if it.ConfirmedAt.IsZero() {
-					left++
-				}
-			}
-			t.say("handover.item_confirmed_before", map[string]any{"No": h.No, "Item": n, "Left": left})
+			t.say("handover.item_confirmed_before", map[string]any{"No": h.No, "Item": n, "Left": unconfirmed(h)})
 			return nil
 		}
 		h.Items[n-1].ConfirmedAt = now
 	}
-	left := 0
-	for _, it := range h.Items {
-		if it.ConfirmedAt.IsZero() {
-			left++
-		}
-	}
+	left := unconfirmed(h)
 	if left == 0 {
 		h.ConfirmedAt = now
 	}
@@ -296,4 +285,15 @@ func (e *Engine) sweepHandovers(ctx context.Context, community string, at time.T
 		out = append(out, Notice{Key: key, Replies: t.out})
 	}
 	return out, nil
+}
+
+// unconfirmed counts a handover's items the incoming steward has not confirmed yet.
+func unconfirmed(h guanjia.Handover) int {
+	n := 0
+	for _, it := range h.Items {
+		if it.ConfirmedAt.IsZero() {
+			n++
+		}
+	}
+	return n
 }
